@@ -1,0 +1,63 @@
+"""Parsing HTML once into an lxml tree, and the small text helpers every extractor shares."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+_WHITESPACE = re.compile(r"\s+")
+# Elements whose text is never part of what a reader sees.
+INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
+
+
+def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
+    """Parse an HTML document into an lxml tree with `url` as its base; never raises on bad markup."""
+    # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL bytes.
+    text = text.replace("\x00", "")
+    if text.lstrip().startswith("<?xml"):
+        text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
+    if not text.strip():
+        text = "<html></html>"
+    try:
+        return lxml.html.document_fromstring(text, base_url=url)
+    except (lxml.etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html></html>", base_url=url)
+
+
+def collapse(text: str | None) -> str:
+    """Collapse runs of whitespace into one space and strip the ends."""
+    return _WHITESPACE.sub(" ", text or "").strip()
+
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 "
+    "h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+
+
+def text_of(element: lxml.html.HtmlElement | None) -> str:
+    """The visible text of an element as a reader sees it: block edges become spaces, whitespace collapsed."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+    _append_text(element, parts)
+    return collapse("".join(parts))
+
+
+def _append_text(node: lxml.html.HtmlElement, parts: list[str]) -> None:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    if not tag or tag in INVISIBLE_TAGS:
+        return  # comments, processing instructions, scripts: no visible text (their tail is the caller's)
+    block = tag in BLOCK_TAGS
+    if block:
+        parts.append(" ")
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        _append_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append(" ")

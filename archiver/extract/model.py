@@ -1,0 +1,102 @@
+"""Plain data that extraction returns: the contract between extract/ and the rest of the project.
+
+Everything here is a dataclass of strings, lists and None, so it can be printed as JSON, compared in tests
+and handed to Scrapy items without any conversion logic living outside extract/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class DateValue:
+    """A date as found on a page: the ISO value, the raw text it came from, and where it was found."""
+
+    iso: str  # "2026-01-11" or "2026-01-11T08:30:00+08:00"
+    raw: str  # the text or attribute value it was parsed from
+    source: str  # "listing-text", "time", "json-ld", "meta", "feed", "url", "microformat", "visible"
+
+
+@dataclass(slots=True)
+class ListingEntry:
+    """One post as a listing page shows it."""
+
+    url: str  # absolute URL of the post's own page, as linked
+    title: str | None = None
+    excerpt: str | None = None  # plain text, whitespace collapsed, code and formulas kept as text
+    published: DateValue | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    author: str | None = None
+    position: int = 0  # 0-based position on its listing page
+    extracted_by: str = ""  # which layer found it: "theme:hexo-next", "schema.org", "h-entry", "generic", ...
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a listing page gives: its post entries, where its pagination leads, and site facts seen on it."""
+
+    url: str
+    entries: list[ListingEntry] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)  # absolute URLs of further listing pages, best first
+    engine: str | None = None  # "hexo", "hugo", "jekyll", "wordpress", ...
+    theme: str | None = None
+    site_title: str | None = None
+    lang: str | None = None
+    feeds: list[str] = field(default_factory=list)  # feed URLs advertised by the page
+    site_root: str | None = None  # absolute URL of the blog's home, when the page says where it is
+
+
+@dataclass(slots=True)
+class PostPage:
+    """What a post's own page gives."""
+
+    url: str  # the URL fetched
+    canonical_url: str | None = None  # <link rel=canonical> / og:url when it points inside the same site
+    title: str | None = None
+    published: DateValue | None = None
+    updated: DateValue | None = None
+    author: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    lang: str | None = None
+    description: str | None = None  # meta/og description, else the body's first paragraph
+    description_source: str | None = None  # "meta", "og", "json-ld", "first-paragraph"
+    content_html: str | None = None  # sanitized HTML of the body
+    content_text: str | None = None
+    content_markdown: str | None = None
+    extracted_by: str = ""  # which rule found the body: "theme:hexo-next", "article", "density", ...
+
+
+@dataclass(slots=True)
+class PostRecord:
+    """One archived post: a listing entry merged with its post page (see extract.merge.merge_post)."""
+
+    url: str  # canonical absolute URL
+    title: str | None = None
+    excerpt: str | None = None
+    excerpt_source: str | None = None  # "listing", "meta", "og", "json-ld", "first-paragraph"
+    published: str | None = None
+    published_raw: str | None = None
+    published_source: str | None = None
+    updated: str | None = None
+    updated_raw: str | None = None
+    updated_source: str | None = None
+    author: str | None = None
+    lang: str | None = None
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    content_html: str | None = None
+    content_text: str | None = None
+    content_markdown: str | None = None
+    listing_url: str | None = None
+    listing_position: int | None = None
+    extracted_by: str = ""
+    page_status: int | None = None  # HTTP status of the post page, None when it could not be fetched
+
+
+def to_dict(value: Any) -> dict[str, Any]:
+    """Turn one of the dataclasses above into plain dicts and lists (for JSON and Scrapy items)."""
+    return asdict(value)

@@ -1,0 +1,89 @@
+"""Merging a listing entry with its post page into the one record the archive keeps."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from archiver.extract.html import collapse
+from archiver.extract.model import DateValue, PostRecord
+
+ELLIPSES = ("...", "…", "⋯")
+
+
+def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None) -> PostRecord:
+    """One record per post: the post page wins for the fields it has, the excerpt stays the listing's."""
+    page = page or {}
+    record = PostRecord(url=entry["url"], page_status=page_status)
+    record.title = merged_title(entry.get("title"), page.get("title"))
+    record.excerpt, record.excerpt_source = merged_excerpt(entry, page)
+    published = merged_published(_date(entry.get("published")), _date(page.get("published")))
+    if published:
+        record.published, record.published_raw, record.published_source = published.iso, published.raw, published.source
+    updated = _date(page.get("updated"))
+    if updated:
+        record.updated, record.updated_raw, record.updated_source = updated.iso, updated.raw, updated.source
+    record.author = page.get("author") or entry.get("author")
+    record.lang = page.get("lang")
+    record.tags = list(page.get("tags") or entry.get("tags") or [])
+    record.categories = list(page.get("categories") or entry.get("categories") or [])
+    record.content_html = page.get("content_html")
+    record.content_text = page.get("content_text")
+    record.content_markdown = page.get("content_markdown")
+    record.listing_position = entry.get("position")
+    record.extracted_by = ";".join(
+        part for part in (entry.get("extracted_by"), page.get("extracted_by")) if part
+    )
+    return record
+
+
+def _date(value: Any) -> DateValue | None:
+    if isinstance(value, DateValue):
+        return value
+    if isinstance(value, dict) and value.get("iso"):
+        return DateValue(value["iso"], value.get("raw", ""), value.get("source", ""))
+    return None
+
+
+def _norm(text: str | None) -> str:
+    return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def merged_title(listing_title: str | None, page_title: str | None) -> str | None:
+    """The post page's title, unless it is the listing's title with the site name around it."""
+    if not page_title:
+        return listing_title
+    if not listing_title:
+        return page_title
+    listed, paged = _norm(listing_title), _norm(page_title)
+    if listed == paged:
+        return page_title
+    stem = listed.rstrip("".join(ELLIPSES)).strip()
+    if listed != stem and paged.startswith(stem):
+        return page_title  # the listing cut the title short
+    if listed in paged:
+        return listing_title  # "Title | Site name" on the page
+    return page_title
+
+
+def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The listing's excerpt, else the post's description or first paragraph, with where it came from."""
+    if entry.get("excerpt"):
+        return entry["excerpt"], "listing"
+    if page.get("description"):
+        return page["description"], page.get("description_source") or "post"
+    return None, None
+
+
+def merged_published(listing: DateValue | None, page: DateValue | None) -> DateValue | None:
+    """The post page's date when it agrees with the day the listing shows; the listing's day otherwise.
+
+    Themes often stamp UTC instants in metadata while showing readers the local day: the day a reader sees wins.
+    """
+    if listing is None:
+        return page
+    if page is None:
+        return listing
+    if page.iso[:10] == listing.iso[:10]:
+        return page if len(page.iso) > len(listing.iso) else listing
+    return listing

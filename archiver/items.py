@@ -1,0 +1,57 @@
+"""What the spider hands to the pipelines: one dataclass per kind of fact a crawl learns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SiteItem:
+    """A blog, as its start page describes it."""
+
+    root: str  # the blog's home URL: the key that ties posts, pages and errors to the site
+    title: str | None = None
+    engine: str | None = None
+    theme: str | None = None
+    lang: str | None = None
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PostItem:
+    """A post: its listing entry and, when it could be fetched, what its own page gave."""
+
+    root: str
+    entry: dict[str, Any]  # extract.model.ListingEntry as a dict
+    page: dict[str, Any] | None = None  # extract.model.PostPage as a dict
+    page_status: int | None = None
+    listing_url: str | None = None
+    record: dict[str, Any] | None = None  # filled by the merge pipeline: extract.model.PostRecord as a dict
+
+
+@dataclass
+class PageItem:
+    """One fetched URL: what the crawl log and the per-URL validators keep."""
+
+    root: str
+    url: str
+    kind: str  # "listing", "post", "feed", "sitemap"
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    fetched_at: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class ErrorItem:
+    """A problem with one URL; the crawl goes on."""
+
+    root: str | None
+    url: str
+    kind: str  # "unreachable", "http-error", "timeout", "not-html", "no-posts", "pagination-loop", ...
+    message: str
+    status: int | None = None

@@ -1,0 +1,56 @@
+"""Scrapy settings of the project (`scrapy.cfg` points here); every ARCHIVER_* setting is documented inline."""
+
+from archiver import PROJECT_URL, __version__
+
+BOT_NAME = "blog-archiver"
+SPIDER_MODULES = ["archiver.spiders"]
+NEWSPIDER_MODULE = "archiver.spiders"
+
+# --- Politeness -------------------------------------------------------------------------------------------
+USER_AGENT = f"blog-archiver/{__version__} (+{PROJECT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a blog page over 16 MB is not a blog page
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+COOKIES_ENABLED = False
+REDIRECT_MAX_TIMES = 5
+
+# --- Retries: 5xx and 429 with exponential backoff, honouring Retry-After -----------------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+ARCHIVER_RETRY_BACKOFF_BASE = 0.5  # seconds; doubled on each retry
+ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up on the URL instead of stalling the crawl
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "archiver.spiders.retry.BackoffRetryMiddleware": 550,
+}
+
+# --- The archive --------------------------------------------------------------------------------------------
+ARCHIVER_DB = "data/archive.db"
+ARCHIVER_BATCH_SIZE = 200  # posts per write transaction
+ARCHIVER_MAX_LISTING_PAGES = 5000  # per blog: a safety net against endless pagination
+ARCHIVER_FETCH_POSTS = True  # False: archive what the listings show, without visiting post pages
+ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
+
+ITEM_PIPELINES = {
+    "pipelines.merge.MergePipeline": 100,
+    "pipelines.canonical.CanonicalUrlPipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "archiver.progress.ProgressLine": 500,
+}
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,1 @@
+"""Scrapy spiders: crawling decisions only (what to fetch next, when to stop)."""

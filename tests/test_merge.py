@@ -1,0 +1,48 @@
+"""Merging a listing entry with its post page: which source wins each field."""
+
+from __future__ import annotations
+
+from archiver.extract.merge import merge_post, merged_published, merged_title
+from archiver.extract.model import DateValue
+
+
+def test_page_title_wins_when_it_differs():
+    assert merged_title("Old title", "New title") == "New title"
+
+
+def test_listing_title_wins_over_page_title_with_site_suffix():
+    assert merged_title("Queues in Python", "Queues in Python | My Blog") == "Queues in Python"
+
+
+def test_page_title_completes_a_title_the_listing_cut_short():
+    assert merged_title("A very long title about…", "A very long title about garbage collection") == (
+        "A very long title about garbage collection"
+    )
+
+
+def test_listing_day_wins_when_the_page_stamps_a_utc_instant_of_another_day():
+    listing = DateValue("2024-03-05", "2024-03-05", "listing-text")
+    page = DateValue("2024-03-04T23:30:00+00:00", "2024-03-04T23:30:00Z", "meta")
+    assert merged_published(listing, page) is listing
+
+
+def test_page_datetime_with_offset_wins_when_the_day_agrees():
+    listing = DateValue("2024-03-05", "2024-03-05", "listing-text")
+    page = DateValue("2024-03-05T07:30:00+08:00", "2024-03-05T07:30:00+08:00", "json-ld")
+    assert merged_published(listing, page) is page
+
+
+def test_excerpt_stays_the_listings_and_falls_back_to_the_page_description():
+    entry = {"url": "http://x/a/", "title": "A", "excerpt": "As listed"}
+    page = {"title": "A", "description": "Meta description", "description_source": "meta"}
+    assert merge_post(entry, page).excerpt == "As listed"
+    record = merge_post({"url": "http://x/a/", "title": "A"}, page)
+    assert (record.excerpt, record.excerpt_source) == ("Meta description", "meta")
+
+
+def test_post_without_page_keeps_listing_fields():
+    entry = {"url": "http://x/a/", "title": "A", "excerpt": "E", "tags": ["t"],
+             "published": {"iso": "2024-01-02", "raw": "Jan 2, 2024", "source": "listing-text"}}
+    record = merge_post(entry, None, 404)
+    assert (record.title, record.published, record.published_source, record.tags, record.page_status) == (
+        "A", "2024-01-02", "listing-text", ["t"], 404)

@@ -1,0 +1,327 @@
+"""The archive's schema as data (tables, columns, keys, indexes) and the ordered migrations between versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+SCHEMA_VERSION = 2
+META_TABLE = "_meta"
+VERSION_KEY = "schema_version"
+
+PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots")
+CRAWL_STATUSES = ("running", "ok", "partial", "failed")
+
+
+class SchemaVersionError(RuntimeError):
+    """The archive was written by a newer blog-archiver (or needs a migration a read-only open can't do)."""
+
+
+class NotAnArchiveError(RuntimeError):
+    """The file is an SQLite database that blog-archiver did not create."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: SQLite type, NOT NULL, and a default value when it has one."""
+
+    name: str
+    type: str = "TEXT"
+    not_null: bool = False
+    default: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """`column` of this table references `other_table.other_column`."""
+
+    column: str
+    other_table: str
+    other_column: str = "id"
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index over `columns`; unique indexes are what upserts conflict on."""
+
+    columns: tuple[str, ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        """Stable index name, so migrations can refer to it."""
+        return "__".join(self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table: its columns in order, primary key, foreign keys and indexes."""
+
+    name: str
+    columns: tuple[Column, ...]
+    pk: str | tuple[str, ...] = "id"
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+
+    def index_name(self, index: Index) -> str:
+        """The SQLite name of one of this table's indexes."""
+        return f"idx_{self.name}__{index.name}"
+
+
+def _id() -> Column:
+    return Column("id", "INTEGER")
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        META_TABLE,
+        (Column("key", not_null=True), Column("value")),
+        pk="key",
+    ),
+    Table(
+        "sites",
+        (
+            _id(),
+            Column("url", not_null=True),
+            Column("name"),  # registry name, set by a later "sites" feature
+            Column("title"),
+            Column("engine"),
+            Column("theme"),
+            Column("lang"),
+            Column("feeds", default="[]"),  # JSON array of URLs
+            Column("sitemaps", default="[]"),  # JSON array of URLs
+            Column("schedule"),  # crawl schedule, set by a later "sites" feature
+            Column("first_seen", not_null=True),
+            Column("last_crawled"),
+        ),
+        indexes=(Index(("url",), unique=True), Index(("engine",))),
+    ),
+    Table(
+        "crawls",
+        (
+            _id(),
+            Column("started", not_null=True),
+            Column("finished"),
+            Column("status", not_null=True, default="running"),
+            Column("start_urls", default="[]"),  # JSON array
+            Column("options", default="{}"),  # JSON object
+            Column("pages_fetched", "INTEGER", not_null=True, default=0),
+            Column("posts_new", "INTEGER", not_null=True, default=0),
+            Column("posts_updated", "INTEGER", not_null=True, default=0),
+            Column("errors", "INTEGER", not_null=True, default=0),
+            Column("message"),
+            Column("stats"),  # JSON object: the crawler's own statistics
+        ),
+        indexes=(Index(("started",)), Index(("status",))),
+    ),
+    Table(
+        "posts",
+        (
+            _id(),
+            Column("site_id", "INTEGER", not_null=True),
+            Column("url", not_null=True),
+            Column("url_key", not_null=True),
+            Column("title"),
+            Column("excerpt"),
+            Column("excerpt_source"),
+            Column("published"),
+            Column("published_raw"),
+            Column("published_source"),
+            Column("updated"),
+            Column("updated_raw"),
+            Column("updated_source"),
+            Column("author"),
+            Column("lang"),
+            Column("tags", default="[]"),  # JSON array, mirrors post_tags for export
+            Column("categories", default="[]"),  # JSON array, mirrors post_categories
+            Column("content_html"),
+            Column("content_text"),
+            Column("content_markdown"),
+            Column("content_hash"),
+            Column("listing_url"),
+            Column("listing_position", "INTEGER"),
+            Column("extracted_by"),
+            Column("page_status", "INTEGER"),
+            Column("first_seen", not_null=True),
+            Column("last_seen", not_null=True),
+            Column("last_crawl_id", "INTEGER"),
+            Column("removed_at"),  # set by a later feature when a post disappears from its blog
+        ),
+        foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("last_crawl_id", "crawls")),
+        indexes=(
+            Index(("url_key",), unique=True),
+            Index(("url",), unique=True),
+            Index(("site_id",)),
+            Index(("published",)),
+            Index(("updated",)),
+            Index(("lang",)),
+            Index(("author",)),
+            Index(("last_crawl_id",)),
+            Index(("first_seen",)),
+        ),
+    ),
+    Table(
+        "tags",
+        (_id(), Column("name", not_null=True)),
+        indexes=(Index(("name",), unique=True),),
+    ),
+    Table(
+        "post_tags",
+        (Column("post_id", "INTEGER", not_null=True), Column("tag_id", "INTEGER", not_null=True)),
+        pk=("post_id", "tag_id"),
+        foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("tag_id", "tags")),
+        indexes=(Index(("tag_id",)),),
+    ),
+    Table(
+        "categories",
+        (_id(), Column("name", not_null=True)),
+        indexes=(Index(("name",), unique=True),),
+    ),
+    Table(
+        "post_categories",
+        (
+            Column("post_id", "INTEGER", not_null=True),
+            Column("category_id", "INTEGER", not_null=True),
+        ),
+        pk=("post_id", "category_id"),
+        foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("category_id", "categories")),
+        indexes=(Index(("category_id",)),),
+    ),
+    Table(
+        "crawl_errors",
+        (
+            _id(),
+            Column("crawl_id", "INTEGER", not_null=True),
+            Column("url"),
+            Column("kind", not_null=True),
+            Column("status", "INTEGER"),
+            Column("message"),
+            Column("at", not_null=True),
+        ),
+        foreign_keys=(ForeignKey("crawl_id", "crawls"),),
+        indexes=(Index(("crawl_id",)), Index(("kind",)), Index(("url",))),
+    ),
+    Table(
+        "pages",
+        (
+            _id(),
+            Column("url", not_null=True),
+            Column("url_key"),
+            Column("kind", not_null=True),
+            Column("site_id", "INTEGER"),
+            Column("status", "INTEGER"),
+            Column("etag"),  # conditional-request validators for later re-crawls
+            Column("last_modified"),
+            Column("content_hash"),
+            Column("fetched_at", not_null=True),
+            Column("crawl_id", "INTEGER"),
+            Column("warc_file"),  # set by a later WARC-writing feature
+            Column("warc_offset", "INTEGER"),
+        ),
+        foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("crawl_id", "crawls")),
+        indexes=(
+            Index(("url",), unique=True),
+            Index(("url_key",)),
+            Index(("site_id", "kind")),
+            Index(("crawl_id",)),
+        ),
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
+
+
+def create_schema(db: Database) -> None:
+    """Create every table and index of the current schema in an empty database (inside the caller's transaction)."""
+    for table in TABLES:
+        db[table.name].create(
+            {column.name: column.type for column in table.columns},
+            pk=table.pk,
+            foreign_keys=[(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys],
+            not_null={column.name for column in table.columns if column.not_null},
+            defaults={column.name: column.default for column in table.columns if column.default is not None},
+        )
+        for index in table.indexes:
+            db[table.name].create_index(
+                list(index.columns), index_name=table.index_name(index), unique=index.unique
+            )
+    set_schema_version(db, SCHEMA_VERSION)
+
+
+def read_schema_version(db: Database) -> int:
+    """The archive's schema version: 0 for an empty database; raises NotAnArchiveError for foreign databases."""
+    names = set(db.table_names())
+    if META_TABLE in names:
+        row = db.execute(f"SELECT value FROM {META_TABLE} WHERE key = ?", [VERSION_KEY]).fetchone()
+        if row is None:
+            raise NotAnArchiveError(f"{META_TABLE} table has no {VERSION_KEY} row")
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            raise NotAnArchiveError(f"{VERSION_KEY} is not a number: {row[0]!r}") from None
+    if names:
+        raise NotAnArchiveError(f"database has tables ({', '.join(sorted(names)[:5])}) but no {META_TABLE}")
+    return 0
+
+
+def set_schema_version(db: Database, version: int) -> None:
+    """Record the schema version (inside the caller's transaction)."""
+    db.execute(
+        f"INSERT INTO {META_TABLE}(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [VERSION_KEY, str(version)],
+    )
+
+
+# --- migrations: MIGRATIONS[n] takes a version-n archive to version n + 1. Frozen in time: they spell out
+# --- their own columns instead of reading TABLES, which keeps describing only the newest schema.
+
+
+def _add_columns(db: Database, table: str, columns: dict[str, str]) -> None:
+    existing = set(db[table].columns_dict)
+    for name, column_type in columns.items():
+        if name not in existing:
+            db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {column_type}')
+
+
+def migrate_1_to_2(db: Database) -> None:
+    """v2: JSON tags/categories on posts (backfilled from the link tables), crawl stats, and nullable
+    columns reserved for later features (site registry, removals, WARC)."""
+    _add_columns(db, "sites", {"name": "TEXT", "schedule": "TEXT"})
+    _add_columns(db, "crawls", {"stats": "TEXT"})
+    _add_columns(
+        db,
+        "posts",
+        {"tags": "TEXT DEFAULT '[]'", "categories": "TEXT DEFAULT '[]'", "removed_at": "TEXT"},
+    )
+    _add_columns(db, "pages", {"warc_file": "TEXT", "warc_offset": "INTEGER"})
+    for column, link_table, name_table, link_column in (
+        ("tags", "post_tags", "tags", "tag_id"),
+        ("categories", "post_categories", "categories", "category_id"),
+    ):
+        # Link-table rowids keep insertion order, which was the page's order.
+        db.execute(
+            f"""UPDATE posts SET {column} = (
+                  SELECT json_group_array(name) FROM (
+                    SELECT n.name AS name FROM {link_table} l JOIN {name_table} n ON n.id = l.{link_column}
+                    WHERE l.post_id = posts.id ORDER BY l.rowid))
+                WHERE id IN (SELECT post_id FROM {link_table})"""
+        )
+    db.execute("UPDATE posts SET tags = '[]' WHERE tags IS NULL")
+    db.execute("UPDATE posts SET categories = '[]' WHERE categories IS NULL")
+
+
+MIGRATIONS: dict[int, Callable[[Database], None]] = {1: migrate_1_to_2}
+
+
+def migrate(db: Database, from_version: int) -> None:
+    """Bring an archive at `from_version` up to SCHEMA_VERSION, one transaction per step."""
+    for version in range(from_version, SCHEMA_VERSION):
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise SchemaVersionError(f"no migration from schema version {version} to {version + 1}")
+        with db.atomic():
+            step(db)
+            set_schema_version(db, version + 1)

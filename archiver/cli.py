@@ -129,16 +129,14 @@ def _summary_text(db: Path) -> str:
 @click.option("--no-serve", is_flag=True, help="Crawl and summarise, but don't start Datasette.")
 def demo(db, host, port, no_serve) -> None:
     """Serve the bundled example blog on 127.0.0.1, crawl it, summarise, and open it in Datasette."""
-    from archiver.demo.server import serve_directory
-    from archiver.demo.site import build_site
+    from archiver.demo.site import start_demo_site
     from archiver.runner import run_crawl
 
     with tempfile.TemporaryDirectory(prefix="archiver-demo-") as tmp:
-        info = build_site(Path(tmp))
-        server = serve_directory(Path(tmp))
-        click.echo(f"example blog ({info.post_count} posts) served at {server.url}")
+        server, info = start_demo_site(Path(tmp))
+        click.echo(f"example blog ({info.post_count} posts) served at {server.url}/")
         try:
-            outcome = run_crawl([server.url], db, {"LOG_LEVEL": "WARNING"})
+            outcome = run_crawl([server.url + "/"], db, {"LOG_LEVEL": "WARNING"})
         finally:
             server.stop()
     _report(outcome, db)

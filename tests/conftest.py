@@ -31,7 +31,7 @@ def serve():
     def start(root: Path) -> str:
         handle = serve_directory(root)
         handles.append(handle)
-        return handle.url
+        return handle.url.rstrip("/") + "/"
 
     yield start
     for handle in handles:

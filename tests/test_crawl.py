@@ -34,8 +34,8 @@ def wordpress_crawl(tmp_path_factory):
     handle = serve_directory(root)
     work = tmp_path_factory.mktemp("wp-work")
     db = work / "archive.db"
-    result = run_archiver("crawl", handle.url, "--db", str(db), cwd=work)
-    yield {"gold": gold, "db": db, "result": result, "url": handle.url, "work": work}
+    result = run_archiver("crawl", handle.url + "/", "--db", str(db), cwd=work)
+    yield {"gold": gold, "db": db, "result": result, "url": handle.url + "/", "work": work}
     handle.stop()
 
 
@@ -126,7 +126,7 @@ def trouble_crawl(tmp_path_factory):
     handle = serve_directory(root)
     work = tmp_path_factory.mktemp("trouble-work")
     db = work / "archive.db"
-    result = run_archiver("crawl", handle.url, "--db", str(db), cwd=work)
+    result = run_archiver("crawl", handle.url + "/", "--db", str(db), cwd=work)
     yield {"gold": gold, "db": db, "result": result}
     handle.stop()
 

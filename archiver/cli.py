@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import tempfile
@@ -90,10 +91,8 @@ def _serve(db: Path, host: str, port: int) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}: run `archiver crawl URL --db {db}` first")
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(datasette_command(db, host, port), check=False)
-    except KeyboardInterrupt:
-        pass
 
 
 @main.command()

@@ -27,7 +27,7 @@ from archiver.extract.encoding import decode_html
 from archiver.extract.listing import parse_listing
 from archiver.extract.model import ListingEntry, to_dict
 from archiver.extract.post import parse_post
-from archiver.extract.urls import blog_root, canonical_url, in_scope, url_key
+from archiver.extract.urls import blog_root, in_scope, url_key
 from archiver.items import ErrorItem, PageItem, PostItem, SiteItem
 
 # Posts go before further listing pages so the request queue holds one page's posts, not the whole blog's.

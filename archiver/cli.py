@@ -128,7 +128,7 @@ def _summary_text(db: Path) -> str:
 @click.option("--no-serve", is_flag=True, help="Crawl and summarise, but don't start Datasette.")
 def demo(db, host, port, no_serve) -> None:
     """Serve the bundled example blog on 127.0.0.1, crawl it, summarise, and open it in Datasette."""
-    from archiver.demo.site import start_demo_site
+    from archiver.demo import start_demo_site
     from archiver.runner import run_crawl
 
     with tempfile.TemporaryDirectory(prefix="archiver-demo-") as tmp:

@@ -3,9 +3,689 @@ a generic repeated-block detector)."""
 
 from __future__ import annotations
 
-from archiver.extract.model import Listing
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+import lxml.html
+
+from archiver.extract import dates
+from archiver.extract.engine import css, detect_engine_and_rule
+from archiver.extract.feeds import discover_feeds
+from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, parse_html, text_of
+from archiver.extract.listing_rules import (
+    CATEGORY_CLASS,
+    CATEGORY_HREF,
+    CHROME_CLASS,
+    CHROME_TAGS,
+    EXCERPT_CLASS,
+    META_CLASS,
+    NO_DATE,
+    NON_POST_SEGMENTS,
+    NON_POST_SUFFIXES,
+    READ_MORE_CLASS,
+    READ_MORE_TEXT,
+    SECTION_SEGMENTS,
+    TAG_HREF,
+    ThemeRule,
+)
+from archiver.extract.model import DateValue, Listing, ListingEntry
+from archiver.extract.pagination import find_next_pages
+
+Element = lxml.html.HtmlElement
+
+# Field selectors for the semantic-markup layers (same shape as theme rules).
+H_ENTRY_RULE = ThemeRule("", "h-entry", ".h-entry, .hentry", ".h-entry, .hentry", title=".p-name, .entry-title",
+                         link=".u-url", date=".dt-published, .published", excerpt=".p-summary, .e-content, "
+                         ".entry-summary, .entry-content", author=".p-author, .author")
+SCHEMA_ORG_RULE = ThemeRule(
+    "", "schema.org", "[itemscope]",
+    "[itemtype*='BlogPosting'], [itemtype$='schema.org/Article'], [itemtype$='schema.org/NewsArticle'], "
+    "[itemprop='blogPost']",
+    title="[itemprop='headline'], [itemprop='name']", link="[itemprop='url']",
+    date="[itemprop='datePublished'], [itemprop='dateCreated']",
+    excerpt="[itemprop='description'], [itemprop='articleBody'], [itemprop='abstract']",
+    author="[itemprop='author'] [itemprop='name'], [itemprop='author']")
+ARTICLE_RULE = ThemeRule("", "article", "article", "article")
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title", "data-updated")
+BADGE_CLASS = re.compile(r"(badge|sticky|pinned|top-?icon|post-top|label|tag)", re.IGNORECASE)
+# A cheap "looks like a date" test for scoring repeated blocks (the real parse happens once per entry).
+DATE_HINT = re.compile(
+    r"(\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}|\b(jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec|janv|fév|mars|avr|mai|juin|juil|août|sept|déc)[a-zé]*\.?\s+\d{1,2}|\d{1,2}\.?\s+(jan|feb|mar|"
+    r"apr|may|jun|jul|aug|sep|oct|nov|dec|janv|fév|mars|avr|mai|juin|juil|août|sept|déc)|\d{1,2}月\s*\d{1,2}日|"
+    r"\d{1,2}-\d{1,2}\b)",
+    re.IGNORECASE,
+)
+DATE_CLASS = re.compile(r"(^|[-_\s])(date|time|published|pubdate|posted-on|post-time)([-_\s]|$)", re.IGNORECASE)
+META_DATE_CLASS = re.compile(r"(^|[-_\s])(meta|posted|byline|info)([-_\s]|$)", re.IGNORECASE)
+MAX_DATE_LINE_CHARS = 200  # a meta line holding a date is short; longer text is body copy
+YEAR_ONLY = re.compile(r"^\s*((?:19|20)\d{2})\s*(年)?\s*(\(\d+\))?\s*$")
+HAS_YEAR = re.compile(r"(19|20)\d{2}")
+# Listings that show whole posts would make huge excerpts; past this much text the rest is not an excerpt.
+MAX_EXCERPT_CHARS = 4000
+LAYER_WEIGHT = {"theme": 1.3, "h-entry": 1.1, "schema.org": 1.1, "article": 1.0, "generic": 1.0}
+
+
+@dataclass(slots=True)
+class PageContext:
+    """What every layer needs to know about the page being read."""
+
+    doc: Element
+    url: str
+    base: str
+    host: str
+    page_path: str
+    post_urls: dict[str, str | None]
 
 
 def parse_listing(html: str, url: str) -> Listing:
     """Extract post entries, pagination, engine and feeds from one listing page."""
-    raise NotImplementedError
+    doc = parse_html(html, url)
+    ctx = _context(doc, url)
+    engine, theme, rule = detect_engine_and_rule(doc)
+    listing = Listing(url=url, engine=engine, theme=theme)
+    listing.entries = best_entries(ctx, rule)
+    listing.site_title = site_title(doc)
+    listing.lang = page_lang(doc)
+    listing.site_root = site_root(ctx)
+    listing.feeds = discover_feeds(doc, url)
+    listing.next_pages = find_next_pages(doc, url)
+    return listing
+
+
+def _context(doc: Element, url: str) -> PageContext:
+    base = url
+    for base_el in doc.iterfind(".//base[@href]"):
+        base = urljoin(url, base_el.get("href") or "")
+        break
+    parts = urlsplit(url)
+    return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={})
+
+
+# ---------------------------------------------------------------- layers
+
+
+def best_entries(ctx: PageContext, rule: ThemeRule | None) -> list[ListingEntry]:
+    """The theme rule's entries when they are convincing, else the best-scoring layer's."""
+    candidates: list[tuple[float, list[ListingEntry]]] = []
+    if rule is not None:
+        entries = entries_from_rule(ctx, rule, f"theme:{rule.name}")
+        if confident(entries):
+            return entries  # the other layers cost time and would only find the same posts
+        candidates.append((quality(entries) * LAYER_WEIGHT["theme"], entries))
+    for layer_rule in (H_ENTRY_RULE, SCHEMA_ORG_RULE, ARTICLE_RULE):
+        entries = entries_from_rule(ctx, layer_rule, layer_rule.theme)
+        candidates.append((quality(entries) * LAYER_WEIGHT[layer_rule.theme], entries))
+    entries = generic_entries(ctx)
+    candidates.append((quality(entries) * LAYER_WEIGHT["generic"], entries))
+    best = max(candidates, key=lambda pair: pair[0])[1]  # max keeps the first on ties: cheaper layers win
+    return best
+
+
+def confident(entries: list[ListingEntry]) -> bool:
+    """A theme rule's result good enough to skip the other layers: several posts, nearly all titled."""
+    titled = sum(1 for e in entries if e.title)
+    return len(entries) >= 2 and titled >= 0.8 * len(entries)
+
+
+def quality(entries: list[ListingEntry]) -> float:
+    """How much a layer's result looks like a real post list: count, titles, dates, excerpts."""
+    if not entries:
+        return 0.0
+    score = 0.0
+    for entry in entries:
+        score += 1.0 + (0.6 if entry.title else 0.0) + (0.3 if entry.published else 0.0)
+        score += 0.3 if entry.excerpt else 0.0
+    return score
+
+
+def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> list[ListingEntry]:
+    """Entries from the blocks a rule's entry selector finds, fields read by its selectors."""
+    blocks = css(rule.entry)(ctx.doc)
+    if not rule.engine:  # semantic layers: an embed's <article> inside a post is not an entry (theme rules are precise)
+        blocks = outermost(blocks)
+    if rule.exclude:
+        excluded = set(css(rule.exclude)(ctx.doc))
+        if excluded:
+            blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
+    if rule.theme == "article":
+        blocks = [b for b in blocks if not _in_chrome(b)]
+    return _build_all(ctx, blocks, rule, extracted_by)
+
+
+def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
+    entries: list[ListingEntry] = []
+    seen: set[str] = set()
+    for block in blocks:
+        entry = build_entry(ctx, block, rule)
+        if entry is None or entry.url in seen:
+            continue  # pinned posts repeated further down: keep the first
+        seen.add(entry.url)
+        entry.position = len(entries)
+        entry.extracted_by = by
+        entries.append(entry)
+    return entries
+
+
+def outermost(elements: list[Element]) -> list[Element]:
+    """Drop elements nested inside another element of the list (an embed's <article> inside a post)."""
+    if len(elements) < 2:
+        return elements
+    chosen = set(elements)
+    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
+
+
+def _self_and_ancestors(el: Element) -> Iterable[Element]:
+    yield el
+    yield from el.iterancestors()
+
+
+def _in_chrome(el: Element) -> bool:
+    for ancestor in _self_and_ancestors(el):
+        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
+        if tag in CHROME_TAGS or (tag != "body" and CHROME_CLASS.search(ancestor.get("class") or "")):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- generic detector
+
+
+def generic_entries(ctx: PageContext) -> list[ListingEntry]:
+    """Find the dominant group of repeated blocks that each link to one post (MDR/DEPTA idea)."""
+    body = ctx.doc.find("body")
+    if body is None:
+        return []
+    groups: dict[str, list[tuple[Element, str]]] = {}
+    for link in body.iter("a"):
+        url = post_url(ctx, link.get("href"))
+        if url is None:
+            continue
+        groups.setdefault(_signature(link), []).append((link, url))
+    best_blocks: list[Element] = []
+    best_score = 0.0
+    for members in groups.values():
+        if len({url for _, url in members}) < 2:
+            continue
+        blocks, container = _blocks_of(members)
+        if container is None:
+            continue
+        score = _group_score(members, blocks, container)
+        if score > best_score:
+            best_score, best_blocks = score, blocks
+    return _build_all(ctx, best_blocks, None, "generic")
+
+
+def _signature(link: Element) -> str:
+    parts = []
+    for el in _self_and_ancestors(link):
+        if el.tag == "body":
+            break
+        parts.append(f"{el.tag}.{el.get('class') or ''}")
+    return "/".join(parts)
+
+
+def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Element | None]:
+    """Each link's entry block (highest ancestor holding only that link of the group) and their container."""
+    counts: dict[Element, int] = {}
+    chains = []
+    for link, _ in members:
+        chain = list(_self_and_ancestors(link))
+        chains.append(chain)
+        for el in chain:
+            counts[el] = counts.get(el, 0) + 1
+    total = len(members)
+    container = next((el for el in chains[0] if counts[el] == total), None)
+    blocks = []
+    for chain in chains:
+        block = chain[0]
+        for el in chain:
+            if counts[el] != 1:
+                break
+            block = el
+        blocks.append(block)
+    return blocks, container
+
+
+def _group_score(members: list[tuple[Element, str]], blocks: list[Element], container: Element) -> float:
+    distinct = len({url for _, url in members})
+    title_quality = dated = with_text = 0.0
+    for (link, _), block in zip(members, blocks, strict=True):
+        link_text = text_of(link)
+        if READ_MORE_TEXT.fullmatch(link_text) or READ_MORE_CLASS.search(link.get("class") or ""):
+            continue
+        title_quality += min(len(link_text), 24) / 24
+        block_text = text_without(block, set(), 400)
+        dated += 1.0 if DATE_HINT.search(block_text) else 0.0
+        with_text += 1.0 if len(block_text) - len(link_text) > 60 else 0.0
+    n = len(members)
+    score = distinct * (0.3 + title_quality / n + dated / n + 0.7 * with_text / n)
+    return score * (0.3 if _in_chrome(container) else 1.0)
+
+
+# ---------------------------------------------------------------- one entry
+
+
+def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> ListingEntry | None:
+    """A ListingEntry from one entry block, or None when the block does not link to a post."""
+    title_el = _first(block, rule.title) if rule and rule.title else None
+    link, url = _permalink(ctx, block, rule, title_el)
+    if url is None:
+        return None
+    if title_el is None and not (rule and rule.title):  # a theme that names its title element shows none here
+        title_el = _generic_title_element(block, link)
+    excerpt_el, loose = _excerpt_element(block, rule, title_el, link)
+    entry = ListingEntry(url=url)
+    entry.title = _title_text(title_el)
+    entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+    if excerpt_el is not None:
+        entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el)
+    entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
+    entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
+    if not entry.categories and not (rule and rule.engine):
+        entry.categories = _class_labels(block, CATEGORY_CLASS, excerpt_el)
+    entry.author = _author(block, rule)
+    return entry
+
+
+def _first(block: Element, selector: str) -> Element | None:
+    found = css(selector)(block)
+    return found[0] if found else None
+
+
+def post_url(ctx: PageContext, href: str | None) -> str | None:
+    """Absolute URL of `href` when it can be a post of this site (not tags, pages, feeds, the page itself)."""
+    if not href:
+        return None
+    if href in ctx.post_urls:
+        return ctx.post_urls[href]
+    url = _post_url(ctx, href)
+    ctx.post_urls[href] = url
+    return url
+
+
+def _post_url(ctx: PageContext, href: str) -> str | None:
+    href = href.strip()
+    if href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    absolute = urljoin(ctx.base, href)
+    parts = urlsplit(absolute)
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != ctx.host:
+        return None
+    path = unquote(parts.path)
+    if path.rstrip("/") == ctx.page_path.rstrip("/") and not parts.query:
+        return None
+    lowered = path.lower()
+    if lowered.endswith(NON_POST_SUFFIXES) or lowered in ("", "/"):
+        return None
+    segments = [s for s in lowered.split("/") if s]
+    if not segments or any(s in NON_POST_SEGMENTS for s in segments[-3:]):
+        return None
+    if len(segments) <= 2 and segments[-1] in SECTION_SEGMENTS:
+        return None
+    if re.fullmatch(r"(index|page)?\d*(\.html?)?", segments[-1]) and len(segments) == 1:
+        return None  # /index2.html, /page3: pagination of the site root
+    return absolute.split("#", 1)[0]
+
+
+def _permalink(ctx: PageContext, block: Element, rule: ThemeRule | None,
+               title_el: Element | None) -> tuple[Element | None, str | None]:
+    candidates: list[Element] = []
+    if rule and rule.link:
+        candidates += css(rule.link)(block)
+    if title_el is not None:
+        candidates += [title_el] if title_el.tag == "a" else list(title_el.iter("a"))
+        candidates += [a for a in title_el.iterancestors("a")]
+    for heading in block.iter(*HEADINGS):
+        candidates += list(heading.iter("a")) + list(heading.iterancestors("a"))
+    if block.tag == "a":
+        candidates.insert(0, block)
+    for link in candidates:
+        url = post_url(ctx, link.get("href"))
+        if url is not None:
+            return link, url
+    return _majority_link(ctx, block)
+
+
+def _majority_link(ctx: PageContext, block: Element) -> tuple[Element | None, str | None]:
+    """The post URL a block links most often (title, cover and read-more all point to the post)."""
+    preferred = post_url(ctx, block.get("data-href"))
+    links: dict[str, list[Element]] = {}
+    for link in block.iter("a"):
+        url = post_url(ctx, link.get("href"))
+        if url is not None:
+            links.setdefault(url, []).append(link)
+    if preferred is not None:
+        return (links.get(preferred) or [None])[0], preferred
+    if not links:
+        return None, None
+    url = max(links, key=lambda u: len(links[u]))  # first seen wins ties
+    titled = [a for a in links[url] if text_of(a)]
+    return (titled or links[url])[0], url
+
+
+def _generic_title_element(block: Element, link: Element | None) -> Element | None:
+    if link is not None:
+        for ancestor in link.iterancestors(*HEADINGS):
+            return link if text_of(link) else ancestor
+        for heading in link.iter(*HEADINGS):
+            return heading
+    for heading in block.iter(*HEADINGS):
+        if text_of(heading):
+            return heading
+    if link is not None and not READ_MORE_TEXT.fullmatch(text_of(link)):
+        text = text_of(link)
+        if text and not DATE_HINT.fullmatch(text):
+            return link
+    # A styled title inside the permalink (cards whose whole body is one link); not a title in the body text.
+    for el in (link.iterdescendants() if link is not None else ()):
+        if isinstance(el.tag, str) and "title" in (el.get("class") or "").lower() and text_of(el):
+            return el
+    return None
+
+
+def _title_text(title_el: Element | None) -> str | None:
+    if title_el is None:
+        return None
+    if title_el.tag == "a":
+        headings = list(title_el.iter(*HEADINGS))
+        if headings:
+            title_el = headings[0]
+    skip = {el for el in title_el.iterdescendants() if isinstance(el.tag, str)
+            and BADGE_CLASS.search(el.get("class") or "") and el.tag in ("span", "i", "em", "sup", "small")}
+    text = text_without(title_el, skip) if skip else text_of(title_el)
+    return text or None
+
+
+# ---------------------------------------------------------------- dates
+
+
+def entry_date(block: Element, rule: ThemeRule | None,
+               excerpt_el: Element | None) -> tuple[DateValue | None, Element | None]:
+    """The post date an entry shows (visible text preferred, the attribute for time and offset), and its element."""
+    elements: list[Element] = []
+    if rule and rule.date == NO_DATE:
+        return None, None
+    if rule and rule.date:
+        elements += css(rule.date)(block)
+    elements += [t for t in block.iter("time") if t not in elements]
+    if excerpt_el is not None and excerpt_el is not block:
+        elements = [el for el in elements if not _inside(el, excerpt_el)]
+    for el in elements:
+        value = _date_of_element(el, block)
+        if value is not None:
+            return value, el
+    for pattern in (DATE_CLASS, META_DATE_CLASS, None):  # a "date" element beats a whole meta line
+        for el in block.iter():
+            if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS:
+                continue
+            if el is block or el.tag in HEADINGS or el.tag == "a":
+                continue
+            if pattern is None:  # last resort: a short element whose whole text is a dated line
+                if len(el) > 2 or not HAS_YEAR.search(el.text or ""):
+                    continue
+            elif not pattern.search((el.get("class") or "") + " " + (el.get("id") or "")):
+                continue
+            if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
+                continue
+            value = _date_of_element(el, block)
+            if value is not None:
+                return value, el
+    return _date_from_heading_before(block, None), None
+
+
+def _inside(el: Element, container: Element) -> bool:
+    return el is container or any(a is container for a in el.iterancestors())
+
+
+def _date_of_element(el: Element, block: Element) -> DateValue | None:
+    visible = text_without(el, set(), MAX_DATE_LINE_CHARS)
+    if len(visible) >= MAX_DATE_LINE_CHARS:
+        visible = ""
+    shown = _find_date(visible) if visible and DATE_HINT.search(visible) else None
+    machine = None
+    for name in DATE_ATTRIBUTES:
+        value = el.get(name)
+        if value and any(ch.isdigit() for ch in value):
+            machine = _parse_date(value)
+            if machine is not None:
+                break
+    if visible and not HAS_YEAR.search(visible) and DATE_HINT.search(visible):
+        # "May 9" / "04-05": the year is in the attribute or in a year heading above the entry
+        if machine is not None:
+            return machine
+        return _date_from_heading_before(block, visible) or shown
+    if shown is not None and machine is not None:
+        return machine if machine.iso[:10] == shown.iso[:10] else shown
+    return shown or machine
+
+
+def _date_from_heading_before(block: Element, yearless_text: str | None) -> DateValue | None:
+    """Dates given by a heading above the entry: a day header, or a year heading for "MM-DD" dates."""
+    for el in _elements_before(block, limit=40):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        classes = el.get("class") or ""
+        if tag not in HEADINGS and not re.search(r"date-header|group-title|year", classes, re.IGNORECASE):
+            continue
+        text = text_of(el)
+        year = YEAR_ONLY.match(text)
+        if year and yearless_text:
+            return _find_date(f"{year.group(1)}-{yearless_text.strip()}")
+        if not yearless_text and DATE_HINT.search(text) and HAS_YEAR.search(text):
+            return _find_date(text)
+        return None
+    return None
+
+
+def _elements_before(block: Element, limit: int) -> Iterable[Element]:
+    el: Element | None = block
+    steps = 0
+    while el is not None and steps < limit:
+        sibling = el.getprevious()
+        while sibling is not None and steps < limit:
+            if isinstance(sibling.tag, str):
+                yield sibling
+            steps += 1
+            sibling = sibling.getprevious()
+        el = el.getparent()
+        if el is None or el.tag == "body":
+            return
+
+
+_DATE_CACHE: dict[tuple[str, str], DateValue | None] = {}
+
+
+def _find_date(text: str) -> DateValue | None:
+    key = ("text", text)
+    if key not in _DATE_CACHE:
+        try:
+            _DATE_CACHE[key] = dates.find_date_in_text(text, "listing-text")
+        except NotImplementedError:  # dates.py is being written in parallel
+            _DATE_CACHE[key] = None
+    return _DATE_CACHE[key]
+
+
+def _parse_date(value: str) -> DateValue | None:
+    key = ("time", value)
+    if key not in _DATE_CACHE:
+        try:
+            _DATE_CACHE[key] = dates.parse_date(value.strip(), "time")
+        except NotImplementedError:
+            _DATE_CACHE[key] = None
+    if len(_DATE_CACHE) > 50_000:
+        _DATE_CACHE.clear()
+    return _DATE_CACHE[key]
+
+
+# ---------------------------------------------------------------- excerpt
+
+
+def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element | None,
+                     link: Element | None) -> tuple[Element | None, bool]:
+    """The element holding the excerpt, and whether it is a loose container (also holding title and meta)."""
+    if rule and rule.excerpt == "*":
+        return block, True
+    if rule and rule.excerpt:
+        found = _first(block, rule.excerpt)
+        if found is not None or rule.engine:
+            return found, False
+    if rule and rule.engine:
+        return None, False  # a theme rule that names no excerpt: the theme shows none
+    title_parts = {el for el in (title_el, link) if el is not None}
+    for el in block.iterdescendants():
+        if not isinstance(el.tag, str) or el.tag in ("a", "span", "time") or el in title_parts:
+            continue
+        classes = el.get("class") or ""
+        if not EXCERPT_CLASS.search(classes) or META_CLASS.search(classes) or "title" in classes.lower():
+            continue
+        if any(_inside(t, el) for t in title_parts) or not text_of(el):
+            continue
+        return el, False
+    paragraphs = [p for p in block.iter("p") if text_of(p) and not any(_inside(p, t) for t in title_parts)]
+    if len(paragraphs) > 1:
+        return paragraphs[0].getparent(), True
+    return (paragraphs[0], False) if paragraphs else (None, False)
+
+
+def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
+                  title_el: Element | None, date_el: Element | None) -> str | None:
+    skip: set[Element] = set()
+    if loose and date_el is not None:
+        skip.add(date_el)
+    if rule and rule.drop:
+        skip.update(css(rule.drop)(excerpt_el))
+    if title_el is not None and _inside(title_el, excerpt_el):
+        # the heading around the title link goes too
+        skip.add(next(title_el.iterancestors(*HEADINGS), title_el) if loose else title_el)
+    for el in excerpt_el.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        classes = el.get("class") or ""
+        if READ_MORE_CLASS.search(classes) or (el.tag == "a" and READ_MORE_TEXT.fullmatch(text_of(el))) or loose and META_CLASS.search(classes):
+            skip.add(el)
+    text = text_without(excerpt_el, skip)
+    return text or None
+
+
+def text_without(element: Element, skip: set[Element], limit: int = MAX_EXCERPT_CHARS) -> str:
+    """Visible text of `element` as text_of gives it, leaving out the subtrees in `skip`; cut near `limit`."""
+    parts: list[str] = []
+    with contextlib.suppress(_TextLimitReached):
+        _append_text(element, parts, skip, [limit])
+    return collapse("".join(parts))
+
+
+class _TextLimitReached(Exception):
+    """Raised to stop walking a long excerpt (listings that show whole posts) once enough text is read."""
+
+
+
+
+def _append_text(node: Element, parts: list[str], skip: set[Element], budget: list[int]) -> None:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    if not tag or tag in INVISIBLE_TAGS:
+        return
+    block = tag in BLOCK_TAGS
+    if block:
+        parts.append(" ")
+    if node.text:
+        parts.append(node.text)
+        budget[0] -= len(node.text)
+    if budget[0] < 0:
+        raise _TextLimitReached
+    for child in node:
+        if child not in skip:
+            _append_text(child, parts, skip, budget)
+        if child.tail:
+            parts.append(child.tail)
+            budget[0] -= len(child.tail)
+    if block:
+        parts.append(" ")
+
+
+# ---------------------------------------------------------------- tags, categories, author
+
+
+def _labels(block: Element, selector: str, href_pattern: re.Pattern[str], excerpt_el: Element | None) -> list[str]:
+    if selector:
+        elements = css(selector)(block)
+    else:
+        elements = [a for a in block.iter("a") if href_pattern.search(a.get("href") or "")]
+    labels: list[str] = []
+    for el in elements:
+        if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
+            continue
+        label = text_of(el).lstrip("#").strip()
+        if label and label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _class_labels(block: Element, pattern: re.Pattern[str], excerpt_el: Element | None) -> list[str]:
+    labels: list[str] = []
+    for el in block.iterdescendants():
+        if not isinstance(el.tag, str) or not pattern.search(el.get("class") or ""):
+            continue
+        if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
+            continue
+        label = text_of(el).lstrip("#").strip()
+        if label and len(label) <= 40 and label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _author(block: Element, rule: ThemeRule | None) -> str | None:
+    selector = rule.author if rule and rule.author else "[rel~='author'], .author, .post-author, [itemprop='author']"
+    el = _first(block, selector)
+    text = text_of(el) if el is not None else ""
+    return text or None
+
+
+# ---------------------------------------------------------------- page facts
+
+
+def site_title(doc: Element) -> str | None:
+    """The blog's name: og:site_name, else the page <title> (its last part when it has separators)."""
+    for meta in doc.iterfind(".//meta[@property]"):
+        if meta.get("property") == "og:site_name" and collapse(meta.get("content")):
+            return collapse(meta.get("content"))
+    title = doc.find(".//title")
+    text = collapse(title.text_content()) if title is not None else ""
+    if not text:
+        return None
+    for separator in (" | ", " - ", " – ", " — ", " · ", " :: "):
+        if separator in text:
+            return text.rsplit(separator, 1)[-1].strip() or text
+    return text
+
+
+def page_lang(doc: Element) -> str | None:
+    """The page's declared language: <html lang>, else content-language or og:locale."""
+    lang = (doc.get("lang") or doc.get("xml:lang") or "").strip()
+    if lang:
+        return lang
+    for meta in doc.iterfind(".//meta"):
+        name = (meta.get("http-equiv") or meta.get("property") or "").lower()
+        if name in ("content-language", "og:locale") and meta.get("content"):
+            return meta.get("content").strip().replace("_", "-")
+    return None
+
+
+def site_root(ctx: PageContext) -> str | None:
+    """The blog's home URL when the page says: <link rel=home>, a rel=home link, or the header's brand link."""
+    for el in ctx.doc.iterfind(".//link[@rel]"):
+        if "home" in (el.get("rel") or "").lower().split() and el.get("href"):
+            return urljoin(ctx.base, el.get("href"))
+    for a in ctx.doc.iterfind(".//a[@rel]"):
+        if "home" in (a.get("rel") or "").lower().split() and a.get("href"):
+            return urljoin(ctx.base, a.get("href"))
+    for a in ctx.doc.iter("a"):
+        classes = (a.get("class") or "") + " " + (a.get("id") or "")
+        if a.get("href") and re.search(r"brand|logo|site-title|site-name|blog-title|navbar-brand", classes, re.I):
+            return urljoin(ctx.base, a.get("href"))
+    return None

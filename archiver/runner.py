@@ -47,7 +47,7 @@ def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> S
 def run_crawl(urls: list[str], db: Path | str, overrides: dict[str, Any] | None = None) -> CrawlOutcome:
     """Crawl the given blogs into the archive at `db` and report how it went."""
     settings = crawl_settings(db, overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(BlogSpider)
     process.crawl(crawler, urls=urls)
     process.start()

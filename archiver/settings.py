@@ -26,6 +26,7 @@ REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # a URL given up on is a row in crawl_errors, not a terminal error
 ARCHIVER_RETRY_BACKOFF_BASE = 0.5  # seconds; doubled on each retry
 ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up on the URL instead of stalling the crawl
 DOWNLOADER_MIDDLEWARES = {

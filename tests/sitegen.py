@@ -65,7 +65,7 @@ def _post_page(post: GoldPost, site_title: str, lang: str = "en", charset_meta: 
 <time datetime="{post.date}T10:00:00+08:00">{post.date}</time>
 <div class="post-body"><p>{html.escape(post.body)}</p><pre><code>print("hello")</code></pre></div>
 <div class="post-tags">{tags}</div>
-</article></main><footer>© 2024 {site_title}</footer></body></html>"""
+</article></main><footer>&copy; 2024 {site_title}</footer></body></html>"""
 
 
 # -- WordPress-like: article.post, .entry-title, time.entry-date, .entry-summary, "Older posts" ------------------
@@ -136,7 +136,8 @@ GBK_BODY = "这篇文章以 GBK 编码保存，服务器却声称它是 UTF-8。
 
 
 def build_trouble(root: Path) -> dict[str, object]:
-    """Three listing pages; a post answering 404, one 500, one GBK served as UTF-8, one slow; page 3 loops."""
+    """Three listing pages; a post answering 404, one 500, one GBK served as UTF-8, one slow; page 3 leads to a
+    fourth page that repeats the first."""
     posts = _posts(9)
     posts[3] = GoldPost(posts[3].path, GBK_TITLE, posts[3].date, "GBK 编码的文章摘要。", GBK_BODY)
     pages = _pages(posts, 3)
@@ -148,12 +149,12 @@ def build_trouble(root: Path) -> dict[str, object]:
 <div class="post-body"><p>{html.escape(p.excerpt_start)}</p><a class="btn" href="{p.path}#more">阅读全文 »</a></div></article>"""
             for p in page_posts
         )
-        # The last page's "next" link leads back to page 1 under another URL: a pagination loop.
-        next_path = paths[number] if number < 3 else "/page/1/"
+        # The last page's "next" link leads to a page that repeats page 1 (servers that clamp the page number).
+        next_path = paths[number] if number < 3 else "/page/4/"
         _write(root, paths[number - 1], f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta name="generator" content="Hexo 7.0.0"><title>Trouble</title></head><body>
 <main>{entries}</main><nav class="pagination"><a class="extend next" rel="next" href="{next_path}">下一页</a></nav></body></html>""")
-    _write(root, "/page/1/", (root / "index.html").read_text("utf-8"))
+    _write(root, "/page/4/", (root / "index.html").read_text("utf-8"))
     for i, p in enumerate(posts):
         if i == 1:
             continue  # 404

@@ -102,6 +102,9 @@ class StaticSiteServer(ThreadingHTTPServer):
         self.overrides = OverrideTable(self.root)
         super().__init__(address, StaticFileHandler)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up early (a crawler's timeout) is not the server's problem: stay quiet."""
+
 
 class StaticFileHandler(BaseHTTPRequestHandler):
     """Serves files under the server's root like a static host would."""

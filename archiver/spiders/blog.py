@@ -13,6 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -271,12 +278,16 @@ def describe_failure(failure: Failure) -> tuple[str, str, int | None]:
     if failure.check(HttpError):
         response = failure.value.response
         return "http-error", f"HTTP {response.status}", response.status
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "unreachable", "host not found (DNS lookup failed)", None
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "unreachable", "connection refused", None
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", "timed out", None
+    if failure.check(DownloadCancelledError):
+        return "too-large", "download cancelled (over DOWNLOAD_MAXSIZE?)", None
+    if failure.check(ResponseDataLossError):
+        return "truncated", "truncated response (connection closed before the end)", None
     name = failure.type.__name__ if failure.type else "Error"
     if name == "IgnoreRequest" and "robots" in str(failure.value).lower():
         return "robots", "forbidden by robots.txt", None

@@ -43,13 +43,25 @@ def main() -> None:
 @DB_OPTION
 @click.option("--no-post-pages", is_flag=True, help="Archive what listings show; don't fetch each post's page.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file of CSS/XPath selectors for a blog the automatic extraction gets wrong.",
+)
 @click.option("--progress/--no-progress", default=None, help="Live status line (default: on a terminal only).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy/ARCHIVER_* setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(urls, db, no_post_pages, max_listing_pages, progress, settings, verbose) -> None:
+def crawl(urls, db, no_post_pages, max_listing_pages, rules, progress, settings, verbose) -> None:
     """Crawl each blog from URL (its home or any listing page) into the archive."""
+    from archiver.extract.overrides import RulesError, load_rules
     from archiver.runner import run_crawl
 
+    site_rules = None
+    if rules:
+        try:
+            site_rules = load_rules(rules.read_text("utf-8"))
+        except RulesError as error:
+            raise click.BadParameter(str(error), param_hint="--rules") from error
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
     if no_post_pages:
         overrides["ARCHIVER_FETCH_POSTS"] = False
@@ -58,7 +70,7 @@ def crawl(urls, db, no_post_pages, max_listing_pages, progress, settings, verbos
     if progress is not None:
         overrides["ARCHIVER_PROGRESS"] = "on" if progress else "off"
     overrides.update(_setting_pairs(settings))
-    outcome = run_crawl(list(urls), db, overrides)
+    outcome = run_crawl(list(urls), db, overrides, rules=site_rules)
     _report(outcome, db)
     sys.exit(outcome.exit_code)
 

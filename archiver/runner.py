@@ -9,6 +9,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.extract.overrides import SiteRules
 from archiver.spiders.blog import BlogSpider
 
 # Exit codes of `archiver crawl`: documented in the README.
@@ -44,12 +45,14 @@ def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> S
     return settings
 
 
-def run_crawl(urls: list[str], db: Path | str, overrides: dict[str, Any] | None = None) -> CrawlOutcome:
+def run_crawl(
+    urls: list[str], db: Path | str, overrides: dict[str, Any] | None = None, rules: SiteRules | None = None
+) -> CrawlOutcome:
     """Crawl the given blogs into the archive at `db` and report how it went."""
     settings = crawl_settings(db, overrides)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BlogSpider)
-    process.crawl(crawler, urls=urls)
+    process.crawl(crawler, urls=urls, rules=rules)
     process.start()
     spider = crawler.spider
     if spider is None or not hasattr(spider, "outcome"):

@@ -240,3 +240,35 @@ def test_scrapy_crawl_works_from_the_repo_root(tmp_path, serve):
     )
     assert result.returncode == 0, result.stderr
     assert rows(db, "select count(*) n from posts")[0]["n"] == 3
+
+
+def test_rules_file_steers_extraction_of_a_blog(tmp_path, serve):
+    site = tmp_path / "site"
+    site.mkdir()
+    rows_html = "".join(
+        f'<tr class="row"><td class="t">Entry {n}</td><td><a class="go" href="/entries/{n}.html">open</a></td>'
+        f'<td class="when">2023-09-{n:02d}</td><td class="blurb">Blurb {n}.</td></tr>'
+        for n in (3, 2, 1)
+    )
+    (site / "index.html").write_text(f"<html><body><table>{rows_html}</table></body></html>")
+    entries = site / "entries"
+    entries.mkdir()
+    for n in (3, 2, 1):
+        (entries / f"{n}.html").write_text(f'<html><body><div class="text"><p>Body {n}.</p></div></body></html>')
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[listing]\nentry = "tr.row"\ntitle = "td.t"\nlink = "a.go"\ndate = "td.when"\n'
+                     'excerpt = "td.blurb"\n[post]\nbody = "div.text"\n')
+    db = tmp_path / "a.db"
+    result = run_archiver("crawl", serve(site), "--db", str(db), "--rules", str(rules), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = rows(db, "select title, published, excerpt, content_text from posts order by published desc")
+    assert [(r["title"], r["published"][:10], r["excerpt"], r["content_text"].strip()) for r in got] == [
+        (f"Entry {n}", f"2023-09-{n:02d}", f"Blurb {n}.", f"Body {n}.") for n in (3, 2, 1)
+    ]
+
+
+def test_bad_rules_file_is_refused_before_crawling(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[listing]\ntitle = 'h2'\n")
+    result = run_archiver("crawl", "http://127.0.0.1:9/", "--rules", str(rules), cwd=tmp_path)
+    assert result.returncode == 2 and "needs an 'entry' selector" in result.stderr

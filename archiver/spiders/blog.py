@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 from archiver.extract.encoding import decode_html
 from archiver.extract.listing import parse_listing
 from archiver.extract.model import ListingEntry, to_dict
+from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with_rules, parse_post_with_rules
 from archiver.extract.post import parse_post
 from archiver.extract.urls import blog_root, in_scope, url_key
 from archiver.items import ErrorItem, PageItem, PostItem, SiteItem
@@ -63,8 +64,18 @@ class BlogSpider(scrapy.Spider):
 
     name = "blog"
 
-    def __init__(self, url: str | None = None, urls: Iterable[str] | str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        urls: Iterable[str] | str | None = None,
+        rules: SiteRules | str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        if isinstance(rules, str):  # `scrapy crawl blog -a rules=FILE`
+            with open(rules, encoding="utf-8") as file:
+                rules = load_rules(file.read())
+        self.rules: SiteRules | None = rules
         start: list[str] = []
         if url:
             start.append(url)
@@ -99,7 +110,10 @@ class BlogSpider(scrapy.Spider):
         if text is None:
             yield from self._not_html(response, state, is_start)
             return
-        listing = parse_listing(text, response.url)
+        if self.rules and self.rules.listing:
+            listing = parse_listing_with_rules(text, response.url, self.rules)
+        else:
+            listing = parse_listing(text, response.url)
         if is_start:
             state.root = blog_root(state.start_url, listing.site_root)
             yield SiteItem(
@@ -196,7 +210,10 @@ class BlogSpider(scrapy.Spider):
             yield PostItem(state.root, to_dict(entry), None, response.status, listing_url)
             return
         yield self._page_item(response, state, "post", encoding)
-        page = parse_post(text, response.url)
+        if self.rules and self.rules.post:
+            page = parse_post_with_rules(text, response.url, self.rules)
+        else:
+            page = parse_post(text, response.url)
         yield PostItem(state.root, to_dict(entry), to_dict(page), response.status, listing_url)
 
     def post_failed(self, failure: Failure) -> Iterable[Any]:

@@ -2,12 +2,705 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from html import escape as html_escape
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+import nh3
+
+from archiver.extract import post_rules as rules
+from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sanitizer policy
+# ---------------------------------------------------------------------------------------------------------------
+ALLOWED_TAGS = frozenset(
+    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "pre", "code", "span", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "figure", "figcaption", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "sup", "sub", "small", "abbr", "kbd", "samp", "var", "q", "cite", "br", "hr", "details", "summary", "div", "section", "article", "time"]
+)
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "pre": {"class"},
+    "code": {"class"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+    "details": {"open"},
+}
+# data: URLs are dropped everywhere (also data:image): they bloat the archive and nh3 cannot restrict a scheme
+# to one tag; inline images are rare in blog bodies.
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
+# Only a code language survives on pre/code: "language-python", "lang-js", "hljs", "highlight-python".
+_CODE_CLASS = re.compile(r"^(?:language|lang|highlight|sourceCode)-[\w+#.-]+$|^hljs$")
+_LAZY_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-srcset")
+_PLACEHOLDER_SRC = re.compile(r"^(?:data:|$)|(?:loading|placeholder|blank|lazy|spacer)[\w.-]*\.(?:gif|svg|png)")
+
+
+def _keep_code_class(tag: str, attribute: str, value: str) -> str | None:
+    if attribute != "class":
+        return value
+    kept = [token for token in value.split() if _CODE_CLASS.match(token)]
+    return " ".join(kept) or None
+
 
 def sanitize_html(html: str, base_url: str) -> str:
     """Sanitized HTML safe to show: no script, event handlers, javascript: URLs, forms or iframes."""
-    raise NotImplementedError
+    if base_url and html.strip():
+        html = _absolutize(html, base_url)
+    return clean_html(html)
+
+
+def clean_html(html: str) -> str:
+    """nh3 with the archive's policy, for HTML whose links are already absolute."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style", "noscript", "template", "iframe", "object", "embed", "form",
+                            "textarea", "select", "button", "svg", "math", "canvas", "frameset"},
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_keep_code_class,
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def _absolutize(html: str, base_url: str) -> str:
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    absolutize_links(fragment, base_url)
+    return inner_html(fragment)
+
+
+def absolutize_links(root: lxml.html.HtmlElement, base_url: str) -> None:
+    """Make href/src of links and images under root absolute against base_url (in place)."""
+    for element in root.iter("a", "img"):
+        attribute = "href" if element.tag == "a" else "src"
+        value = element.get(attribute)
+        if value is None:
+            continue
+        value = value.strip()
+        if value.startswith(("http://", "https://", "#", "mailto:")):
+            continue
+        try:
+            element.set(attribute, urljoin(base_url, value))
+        except ValueError:
+            del element.attrib[attribute]
+
+
+def inner_html(element: lxml.html.HtmlElement) -> str:
+    """The HTML of an element's content (its text and children, not its own tag)."""
+    parts = [html_escape(element.text or "", quote=False)]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(lxml.html.tostring(child, encoding="unicode"))  # with its tail
+        elif child.tail:
+            parts.append(html_escape(child.tail, quote=False))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Markdown (own lxml walker: markdownify's BeautifulSoup parse costs ~10x the rest of parse_post)
+# ---------------------------------------------------------------------------------------------------------------
+_MARKDOWN_ESCAPE = re.compile(r"([\\`*_\[\]])")
+_INLINE_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_MARKDOWN_BLOCKS = frozenset(
+    ["p", "div", "section", "article", "figure", "figcaption", "details", "summary", "header", "footer", "main", "address", "dl", "dt", "dd", "caption"]
+)
+_EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~", "strike": "~~"}
 
 
 def html_to_markdown(html: str) -> str:
     """Markdown of sanitized body HTML (code blocks fenced)."""
-    raise NotImplementedError
+    if not html.strip():
+        return ""
+    # A plain etree parse: lxml.html's per-element Python class lookup would double the cost here.
+    document = lxml.etree.HTML(f"<html><body><div>{html}</div></body></html>")
+    root = document[0][0] if document is not None and len(document) and len(document[0]) else None
+    if root is None:
+        return ""
+    code_blocks: list[str] = []
+    markdown = _markdown_children(root, code_blocks)
+    lines = [line.rstrip() for line in markdown.split("\n")]
+    markdown = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return re.sub("\x00(\\d+)\x00", lambda m: code_blocks[int(m.group(1))], markdown)
+
+
+def _markdown_children(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+    parts = [_markdown_text(element.text)]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(_markdown_element(child, code_blocks))
+        parts.append(_markdown_text(child.tail))
+    return "".join(parts)
+
+
+def _markdown_text(text: str | None) -> str:
+    return _MARKDOWN_ESCAPE.sub(r"\\\1", _INLINE_SPACES.sub(" ", text)) if text else ""
+
+
+def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+    tag = element.tag
+    if tag == "pre":
+        code = element.find("code")
+        language = ""
+        if code is not None:
+            language = next((t[9:] for t in _classes(code) if t.startswith("language-")), "")
+        text = "".join((code if code is not None else element).itertext()).strip("\n")
+        fence = "````" if "```" in text else "```"
+        code_blocks.append(f"{fence}{language}\n{text}\n{fence}")
+        return f"\n\n\x00{len(code_blocks) - 1}\x00\n\n"
+    if tag == "br":
+        return "\\\n"
+    if tag == "hr":
+        return "\n\n---\n\n"
+    if tag == "img":
+        alt = collapse(element.get("alt"))
+        return f"![{alt}]({element.get('src')})" if element.get("src") else alt
+    inner = _markdown_children(element, code_blocks)
+    if tag in _MARKDOWN_BLOCKS:
+        return f"\n\n{inner.strip()}\n\n"
+    if len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+        return f"\n\n{'#' * int(tag[1])} {collapse(inner)}\n\n"
+    if tag in _EMPHASIS:
+        stripped = inner.strip()
+        if not stripped:
+            return inner
+        lead = " " if inner[:1].isspace() else ""
+        trail = " " if inner[-1:].isspace() else ""
+        return f"{lead}{_EMPHASIS[tag]}{stripped}{_EMPHASIS[tag]}{trail}"
+    if tag in ("code", "kbd", "samp"):
+        text = "".join(element.itertext())
+        fence = "``" if "`" in text else "`"
+        return f"{fence}{text}{fence}" if text else ""
+    if tag == "a":
+        href = element.get("href")
+        text = inner.strip()
+        return f"[{text}]({href})" if href and text else text
+    if tag == "blockquote":
+        quoted = "\n".join(f"> {line}" if line else ">" for line in inner.strip().split("\n"))
+        return f"\n\n{quoted}\n\n"
+    if tag in ("ul", "ol"):
+        return f"\n\n{_markdown_list(element, code_blocks)}\n\n"
+    if tag == "table":
+        return f"\n\n{_markdown_table(element, code_blocks)}\n\n"
+    return inner
+
+
+def _markdown_list(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+    ordered = element.tag == "ol"
+    start = int(element.get("start")) if (element.get("start") or "").isdigit() else 1
+    items = []
+    for number, item in enumerate((c for c in element if c.tag == "li"), start=start):
+        marker = f"{number}. " if ordered else "- "
+        text = re.sub(r"\n{3,}", "\n\n", _markdown_children(item, code_blocks).strip())
+        indent = "\n" + " " * len(marker)
+        items.append(marker + indent.join(text.split("\n")))
+    return "\n".join(items)
+
+
+def _markdown_table(table: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+    rows = []
+    for row in table.iter("tr"):
+        cells = [
+            collapse(_markdown_children(cell, code_blocks).replace("\n", " ")).replace("|", "\\|")
+            for cell in row
+            if cell.tag in ("td", "th")
+        ]
+        if cells:
+            rows.append(cells)
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    lines = ["| " + " | ".join(r + [""] * (width - len(r))) + " |" for r in rows]
+    lines.insert(1, "| " + " | ".join(["---"] * width) + " |")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Finding the body
+# ---------------------------------------------------------------------------------------------------------------
+_FAST_TEXT = lxml.etree.XPath("string()")
+_COMPOUND = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?P<rest>(?:[.#][\w-]+|\[[\w-]+~?=[\w-]+\])*)$")
+_COMPOUND_PART = re.compile(r"([.#])([\w-]+)|\[([\w-]+)(~?=)([\w-]+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Compound:
+    """One compound CSS selector: tag, id, classes and attribute tests all on the same element."""
+
+    tag: str | None
+    element_id: str | None
+    classes: frozenset[str]
+    attributes: tuple[tuple[str, str, str], ...]  # (name, operator "=" or "~=", value)
+
+    def matches(self, element: lxml.html.HtmlElement) -> bool:
+        if self.tag and element.tag != self.tag:
+            return False
+        if self.element_id and element.get("id") != self.element_id:
+            return False
+        if self.classes and not self.classes.issubset((element.get("class") or "").split()):
+            return False
+        for name, operator, value in self.attributes:
+            actual = element.get(name) or ""
+            if (actual.split() if operator == "~=" else [actual]).count(value) == 0:
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Selector:
+    """A CSS selector of the small subset the rule tables use: compounds joined by descendant or child combinators."""
+
+    steps: tuple[tuple[str, _Compound], ...]  # (combinator to the previous step: " " or ">", compound), last first
+
+    def matches(self, element: lxml.html.HtmlElement) -> bool:
+        if not self.steps[0][1].matches(element):
+            return False
+        return self._ancestors_match(element, 1)
+
+    def _ancestors_match(self, element: lxml.html.HtmlElement, index: int) -> bool:
+        if index >= len(self.steps):
+            return True
+        combinator, compound = self.steps[index]
+        parent = element.getparent()
+        while parent is not None:
+            if compound.matches(parent) and self._ancestors_match(parent, index + 1):
+                return True
+            if combinator == ">":
+                return False
+            parent = parent.getparent()
+        return False
+
+
+def _compile_selector(css: str) -> _Selector:
+    tokens = css.replace(">", " > ").split()
+    steps: list[tuple[str, _Compound]] = []
+    combinator = " "
+    for token in tokens:
+        if token == ">":
+            combinator = ">"
+            continue
+        match = _COMPOUND.match(token)
+        if not match:
+            raise ValueError(f"unsupported selector {css!r}")
+        element_id, classes, attributes = None, set(), []
+        for kind, name, attribute, operator, value in _COMPOUND_PART.findall(match.group("rest")):
+            if kind == "#":
+                element_id = name
+            elif kind == ".":
+                classes.add(name)
+            else:
+                attributes.append((attribute, operator, value))
+        steps.append((combinator, _Compound(match.group("tag"), element_id, frozenset(classes), tuple(attributes))))
+        combinator = " "
+    # Stored last-first, each with the combinator that joins it to the step after it.
+    ordered = [(steps[i + 1][0] if i + 1 < len(steps) else " ", steps[i][1]) for i in range(len(steps))]
+    return _Selector(tuple(reversed(ordered)))
+
+
+_BODY_SELECTORS: tuple[tuple[str, tuple[_Selector, ...]], ...] = tuple(
+    (name, tuple(_compile_selector(part) for part in css.split(","))) for name, css in rules.BODY_RULES
+)
+# Cheap prefilter: an element can only match a rule if it carries the rule's last id, class or attribute.
+_KEY_IDS = frozenset(s.steps[0][1].element_id for _n, sels in _BODY_SELECTORS for s in sels if s.steps[0][1].element_id)
+_KEY_CLASSES = frozenset(c for _n, sels in _BODY_SELECTORS for s in sels for c in s.steps[0][1].classes)
+_KEY_ATTRIBUTES = frozenset(a[0] for _n, sels in _BODY_SELECTORS for s in sels for a in s.steps[0][1].attributes)
+# Tags a post body is ever written with; lxml's tag-filtered iter() is far cheaper than any XPath scan.
+BODY_TAGS = ("div", "section", "article", "main", "td")
+
+
+def _body_candidates(document: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    candidates = []
+    for element in document.iter(*BODY_TAGS):
+        classes = element.get("class")
+        if (
+            (classes and not _KEY_CLASSES.isdisjoint(classes.split()))
+            or element.get("id") in _KEY_IDS
+            or any(element.get(a) for a in _KEY_ATTRIBUTES)
+        ):
+            candidates.append(element)
+    return candidates
+
+
+def _has_content(element: lxml.html.HtmlElement) -> bool:
+    return _text_length(element) > 0 or next(element.iter("img", "video", "iframe", "picture"), None) is not None
+
+
+def _text_length(element: lxml.html.HtmlElement) -> int:
+    return len(collapse(_FAST_TEXT(element)))
+
+
+def find_body(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
+    """The element holding the post body and the name of the rule that found it."""
+    for finder in (_body_by_theme_rule, _body_by_single_article, _body_by_density):
+        element, name = finder(document)
+        if element is not None:
+            return element, name
+    body = document.find("body")
+    return (body if body is not None else document), "document"
+
+
+def _body_by_theme_rule(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
+    candidates = _body_candidates(document)
+    if not candidates:
+        return None, ""
+    for name, selectors in _BODY_SELECTORS:
+        matches = [element for element in candidates if any(s.matches(element) for s in selectors)]
+        if not matches:
+            continue
+        if len(matches) == 1 and _has_content(matches[0]):
+            return matches[0], name  # the theme's one body container, even for a short (image-only) post
+        best = max(matches, key=_text_length)
+        if _text_length(best) >= rules.MIN_BODY_CHARS:
+            return best, name
+    return None, ""
+
+
+def _body_by_single_article(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
+    articles = [a for a in document.iter("article") if _text_length(a) >= rules.MIN_BODY_CHARS]
+    if len(articles) == 1:
+        return articles[0], "article"
+    mains = document.findall(".//main")
+    if len(mains) == 1 and not articles and _text_length(mains[0]) >= rules.MIN_BODY_CHARS:
+        return mains[0], "main"
+    return None, ""
+
+
+def _hint_weight(element: lxml.html.HtmlElement) -> float:
+    hints = f"{element.get('class', '')} {element.get('id', '')}"
+    if not hints.strip():
+        return 0.0
+    weight = 0.0
+    if rules.POSITIVE_HINT.search(hints):
+        weight += 25.0
+    if rules.NEGATIVE_HINT.search(hints):
+        weight -= 25.0
+    return weight
+
+
+def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
+    """Readability-style: paragraphs vote for their parent (and half for the grandparent)."""
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    for paragraph in document.iter(*rules.SCORED_TAGS):
+        if paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
+            continue  # a container of paragraphs: its paragraphs vote themselves
+        text = collapse(_FAST_TEXT(paragraph))
+        if len(text) < 25:
+            continue
+        points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
+        parent = paragraph.getparent()
+        if parent is None:
+            continue
+        for ancestor, share in ((parent, 1.0), (parent.getparent(), 0.5)):
+            if ancestor is None or ancestor.tag in ("html", "body"):
+                continue
+            if ancestor not in scores:
+                scores[ancestor] = _hint_weight(ancestor)
+            scores[ancestor] += points * share
+    if not scores:
+        return None, ""
+    ranked = sorted(scores.items(), key=lambda item: item[1] * (1.0 - _link_density(item[0])), reverse=True)
+    return ranked[0][0], "density"
+
+
+def _link_density(element: lxml.html.HtmlElement) -> float:
+    total = _text_length(element)
+    if not total:
+        return 1.0
+    linked = sum(_text_length(a) for a in element.iter("a"))
+    return min(linked / total, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cleaning the body in place
+# ---------------------------------------------------------------------------------------------------------------
+def _classes(element: lxml.html.HtmlElement) -> list[str]:
+    value = element.get("class")
+    return value.split() if value else []
+
+
+def _is_noise(element: lxml.html.HtmlElement) -> bool:
+    if element.tag in rules.NOISE_TAGS or element.get("hidden") is not None:
+        return True
+    element_id = element.get("id")
+    if element_id and element_id.lower() in rules.NOISE_IDS:
+        return True
+    return any(token in rules.NOISE_CLASSES for token in _classes(element))
+
+
+def _drop(element: lxml.html.HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+@dataclass(slots=True)
+class _BodyParts:
+    """What one walk over the body finds: elements to drop and elements to rewrite."""
+
+    doomed: list[lxml.html.HtmlElement]
+    math_scripts: list[lxml.html.HtmlElement]
+    katex: list[lxml.html.HtmlElement]
+    gutter_tables: list[lxml.html.HtmlElement]
+    pres: list[lxml.html.HtmlElement]
+    unwrapped: list[lxml.html.HtmlElement]
+
+
+def clean_body(body: lxml.html.HtmlElement, title: str | None = None) -> None:
+    """Strip theme furniture from the body, flatten gutter code tables, keep math source, unlazy images."""
+    parts = _walk_body(body)
+    for script in parts.math_scripts:
+        _math_script_to_text(script)
+    for element in parts.katex:
+        _katex_to_text(element)
+    for table in parts.gutter_tables:
+        _flatten_gutter_table(table)
+    for element in parts.doomed:
+        _drop(element)
+    for element in parts.unwrapped:
+        element.drop_tag()
+    for pre in parts.pres:
+        _flatten_pre(pre)
+    if title:
+        _drop_repeated_title(body, title)
+
+
+def _walk_body(body: lxml.html.HtmlElement) -> _BodyParts:
+    """One walk over the body; subtrees that get dropped or rewritten whole are not entered."""
+    parts = _BodyParts([], [], [], [], [], [])
+    stack = list(reversed(body))
+    while stack:
+        element = stack.pop()
+        tag = element.tag
+        if not isinstance(tag, str):
+            if tag is lxml.etree.Comment:
+                parts.doomed.append(element)
+            continue
+        if tag == "script" and (element.get("type") or "").startswith("math/tex"):
+            parts.math_scripts.append(element)
+        elif tag == "embed":
+            parts.unwrapped.append(element)  # libxml2 nests what follows a void <embed> inside it
+            stack.extend(reversed(element))
+        elif _is_noise(element):
+            parts.doomed.append(element)
+        elif tag == "pre":
+            parts.pres.append(element)
+        elif tag == "table" and _has_gutter(element):
+            parts.gutter_tables.append(element)
+        elif tag == "span" and "katex" in _classes(element):
+            parts.katex.append(element)
+        else:
+            if tag == "img":
+                _unlazy_image(element)
+            stack.extend(reversed(element))
+    return parts
+
+
+def _unlazy_image(image: lxml.html.HtmlElement) -> None:
+    src = image.get("src") or ""
+    if src and not _PLACEHOLDER_SRC.search(src):
+        return
+    for attribute in _LAZY_SRC_ATTRIBUTES:
+        value = image.get(attribute)
+        if value:
+            image.set("src", value.split(",")[0].split()[0] if attribute.endswith("srcset") else value)
+            return
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_NUMBERS = re.compile(r"^[\d\s]+$")
+
+
+def _is_gutter_cell(cell: lxml.html.HtmlElement) -> bool:
+    if any(token in rules.GUTTER_CLASSES for token in _classes(cell)):
+        return True
+    # Generic: a cell of nothing but line numbers next to a cell holding the code.
+    following = cell.getnext()
+    return (
+        following is not None
+        and following.find(".//pre") is not None
+        and bool(_LINE_NUMBERS.match(_FAST_TEXT(cell) or "x"))
+    )
+
+
+def _has_gutter(table: lxml.html.HtmlElement) -> bool:
+    first_cell = next(table.iter("td"), None)
+    return first_cell is not None and _is_gutter_cell(first_cell)
+
+
+def _code_lines(cell: lxml.html.HtmlElement) -> str:
+    """Text of a code cell or <pre>, with <br> as line breaks (Hexo writes one <br> per line)."""
+    pre = cell if cell.tag == "pre" else cell.find(".//pre")
+    source = pre if pre is not None else cell
+    for br in source.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return "".join(source.itertext("*", with_tail=True)).strip("\n")
+
+
+def _flatten_gutter_table(table: lxml.html.HtmlElement) -> None:
+    code_cells = [cell for cell in table.iter("td") if not _is_gutter_cell(cell)]
+    if not code_cells:
+        return
+    code_text = "\n".join(_code_lines(cell) for cell in code_cells)
+    language = _figure_language(code_cells[0].find(".//pre") if code_cells[0].find(".//pre") is not None else table)
+    pre = lxml.html.Element("pre")
+    code = lxml.etree.SubElement(pre, "code")
+    if language:
+        code.set("class", f"language-{language}")
+    code.text = _CONTROL_CHARACTERS.sub("", code_text)
+    # A Hexo <figure class="highlight lang"> wrapping the table (and maybe a caption) becomes just the <pre>.
+    container = table.getparent()
+    target = table
+    if container is not None and container.tag == "figure" and "highlight" in _classes(container) or container is not None and container.tag in ("div",) and len(container) == 1:
+        target = container
+    pre.tail = target.tail
+    parent = target.getparent()
+    if parent is not None:
+        parent.replace(target, pre)
+    code.text = _CONTROL_CHARACTERS.sub("", code_text)
+
+
+_NOT_LANGUAGES = frozenset(["highlight", "highlighter-rouge", "chroma", "hljs", "code", "plain", "plaintext", "text", "nohighlight", "sourceCode", "line-numbers", "notranslate", "prettyprint", "linenums"])
+_LANGUAGE_PREFIXES = ("language-", "lang-", "highlight-source-", "highlight-")
+
+
+def _figure_language(element: lxml.html.HtmlElement) -> str:
+    """The code language named by classes of the element, its code child or its wrappers (up to 3 levels)."""
+    nodes = [element]
+    code = element.find("code")
+    if code is not None:
+        nodes.insert(0, code)
+    nodes.extend(list(element.iterancestors())[:5])
+    for node in nodes:
+        tokens = _classes(node)
+        for token in tokens:
+            for prefix in _LANGUAGE_PREFIXES:
+                if token.startswith(prefix) and len(token) > len(prefix):
+                    return token[len(prefix):]
+        if node.tag == "figure" and "highlight" in tokens:  # Hexo: <figure class="highlight python">
+            others = [t for t in tokens if t not in _NOT_LANGUAGES]
+            if others:
+                return others[0]
+        data_lang = node.get("data-lang")
+        if data_lang:
+            return data_lang
+    return ""
+
+
+def _flatten_pre(pre: lxml.html.HtmlElement) -> None:
+    """A <pre> becomes <pre><code class="language-x">plain code</code></pre>: highlighting spans are noise."""
+    language = _figure_language(pre)
+    code_text = _code_lines(pre)
+    for child in list(pre):
+        pre.remove(child)
+    for attribute in list(pre.attrib):
+        del pre.attrib[attribute]
+    pre.text = None
+    code = lxml.etree.SubElement(pre, "code")
+    if language:
+        code.set("class", f"language-{language}")
+    code.text = _CONTROL_CHARACTERS.sub("", code_text)
+
+
+def _replace_with_text(element: lxml.html.HtmlElement, text: str) -> None:
+    """Put `text` where the element was, dropping the element."""
+    element.tail = text + (element.tail or "")
+    _drop(element)
+
+
+def _math_script_to_text(script: lxml.html.HtmlElement) -> None:
+    source = (script.text or "").strip()
+    display = "mode=display" in (script.get("type") or "")
+    _replace_with_text(script, f"$${source}$$" if display else f"${source}$")
+
+
+def _katex_to_text(element: lxml.html.HtmlElement) -> None:
+    annotation = next(
+        (a for a in element.iter("annotation") if (a.get("encoding") or "").endswith("x-tex")), None
+    )
+    if annotation is None or element.getparent() is None:
+        return
+    source = (annotation.text or "").strip()
+    parent = element.getparent()
+    display = "katex-display" in _classes(parent)
+    target = parent if display else element
+    _replace_with_text(target, f"$${source}$$" if display else f"${source}$")
+
+
+def _drop_repeated_title(body: lxml.html.HtmlElement, title: str) -> None:
+    """Drop a leading h1 (or title-classed heading) that only repeats the post title."""
+    wanted = collapse(title).casefold()
+    for heading in body.iter("h1", "h2"):
+        if collapse(heading.text_content()).casefold() == wanted:
+            _drop(heading)
+        return
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------------------------
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_NEWLINES = re.compile(r"\n{2,}")
+_PRE_NEWLINE = "\x01"  # a line break inside <pre>, kept through the collapsing of block-edge breaks
+
+
+def body_text(element: lxml.html.HtmlElement) -> str:
+    """Plain text of a body: block edges become line breaks, whitespace collapsed outside <pre>."""
+    parts: list[str] = []
+    _append_body_text(element, parts, in_pre=False)
+    lines = [line.rstrip() for line in "".join(parts).split("\n")]
+    text = _NEWLINES.sub("\n", "\n".join(lines)).strip()
+    return text.replace(_PRE_NEWLINE, "\n")
+
+
+def _append_body_text(node: lxml.html.HtmlElement, parts: list[str], in_pre: bool) -> None:
+    tag = node.tag if isinstance(node.tag, str) else ""
+    if not tag or tag in INVISIBLE_TAGS:
+        return
+    if tag == "br":
+        parts.append("\n")
+        return
+    in_pre = in_pre or tag == "pre"
+    block = tag in BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    if node.text:
+        parts.append(_inline(node.text, parts, in_pre))
+    for child in node:
+        _append_body_text(child, parts, in_pre)
+        if child.tail:
+            parts.append(_inline(child.tail, parts, in_pre))
+    if block:
+        parts.append("\n")
+
+
+def _inline(text: str, parts: list[str], in_pre: bool) -> str:
+    if in_pre:
+        return text.replace("\n", _PRE_NEWLINE)
+    text = _SPACES.sub(" ", text)
+    if not parts or parts[-1].endswith("\n"):
+        text = text.lstrip()
+    return text
+
+
+def first_paragraph(body: lxml.html.HtmlElement, min_chars: int = 20) -> str | None:
+    """The text of the body's first real paragraph (the post's lede)."""
+    for paragraph in body.iter("p"):
+        text = collapse(_FAST_TEXT(paragraph))
+        if len(text) >= min_chars:
+            return text
+    return None

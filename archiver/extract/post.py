@@ -2,9 +2,546 @@
 
 from __future__ import annotations
 
-from archiver.extract.model import PostPage
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+
+from archiver.extract import dates
+from archiver.extract import post_rules as rules
+from archiver.extract.content import (
+    absolutize_links,
+    body_text,
+    clean_body,
+    clean_html,
+    find_body,
+    first_paragraph,
+    html_to_markdown,
+    inner_html,
+)
+from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.model import DateValue, PostPage
+
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$|[-_])")
+_UTC_SUFFIX = re.compile(r"(?:Z|[+-]00:?00)$")
+
+PUBLISHED_META_KEYS = (
+    "article:published_time", "og:published_time", "datepublished", "dc.date.issued", "dc.date", "dcterms.issued",
+    "dcterms.created", "dcterms.date", "date", "pubdate", "publishdate", "publish-date", "parsely-pub-date",
+    "sailthru.date", "citation_publication_date",
+)
+UPDATED_META_KEYS = (
+    "article:modified_time", "og:updated_time", "datemodified", "dc.date.modified", "dcterms.modified",
+    "last-modified", "revised",
+)
+TAG_META_KEYS = ("article:tag", "keywords:tag")
+CATEGORY_META_KEYS = ("article:section",)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Page-wide metadata: <meta>, itemprop, JSON-LD
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _HeadFacts:
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    article_ld: dict | None = None
+    title_tag: str = ""
+    canonical: str = ""
+    lang: str = ""
+
+
+def _read_head(document: lxml.html.HtmlElement) -> _HeadFacts:
+    facts = _HeadFacts()
+    for element in document.iter("meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv")
+        value = element.get("content")
+        if key and value is not None and value.strip():
+            facts.meta.setdefault(key.strip().lower(), []).append(value.strip())
+    for element in document.iter("link"):
+        rel = (element.get("rel") or "").lower().split()
+        if "canonical" in rel and not facts.canonical:
+            facts.canonical = (element.get("href") or "").strip()
+    title = document.find(".//title")
+    facts.title_tag = collapse(title.text_content()) if title is not None else ""
+    facts.lang = (document.get("lang") or document.get("xml:lang") or "").strip()
+    facts.article_ld = _article_json_ld(document)
+    return facts
+
+
+def _article_json_ld(document: lxml.html.HtmlElement) -> dict | None:
+    """The JSON-LD node describing the post (BlogPosting/Article/...), WebPage as a last resort."""
+    fallback: dict | None = None
+    for script in document.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for node in _json_ld_nodes(data):
+            types = node.get("@type")
+            type_names = {types} if isinstance(types, str) else set(types or [])
+            if type_names & rules.ARTICLE_TYPES - {"WebPage"}:
+                return node
+            if "WebPage" in type_names and fallback is None:
+                fallback = node
+    return fallback
+
+
+def _json_ld_nodes(data: object) -> list[dict]:
+    if isinstance(data, list):
+        return [node for item in data for node in _json_ld_nodes(item)]
+    if isinstance(data, dict):
+        graph = data.get("@graph")
+        return [data, *_json_ld_nodes(graph)] if graph else [data]
+    return []
+
+
+def _ld_text(value: object) -> str:
+    """A JSON-LD value as one string: names of objects, first of lists."""
+    if isinstance(value, list):
+        return next((text for text in (_ld_text(v) for v in value) if text), "")
+    if isinstance(value, dict):
+        return _ld_text(value.get("name") or value.get("@value") or "")
+    return collapse(str(value)) if value is not None else ""
+
+
+def _ld_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [part for part in (collapse(p) for p in value.split(",")) if part]
+    if isinstance(value, list):
+        return [text for text in (_ld_text(v) for v in value) if text]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Facts of the post's own region (its <article>), outside the body
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _ScopeFacts:
+    headings: list[tuple[int, str]] = field(default_factory=list)  # (rank, text): lower rank = more trusted
+    time_published: list[tuple[str, str]] = field(default_factory=list)  # (value, source)
+    time_updated: list[tuple[str, str]] = field(default_factory=list)
+    visible_dates: list[str] = field(default_factory=list)
+    visible_updated: list[str] = field(default_factory=list)
+    body_headings: list[str] = field(default_factory=list)  # a title heading at the top of the body container
+    time_texts: list[str] = field(default_factory=list)  # what <time> elements show (the reader's day)
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+
+
+def _post_scope(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The element that holds the post (header, body, footer): the body's nearest article-like ancestor."""
+    fallback = None
+    for ancestor in body.iterancestors():
+        tag = ancestor.tag
+        if tag == "article" or "BlogPosting" in (ancestor.get("itemtype") or ""):
+            return ancestor
+        classes = (ancestor.get("class") or "").split()
+        if any(c in ("post", "hentry", "h-entry", "single", "article", "post-single") for c in classes):
+            return ancestor
+        if tag == "main" and fallback is None:
+            fallback = ancestor
+        if tag == "body":
+            break
+    if fallback is not None:
+        return fallback
+    parent = body.getparent()
+    grandparent = parent.getparent() if parent is not None else None
+    if grandparent is not None and grandparent.tag != "html":
+        return grandparent
+    return parent if parent is not None else body
+
+
+def _read_scope(scope: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> _ScopeFacts:
+    facts = _ScopeFacts()
+    stack = [(child, "") for child in reversed(scope)]
+    while stack:
+        element, context = stack.pop()
+        tag = element.tag
+        if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
+            continue
+        classes = (element.get("class") or "").split()
+        class_set = set(classes)
+        if class_set & rules.SCOPE_SKIP_CLASSES or tag in ("nav", "aside") or (tag == "section" and "comments" in classes):
+            continue
+        if class_set & rules.TAG_CONTAINER_CLASSES:
+            context = "tag"
+        elif class_set & rules.CATEGORY_CONTAINER_CLASSES:
+            context = "category"
+        _note_element(element, tag, class_set, context, facts)
+        stack.extend((child, context) for child in reversed(element))
+    _read_body_head(body, facts)
+    if not facts.time_published and not facts.visible_dates:
+        _read_date_header(scope, facts)
+    return facts
+
+
+def _read_date_header(scope: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
+    """Blogger-style day headings that precede the post element rather than sit inside it."""
+    for sibling in list(scope.itersiblings(preceding=True))[:3]:
+        if isinstance(sibling.tag, str) and _is_date_element(set((sibling.get("class") or "").split())):
+            facts.visible_dates.append(text_of(sibling))
+            return
+
+
+def _read_body_head(body: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
+    """Themes that put the title and date inside the body container (Lanyon, MkDocs): its first children."""
+    for child in body[:6]:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        class_set = set((child.get("class") or "").split())
+        if tag == "h1" or (class_set & rules.TITLE_CLASSES and tag in ("h1", "h2", "h3", "div", "header")):
+            text = _heading_text(child)
+            if text and not class_set & rules.NOT_TITLE_CLASSES:
+                facts.body_headings.append(text)
+        elif _is_date_element(class_set) and len(child) < 12:
+            facts.visible_dates.append(text_of(child))
+        elif tag == "p" and len(text_of(child)) > 80:
+            break  # the text has started
+
+
+def _heading_text(element: lxml.html.HtmlElement) -> str:
+    """A heading's text without the permalink marks themes append ("¶", "#")."""
+    return text_of(element).rstrip(" ¶#§🔗").strip()
+
+
+def _is_date_element(class_set: set[str]) -> bool:
+    return bool(class_set & rules.DATE_CLASSES) or any(rules.DATE_CLASS_PATTERN.search(c) for c in class_set)
+
+
+def _note_element(
+    element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts
+) -> None:
+    if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
+        titled = bool(class_set & rules.TITLE_CLASSES)
+        # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)
+        rank = (0 if tag in ("h1", "h2", "h3") else 2) if titled else (1 if tag == "h1" else 3)
+        text = _heading_text(element)
+        if text:
+            facts.headings.append((rank, text))
+    itemprop = (element.get("itemprop") or "").lower()
+    if tag == "time" or itemprop in ("datepublished", "datemodified") or class_set & {"dt-published", "dt-updated"}:
+        value = element.get("datetime") or element.get("content") or element.get("title") or text_of(element)
+        source = "microformat" if class_set & {"dt-published", "dt-updated"} else "time"
+        if tag != "time" and itemprop:
+            source = "meta"
+        updated = itemprop == "datemodified" or bool(class_set & rules.UPDATED_CLASSES) or _is_updated_label(element)
+        (facts.time_updated if updated else facts.time_published).append((value, source))
+        shown = text_of(element)
+        if not updated and shown and shown != value:
+            facts.time_texts.append(shown)
+    elif _is_date_element(class_set) and len(element) < 12:
+        text = f"{text_of(element)} {element.get('title') or ''}"
+        if any(word in text.lower() for word in rules.UPDATED_WORDS):
+            facts.visible_updated.append(text)
+        else:
+            facts.visible_dates.append(text)
+    if class_set & rules.AUTHOR_CLASSES or itemprop == "author":
+        name = _author_text(element)
+        if name:
+            facts.authors.append(name)
+    elif tag == "a":
+        _note_link(element, context, facts)
+
+
+def _is_updated_label(element: lxml.html.HtmlElement) -> bool:
+    parent = element.getparent()
+    label = f"{element.get('title') or ''} {(parent.text or '') if parent is not None else ''}".lower()
+    return any(word in label for word in rules.UPDATED_WORDS)
+
+
+def _note_link(link: lxml.html.HtmlElement, context: str, facts: _ScopeFacts) -> None:
+    rel = (link.get("rel") or "").lower().split()
+    href = link.get("href") or ""
+    text = _tag_text(text_of(link))
+    if "author" in rel:
+        if text:
+            facts.authors.append(text)
+        return
+    if not text:
+        return
+    if "category" in rel or context == "category" or rules.CATEGORY_PATH.search(href):
+        facts.categories.append(text)
+    elif "tag" in rel or context == "tag" or rules.TAG_PATH.search(href):
+        facts.tags.append(text)
+
+
+def _tag_text(text: str) -> str:
+    return collapse(text.lstrip("#＃ ").rstrip(","))
+
+
+def _author_text(element: lxml.html.HtmlElement) -> str:
+    name = element.get("content") or text_of(element)
+    name = re.sub(r"^(?:by|posted by|written by|author:?|作者[:：]?)\s+", "", name, flags=re.IGNORECASE)
+    return name if 0 < len(name) <= 60 else ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Field cascades
+# ---------------------------------------------------------------------------------------------------------------
+def _first_meta(head: _HeadFacts, keys: tuple[str, ...]) -> tuple[str, str] | None:
+    for key in keys:
+        values = head.meta.get(key)
+        if values:
+            return values[0], key
+    return None
+
+
+def _site_names(head: _HeadFacts, document: lxml.html.HtmlElement) -> set[str]:
+    """Names the site goes by: og:site_name, application-name, JSON-LD publisher, the header's site title."""
+    names = {collapse(v) for key in ("og:site_name", "application-name") for v in head.meta.get(key, [])}
+    if head.article_ld and isinstance(head.article_ld.get("publisher"), dict):
+        names.add(_ld_text(head.article_ld["publisher"]))
+    for element in _SITE_TITLE_ELEMENTS(document):
+        names.add(text_of(element))
+    names.discard("")
+    return names
+
+
+_SITE_TITLE_ELEMENTS = lxml.etree.XPath(
+    "(//header//*[contains(@class,'site-title') or contains(@class,'site-name') or contains(@class,'brand')"
+    " or contains(@class,'logo')])[position() <= 3]"
+)
+_DOCUMENT_H1 = lxml.etree.XPath("//h1[position() <= 3]")
+
+
+def _without_site_name(title: str, site_names: set[str]) -> str:
+    for name in site_names:
+        for separator in (*rules.TITLE_SEPARATORS, ": "):
+            suffix, prefix = separator + name, name + separator
+            if title.endswith(suffix) and len(title) > len(suffix):
+                return title[: -len(suffix)].strip()
+            if title.startswith(prefix) and len(title) > len(prefix):
+                return title[len(prefix):].strip()
+    return title
+
+
+def _pick_title(
+    head: _HeadFacts, scope: _ScopeFacts, document: lxml.html.HtmlElement, body: lxml.html.HtmlElement | None
+) -> str | None:
+    """The visible heading of the post first; then og:title / JSON-LD headline / <title> without the site name."""
+    best_rank, best_heading = min(scope.headings, key=lambda item: item[0]) if scope.headings else (9, "")
+    if best_rank <= 2:
+        return best_heading
+    site_names = _site_names(head, document)
+    meta_title = collapse((head.meta.get("og:title") or head.meta.get("twitter:title") or [""])[0])
+    if not meta_title and head.article_ld:
+        meta_title = _ld_text(head.article_ld.get("headline") or head.article_ld.get("name"))
+    title = _without_site_name(meta_title or head.title_tag, site_names)
+    page_h1s = []  # (text, title-classed) of h1s outside the body
+    for h1 in _DOCUMENT_H1(document):
+        classes = set((h1.get("class") or "").split())
+        text = _heading_text(h1)
+        outside_body = body is None or not any(a is body for a in h1.iterancestors())
+        if text and text not in site_names and not classes & rules.NOT_TITLE_CLASSES and outside_body:
+            page_h1s.append((text, bool(classes & rules.TITLE_CLASSES)))
+    for heading, title_classed in page_h1s:
+        if title_classed or title.startswith(heading):
+            return heading
+    if scope.body_headings:
+        return scope.body_headings[0]
+    for heading, _title_classed in page_h1s:
+        if len(page_h1s) == 1 and (not title or title in site_names):
+            return heading
+    if not title or title in site_names:
+        return best_heading or None
+    if not meta_title and title == head.title_tag and page_h1s:
+        return page_h1s[0][0]
+    if body is not None and _is_generated_title(title, body):
+        return None
+    return title
+
+
+def _is_generated_title(title: str, body: lxml.html.HtmlElement) -> bool:
+    """A title the engine made from the first words of an untitled post (micro-posts): the body starts with it."""
+    stem = "".join(title.rstrip(".…").split())  # block edges in the body carry no spaces in string()
+    if len(stem) < 8:
+        return False
+    start = "".join(_FAST_STRING(body)[: len(title) * 2 + 200].split())
+    return start.startswith(stem)
+
+
+_FAST_STRING = lxml.etree.XPath("string()")
+
+
+def _parse(value: str, source: str) -> DateValue | None:
+    value = collapse(value)
+    return dates.parse_date(value, source) if value else None
+
+
+def _find(text: str, source: str) -> DateValue | None:
+    text = collapse(text)
+    return dates.find_date_in_text(text, source) if text else None
+
+
+def _published_candidates(head: _HeadFacts, scope: _ScopeFacts, url: str) -> list[DateValue]:
+    candidates: list[DateValue | None] = []
+    if head.article_ld and head.article_ld.get("datePublished"):
+        candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
+    meta = _first_meta(head, PUBLISHED_META_KEYS)
+    if meta:
+        candidates.append(_parse(meta[0], "meta"))
+    candidates.extend(_parse(value, source) for value, source in scope.time_published[:2])
+    # Only the first shown date: later ones in the post's region belong to related posts and pagers.
+    shown = scope.time_texts[:1] or scope.visible_dates[:1]
+    candidates.extend(_find(text, "visible") for text in shown)
+    match = _URL_DATE.search(urlsplit(url).path)
+    if match:
+        candidates.append(DateValue(iso="-".join(match.groups()), raw=match.group(0), source="url"))
+    return [c for c in candidates if c is not None]
+
+
+def _pick_published(candidates: list[DateValue]) -> DateValue | None:
+    """The first candidate, unless it is a UTC instant and the page also shows a local day next to it."""
+    if not candidates:
+        return None
+    best = candidates[0]
+    if not _UTC_SUFFIX.search(best.iso):
+        return best
+    for other in candidates[1:]:
+        if other.source == "url":
+            continue
+        if other.iso[:10] != best.iso[:10] and _days_apart(other.iso, best.iso) == 1:
+            return other  # what readers see, in the site's own zone
+    return best
+
+
+def _days_apart(a: str, b: str) -> int:
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
+    except ValueError:
+        return 99
+
+
+def _pick_updated(head: _HeadFacts, scope: _ScopeFacts) -> DateValue | None:
+    if head.article_ld and head.article_ld.get("dateModified"):
+        found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
+        if found:
+            return found
+    meta = _first_meta(head, UPDATED_META_KEYS)
+    if meta:
+        found = _parse(meta[0], "meta")
+        if found:
+            return found
+    for value, source in scope.time_updated[:3]:
+        found = _parse(value, source)
+        if found:
+            return found
+    for text in scope.visible_updated[:2]:
+        found = _find(text, "visible")
+        if found:
+            return found
+    return None
+
+
+def _pick_author(head: _HeadFacts, scope: _ScopeFacts) -> str | None:
+    if head.article_ld and head.article_ld.get("author"):
+        name = _ld_text(head.article_ld["author"])
+        if name:
+            return name
+    for key in rules.AUTHOR_META_NAMES:
+        for value in head.meta.get(key, []):
+            if not value.startswith(("http://", "https://", "@")) and len(value) <= 60:
+                return collapse(value)
+    return scope.authors[0] if scope.authors else None
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        cleaned = _tag_text(value)
+        if cleaned and cleaned.casefold() not in {s.casefold() for s in seen}:
+            seen[cleaned] = None
+    return list(seen)
+
+
+def _pick_tags(head: _HeadFacts, scope: _ScopeFacts) -> list[str]:
+    for key in TAG_META_KEYS:
+        if head.meta.get(key):
+            return _unique(head.meta[key])
+    if head.article_ld and head.article_ld.get("keywords"):
+        return _unique(_ld_list(head.article_ld["keywords"]))
+    return _unique(scope.tags)
+
+
+def _pick_categories(head: _HeadFacts, scope: _ScopeFacts) -> list[str]:
+    if scope.categories:
+        return _unique(scope.categories)
+    for key in CATEGORY_META_KEYS:
+        if head.meta.get(key):
+            return _unique(head.meta[key])
+    if head.article_ld and head.article_ld.get("articleSection"):
+        return _unique(_ld_list(head.article_ld["articleSection"]))
+    return []
+
+
+def _pick_lang(head: _HeadFacts) -> str | None:
+    if head.lang:
+        return head.lang
+    locale = (head.meta.get("og:locale") or head.meta.get("content-language") or [""])[0]
+    return locale.replace("_", "-") or None
+
+
+def _pick_canonical(head: _HeadFacts, url: str) -> str | None:
+    host = urlsplit(url).netloc.lower()
+    for candidate in (head.canonical, (head.meta.get("og:url") or [""])[0]):
+        if not candidate or candidate in (".", "./"):
+            continue
+        absolute = urljoin(url, candidate)
+        if urlsplit(absolute).netloc.lower() == host:
+            return absolute
+    return None
+
+
+def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> tuple[str | None, str | None]:
+    for key, source in (("description", "meta"), ("og:description", "og")):
+        values = head.meta.get(key)
+        if values and collapse(values[0]):
+            return collapse(values[0]), source
+    if head.article_ld and head.article_ld.get("description"):
+        text = _ld_text(head.article_ld["description"])
+        if text:
+            return text, "json-ld"
+    paragraph = first_paragraph(body) if body is not None else None
+    return (paragraph, "first-paragraph") if paragraph else (None, None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole page
+# ---------------------------------------------------------------------------------------------------------------
 def parse_post(html: str, url: str) -> PostPage:
     """Extract title, dates, author, tags, categories, language and the sanitized body from a post page."""
-    raise NotImplementedError
+    document = parse_html(html, url)
+    head = _read_head(document)
+    body, rule_name = find_body(document)
+    scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
+    title = _pick_title(head, scope, document, body)
+    page = PostPage(
+        url=url,
+        canonical_url=_pick_canonical(head, url),
+        title=title,
+        published=_pick_published(_published_candidates(head, scope, url)),
+        updated=_pick_updated(head, scope),
+        author=_pick_author(head, scope),
+        tags=_pick_tags(head, scope),
+        categories=_pick_categories(head, scope),
+        lang=_pick_lang(head),
+        extracted_by=rule_name,
+    )
+    if body is None:
+        page.description, page.description_source = _pick_description(head, None)
+        return page
+    clean_body(body, title)
+    page.description, page.description_source = _pick_description(head, body)
+    page.content_text = body_text(body)
+    absolutize_links(body, url)
+    page.content_html = clean_html(inner_html(body))
+    page.content_markdown = html_to_markdown(page.content_html)
+    return page

@@ -1,0 +1,134 @@
+"""Post-page heuristics as data: body selectors per engine/theme, noise to strip, title/tag/author hints.
+
+Everything here is a table; the code that uses it lives in post.py and content.py. Order matters in the
+cascades: the first rule whose selector finds a non-trivial body wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a table written as one string."""
+    return frozenset(text.split())
+
+# (rule name, CSS selector) of the post body, most specific first. Engine/theme markup, then semantic markup.
+BODY_RULES: tuple[tuple[str, str], ...] = (
+    ("theme:hexo-butterfly", "#article-container"),
+    ("theme:hexo-keep", ".keep-markdown-body"),
+    ("theme:hexo-redefine", ".article-content.markdown-body"),
+    ("theme:hexo-fluid", "article .markdown-body"),
+    ("theme:hexo-next", ".post-body"),  # also Blogger classic/layouts
+    ("theme:hexo-landscape", ".article-entry"),
+    ("theme:hexo-icarus", "article.article > .content"),
+    ("theme:mkdocs-material", "article.md-content__inner"),
+    ("theme:docusaurus", "article .markdown"),
+    ("theme:jekyll-minimal-mistakes", ".page__content"),
+    ("theme:jekyll-hux", ".post-container"),
+    ("theme:hugo-clarity", ".post_body"),
+    ("theme:hugo-ananke", ".nested-copy-line-height"),
+    ("theme:hugo-loveit", "#content.content"),
+    ("theme:ghost", ".gh-content"),
+    ("theme:ghost-legacy", ".post-full-content"),
+    ("theme:wordpress-hueman", ".entry-inner"),
+    ("theme:wordpress", ".entry-content"),
+    ("theme:post-content", ".post-content"),  # Hugo PaperMod/Terminal, Jekyll minima/Chirpy, Ghost Casper, Gridea
+    ("theme:article-content", ".article-content"),
+    ("theme:post-body", ".post_content, .postbody, .post-entry, .entry-body"),
+    ("schema.org", "[itemprop~=articleBody]"),
+    ("h-entry", ".e-content"),
+    ("theme:content-in-article", "article .content"),
+)
+
+# A body candidate with less visible text than this is treated as "not found" and the cascade moves on.
+MIN_BODY_CHARS = 40
+
+# Elements dropped from the body wherever they sit.
+NOISE_TAGS = words(
+    "script style noscript template form button input select textarea iframe object embed canvas dialog link "
+    "meta nav aside svg"
+)
+# Class tokens and ids of theme furniture inside post bodies: sharing, copyright boxes, rewards, navigation,
+# comments, related posts, tables of contents, heading anchors, edit buttons.
+NOISE_CLASSES = words("""
+    post-copyright copyright-box article-copyright reward reward-container post-reward donate
+    social-share share-buttons sharing sharedaddy share-component post-share article-share share-links
+    jp-relatedposts related-posts related-post post-related yarpp-related
+    post-nav post-navigation nav-links pagination pager post-pager prev-next article-nav
+    comments comment-list comments-area post-comments giscus utterances disqus
+    toc table-of-contents post-toc toc-container ez-toc-container theme-doc-toc-mobile
+    headerlink header-anchor anchor hash-link anchorjs-link heading-anchor anchor-link
+    md-content__button md-source-file post-meta entry-meta article-meta post-date post-info
+    post-tags post-footer entry-footer article-footer post-tail-wrapper
+    wp-block-buttons screen-reader-text sr-only visually-hidden adsbygoogle
+    """)
+NOISE_IDS = words(
+    "comments disqus_thread vcomments gitalk-container giscus toc post-nav respond related reward "
+    "sharing copyright"
+)
+# Code-highlighting tables with a line-number gutter (Hexo highlight.js, Rouge, Pygments "table" mode).
+GUTTER_CLASSES = words("gutter gl rouge-gutter linenos lineno line-numbers")
+CODE_CELL_CLASSES = words("code rouge-code highlight")
+
+# Title: elements of the post that hold its title, in order of trust.
+TITLE_CLASSES = words(
+    "post-title entry-title article-title page-title p-name single-title post__title page__title post-full-title "
+    "article-header__title blog-post-title"
+)
+NOT_TITLE_CLASSES = words("site-title site-name logo brand navbar-brand site-brand blog-title")
+# " | Site", " - Site", ... separators of <title> suffixes.
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", " _ ", "｜", " • ")
+
+# Author: class tokens of a byline's author name.
+AUTHOR_CLASSES = words("p-author author-name post-author entry-author author byline-name vcard")
+AUTHOR_META_NAMES = ("author", "article:author", "twitter:creator", "dc.creator", "dcterms.creator")
+
+# Tags and categories: link paths and container classes.
+TAG_PATH = re.compile(r"/(?:tags?|labels?|search/label|topics?)/[^/]", re.IGNORECASE)
+CATEGORY_PATH = re.compile(r"/(?:categor(?:y|ies)|cat)/[^/]", re.IGNORECASE)
+TAG_CONTAINER_CLASSES = words(
+    "post-tags tags tag-list article-tag tags-links entry-tags post-meta-tags article-tags tag-links "
+    "post-tag tagcloud-post p-category"
+)
+CATEGORY_CONTAINER_CLASSES = words(
+    "post-categories categories category cat-links entry-categories article-category post-category "
+    "post-meta-category"
+)
+# Where post-wide tag/category links never sit: site-wide widgets.
+SITEWIDE_CLASSES = words(
+    "sidebar widget tagcloud tag-cloud site-footer site-header navbar menu related-posts footer header-nav "
+    "panel-group trending-tags"
+)
+
+# Parts of the post's region that describe other posts or the site (their dates, tags and titles are not ours).
+SCOPE_SKIP_CLASSES = SITEWIDE_CLASSES | words(
+    "relatedPosts related-post related post-nav post-navigation pagination pagination-post prev-post next-post "
+    "post-pager pager nav-links comments comment-list comments-area jp-relatedposts yarpp-related recent-posts"
+)
+
+# Visible byline dates: class tokens of elements that hold the publication date.
+DATE_CLASSES = words(
+    "post-date date published dt-published entry-date post-time article-date meta-date post-meta-date "
+    "date-header timestamp posted-on post-meta"
+)
+# Any class token naming a date ("post_date", "entry-date", "date-posted"), for themes the table misses.
+DATE_CLASS_PATTERN = re.compile(r"(?:^|[-_])(?:date|published|posted|pubdate)(?:$|[-_])", re.IGNORECASE)
+# Words that label a shown date as the last update rather than the publication.
+UPDATED_WORDS = ("updated", "modified", "更新", "修改", "mis à jour", "最終更新", "업데이트", "수정", "last edit")
+UPDATED_CLASSES = words("updated dt-updated post-updated modified last-modified")
+
+# Density scorer: class/id hints (the readability idea).
+POSITIVE_HINT = re.compile(r"article|body|content|entry|main|page|post|text|blog|story|markdown", re.IGNORECASE)
+NEGATIVE_HINT = re.compile(
+    r"comment|meta|footer|footnote|sidebar|widget|nav|menu|header|share|social|related|sponsor|ad-|promo|"
+    r"copyright|reward|toc|breadcrumb|pager|pagination|tag",
+    re.IGNORECASE,
+)
+SCORED_TAGS = words("p pre blockquote td li h2 h3")
+
+# JSON-LD @type values of a blog post.
+ARTICLE_TYPES = words(
+    "Article BlogPosting NewsArticle TechArticle SocialMediaPosting Report ScholarlyArticle LiveBlogPosting "
+    "WebPage"
+)

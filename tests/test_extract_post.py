@@ -1,0 +1,105 @@
+"""parse_post on hand-written post pages modelled on engine/theme markup: one test per fixture and field."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from archiver.extract.model import PostPage
+from archiver.extract.post import parse_post
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POST_FIXTURES = sorted(FIXTURES.glob("*-post-*.json"))
+
+
+@cache
+def parsed(name: str) -> tuple[PostPage, dict]:
+    spec = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+    return parse_post(html, spec["url"]), spec["expected"]
+
+
+def _cases() -> list:
+    cases = []
+    for path in POST_FIXTURES:
+        expected = json.loads(path.read_text(encoding="utf-8"))["expected"]
+        cases.extend(pytest.param(path.stem, field, id=f"{path.stem}-{field}") for field in expected)
+    return cases
+
+
+def _actual(page: PostPage, field: str) -> object:
+    if field in ("published", "updated"):
+        value = getattr(page, field)
+        return value.iso if value else None
+    if field == "published_source":
+        return page.published.source if page.published else None
+    return getattr(page, field)
+
+
+@pytest.mark.parametrize(("name", "field"), _cases())
+def test_post_field(name: str, field: str) -> None:
+    page, expected = parsed(name)
+    want = expected[field]
+    if field == "content_contains":
+        for snippet in want:
+            assert snippet in (page.content_text or ""), snippet
+    elif field == "content_excludes":
+        for snippet in want:
+            assert snippet not in (page.content_text or ""), snippet
+    elif field == "html_contains":
+        for snippet in want:
+            assert snippet in (page.content_html or ""), snippet
+    elif field == "html_excludes":
+        for snippet in want:
+            assert snippet.lower() not in (page.content_html or "").lower(), snippet
+    elif field == "markdown_contains":
+        for snippet in want:
+            assert snippet in (page.content_markdown or ""), snippet
+    else:
+        assert _actual(page, field) == want
+
+
+def test_fixtures_cover_many_engines() -> None:
+    engines = {path.stem.split("-post-")[0] for path in POST_FIXTURES}
+    assert len(POST_FIXTURES) >= 8 and len(engines) >= 6
+
+
+def test_untitled_micro_post_has_no_title() -> None:
+    html = """<html><head><title>Cats sleep all day long and I envy them - Tiny Notes</title>
+    <meta property="og:title" content="Cats sleep all day long and I envy them - Tiny Notes">
+    <meta property="og:site_name" content="Tiny Notes"></head><body><article class="post">
+    <div class="post-content"><p>Cats sleep all day long and I envy them. Maybe tomorrow I will try it too.</p></div>
+    </article></body></html>"""
+    assert parse_post(html, "https://tiny.example/t/1/").title is None
+
+
+def test_utc_meta_date_yields_to_the_local_day_the_page_shows() -> None:
+    html = """<html><head><meta property="article:published_time" content="2020-01-01T20:00:00Z"></head><body>
+    <article><h1 class="post-title">Night owl</h1><time datetime="2020-01-01T20:00:00Z">2020-01-02</time>
+    <div class="post-content"><p>Written late at night, far east of Greenwich, on the second day of the year.</p></div>
+    </article></body></html>"""
+    published = parse_post(html, "https://owl.example/night/").published
+    assert published is not None and published.iso == "2020-01-02"
+
+
+def test_date_in_url_is_the_last_resort() -> None:
+    html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
+    published = parse_post(html, "https://plain.example/2015/06/07/plain/").published
+    assert published is not None and (published.iso, published.source) == ("2015-06-07", "url")
+
+
+def test_canonical_on_another_host_is_ignored() -> None:
+    html = """<html><head><link rel="canonical" href="http://localhost:4000/a/"></head><body><article><h1>A</h1>
+    <p>Built in development mode, so the canonical link points at the author's laptop.</p></article></body></html>"""
+    assert parse_post(html, "https://real.example/a/").canonical_url is None
+
+
+def test_title_strips_heading_permalink_mark() -> None:
+    html = """<html><body><article class="md-content__inner"><h1 id="x">Docs Title<a class="headerlink" href="#x">¶</a></h1>
+    <p>Material pages put the title inside the content column with a pilcrow link after it.</p></article></body></html>"""
+    page = parse_post(html, "https://docs.example/blog/x/")
+    assert page.title == "Docs Title"
+    assert "Docs Title" not in (page.content_text or "")

@@ -28,7 +28,18 @@ class PostItem:
     page: dict[str, Any] | None = None  # extract.model.PostPage as a dict
     page_status: int | None = None
     listing_url: str | None = None
+    listing_hash: str | None = None  # fingerprint of the listing entry (a later crawl compares it)
+    page_fetched_at: str | None = None  # when the post page was fetched with a 200
     record: dict[str, Any] | None = None  # filled by the merge pipeline: extract.model.PostRecord as a dict
+
+
+@dataclass
+class SeenItem:
+    """A known post a re-crawl saw unchanged (not re-fetched), or found gone (404/410 after a 200 before)."""
+
+    root: str
+    url_key: str
+    removed: bool = False
 
 
 @dataclass
@@ -44,6 +55,7 @@ class PageItem:
     content_hash: str | None = None
     fetched_at: str | None = None
     encoding: str | None = None
+    outlinks: dict[str, Any] | None = None  # a listing page's post and next-page URLs, replayed on a 304
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ from archiver.spiders.blog import BlogSpider
 # Exit codes of `archiver crawl`: documented in the README.
 EXIT_OK = 0
 EXIT_FAILED = 1  # no blog could be crawled
-EXIT_PARTIAL = 3  # some of the blogs given failed; the others were archived
+EXIT_PARTIAL = 3  # some of the blogs given failed (or the crawl was interrupted); the others were archived
+EXIT_WARNINGS = 4  # archived, but monitoring saw signs of broken extraction (ARCHIVER_FAIL_ON_WARNINGS)
 
 
 @dataclass
@@ -27,11 +28,16 @@ class CrawlOutcome:
     posts_found: int = 0
     posts_new: int = 0
     posts_updated: int = 0
+    posts_removed: int = 0
     errors: int = 0
     crawl_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    fail_on_warnings: bool = True
 
     @property
     def exit_code(self) -> int:
+        if self.status == "ok" and self.warnings and self.fail_on_warnings:
+            return EXIT_WARNINGS
         return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_FAILED)
 
 
@@ -65,6 +71,9 @@ def run_crawl(
         posts_found=outcome["posts_found"],
         posts_new=counts.get("posts_new", 0),
         posts_updated=counts.get("posts_updated", 0),
+        posts_removed=counts.get("posts_removed", 0),
         errors=counts.get("errors", 0),
         crawl_id=getattr(spider, "crawl_id", None),
+        warnings=outcome.get("warnings", []),
+        fail_on_warnings=settings.getbool("ARCHIVER_FAIL_ON_WARNINGS", True),
     )

@@ -39,6 +39,10 @@ ARCHIVER_DB = "data/archive.db"
 ARCHIVER_BATCH_SIZE = 200  # posts per write transaction
 ARCHIVER_MAX_LISTING_PAGES = 5000  # per blog: a safety net against endless pagination
 ARCHIVER_FETCH_POSTS = True  # False: archive what the listings show, without visiting post pages
+ARCHIVER_INCREMENTAL = True  # re-crawls: conditional requests, stop at the first unchanged listing page
+ARCHIVER_PAGINATION_OVERLAP = 0  # unchanged listing pages to walk on before stopping a re-crawl's pagination
+ARCHIVER_REVISIT_DAYS = 30  # re-fetch a post page this old even without evidence of change (0: never)
+ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extraction) give exit code 4
 ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
 
 ITEM_PIPELINES = {

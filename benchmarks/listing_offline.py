@@ -70,12 +70,14 @@ def score_site(site_dir: Path, verbose: bool) -> dict:
     title_ok = title_n = date_ok = date_n = excerpt_ok = excerpt_n = 0
     elapsed = 0.0
     misses: list[str] = []
+    layout_hint = None  # as the spider does: the first page's layout is the hint for the blog's other pages
     for page in site["listing_pages"]:
         file = www_file(site_dir, site["base_path"], page)
         html = file.read_bytes().decode(encoding, errors="replace")
         started = time.perf_counter()
-        listing = parse_listing(html, origins[0] + page)
+        listing = parse_listing(html, origins[0] + page, layout_hint=layout_hint)
         elapsed += time.perf_counter() - started
+        layout_hint = layout_hint or listing.layout
         gold_entries: dict[str, list[dict]] = {}
         for p in gold_by_page.get(page, []):
             gold_entries.setdefault(url_key(p["url"], origins), []).append(p)

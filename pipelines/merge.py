@@ -15,4 +15,6 @@ class MergePipeline:
             record = merge_post(item.entry, item.page, item.page_status)
             record.listing_url = item.listing_url
             item.record = to_dict(record)
+            item.record["listing_hash"] = item.listing_hash
+            item.record["page_fetched_at"] = item.page_fetched_at
         return item

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import cssselect
+import lxml.etree
 import lxml.html
+from cssselect.xpath import XPathExpr
 from lxml.cssselect import CSSSelector
 
 from archiver.extract.listing_rules import ENGINE_ASSETS, GENERATOR_ENGINES, THEME_RULES, ThemeRule
@@ -15,6 +18,76 @@ from archiver.extract.listing_rules import ENGINE_ASSETS, GENERATOR_ENGINES, THE
 def css(selector: str) -> CSSSelector:
     """A compiled CSS selector (cached: rules are reused for every page)."""
     return CSSSelector(selector, translator="html")
+
+
+class _FirstMatchTranslator(cssselect.HTMLTranslator):
+    """Translates `A B` so only the first A in document order is searched for a B (libxml2 then stops early)."""
+
+    def xpath_descendant_combinator(self, left: XPathExpr, right: XPathExpr) -> XPathExpr:
+        # The first B below the first A precedes every B below a later A (a later A nested in the first one has
+        # its Bs inside the first A too), so this finds the true first match whenever it finds one.
+        return left.join("[1]/descendant-or-self::*/", right)
+
+
+_FIRST_MATCH = _FirstMatchTranslator()
+
+
+@lru_cache(maxsize=512)
+def _first_match_xpath(selector: str) -> lxml.etree.XPath:
+    alternatives = [_FIRST_MATCH.selector_to_xpath(parsed, prefix="descendant-or-self::")
+                    for parsed in cssselect.parse(selector)]
+    # `step[1]` on the last step lets libxml2 stop at the first hit instead of walking the whole subtree.
+    return lxml.etree.XPath(" | ".join(f"{alt}[1]" for alt in alternatives))
+
+
+def css_first(selector: str, element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The first element (document order) under `element` matching a CSS selector, or None; cheap on big trees."""
+    found = _first_match_xpath(selector)(element)
+    if not found:
+        if " " not in selector.strip():
+            return None  # no descendant combinator: the fast query is exact
+        found = css(selector)(element)  # the first A had no B below it: ask the exact question
+    return found[0] if found else None
+
+
+SimpleSelector = tuple[str | None, frozenset[str], str | None]  # tag (None: any), classes, id
+
+
+@lru_cache(maxsize=512)
+def simple_selectors(selector: str) -> tuple[SimpleSelector, ...] | None:
+    """A selector list made only of `tag.class#id` compounds, as data for matches_simple; None for anything else."""
+    compounds: list[SimpleSelector] = []
+    for parsed in cssselect.parse(selector):
+        node = parsed.parsed_tree
+        classes: set[str] = set()
+        ident = None
+        while isinstance(node, (cssselect.parser.Class, cssselect.parser.Hash)):
+            if isinstance(node, cssselect.parser.Class):
+                classes.add(node.class_name)
+            else:
+                ident = node.id
+            node = node.selector
+        if parsed.pseudo_element or not isinstance(node, cssselect.parser.Element) or node.namespace:
+            return None
+        compounds.append((node.element, frozenset(classes), ident))
+    return tuple(compounds)
+
+
+def matches_simple(element: lxml.html.HtmlElement, compounds: tuple[SimpleSelector, ...]) -> bool:
+    """Whether one element matches one of the simple compounds (no tree walk: for per-element tests)."""
+    classes = None
+    for tag, needed, ident in compounds:
+        if tag is not None and element.tag != tag:
+            continue
+        if ident is not None and element.get("id") != ident:
+            continue
+        if needed:
+            if classes is None:
+                classes = set((element.get("class") or "").split())
+            if not needed <= classes:
+                continue
+        return True
+    return False
 
 
 def generator_engine(doc: lxml.html.HtmlElement) -> str | None:
@@ -49,18 +122,14 @@ def _required_names(selector: str) -> tuple[frozenset[str], ...]:
     )
 
 
+_CLASS_VALUES = lxml.etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = lxml.etree.XPath("//@id", smart_strings=False)
+
+
 def page_names(doc: lxml.html.HtmlElement) -> frozenset[str]:
-    """Every class name and "#id" used on the page, collected in one pass."""
-    names: set[str] = set()
-    for el in doc.iter():
-        if not isinstance(el.tag, str):
-            continue
-        classes = el.get("class")
-        if classes:
-            names.update(classes.split())
-        ident = el.get("id")
-        if ident:
-            names.add("#" + ident)
+    """Every class name and "#id" used on the page (attribute strings only: no element objects are made)."""
+    names = set(" ".join(_CLASS_VALUES(doc)).split())
+    names.update("#" + ident for ident in _ID_VALUES(doc))
     return frozenset(names)
 
 
@@ -73,7 +142,7 @@ def match_theme_rule(doc: lxml.html.HtmlElement, engine: str | None = None,
             continue
         if not any(required <= names for required in _required_names(rule.fingerprint)):
             continue  # some class or id the fingerprint needs is absent: skip the XPath
-        if css(rule.fingerprint)(doc):
+        if css_first(rule.fingerprint, doc) is not None:  # stops at the first hit
             return rule
     if engine:  # a generator meta can be wrong or generic (themes that rename it): try every rule
         return match_theme_rule(doc, None, names)

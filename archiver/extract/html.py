@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import lxml.etree
 import lxml.html
@@ -12,18 +13,38 @@ _WHITESPACE = re.compile(r"\s+")
 INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg")
 
 
+# lxml.html's own parser picks each element's Python class with a Python callback (to give forms and inputs
+# their own classes), paid on every element touched. One class for all elements, chosen in C, is ~10% faster
+# for the extractors, which never use the form helpers.
+_ELEMENT_CLASSES = lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
+_PARSERS = threading.local()  # lxml parsers must not be shared between threads
+
+
+def _parser() -> lxml.html.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser()
+        parser.set_element_class_lookup(_ELEMENT_CLASSES)
+        _PARSERS.parser = parser
+    return parser
+
+
 def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
     """Parse an HTML document into an lxml tree with `url` as its base; never raises on bad markup."""
     # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL bytes.
-    text = text.replace("\x00", "")
-    if text.lstrip().startswith("<?xml"):
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text[:512].lstrip().startswith("<?xml"):
         text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
-    if not text.strip():
+    if not text or text.isspace():
         text = "<html></html>"
     try:
-        return lxml.html.document_fromstring(text, base_url=url)
+        return lxml.html.document_fromstring(text, parser=_parser(), base_url=url)
     except (lxml.etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html></html>", base_url=url)
+        return lxml.html.document_fromstring("<html></html>", parser=_parser(), base_url=url)
 
 
 def collapse(text: str | None) -> str:
@@ -32,8 +53,7 @@ def collapse(text: str | None) -> str:
 
 
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 "
-    "h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+    ["address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
 
 

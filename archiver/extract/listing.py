@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html
 
 from archiver.extract import dates
-from archiver.extract.engine import css, detect_engine_and_rule
+from archiver.extract.engine import css, css_first, detect_engine_and_rule, matches_simple, simple_selectors
 from archiver.extract.feeds import discover_feeds
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, parse_html, text_of
 from archiver.extract.listing_rules import (
@@ -29,6 +29,7 @@ from archiver.extract.listing_rules import (
     READ_MORE_TEXT,
     SECTION_SEGMENTS,
     TAG_HREF,
+    THEME_RULES,
     ThemeRule,
 )
 from archiver.extract.model import DateValue, Listing, ListingEntry
@@ -49,6 +50,9 @@ SCHEMA_ORG_RULE = ThemeRule(
     excerpt="[itemprop='description'], [itemprop='articleBody'], [itemprop='abstract']",
     author="[itemprop='author'] [itemprop='name'], [itemprop='author']")
 ARTICLE_RULE = ThemeRule("", "article", "article", "article")
+SEMANTIC_RULES = (H_ENTRY_RULE, SCHEMA_ORG_RULE, ARTICLE_RULE)
+THEME_LAYOUT_PREFIX = "theme:"
+GENERIC_LAYOUT_PREFIX = "generic:"
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title", "data-updated")
@@ -83,13 +87,24 @@ class PageContext:
     post_urls: dict[str, str | None]
 
 
-def parse_listing(html: str, url: str) -> Listing:
-    """Extract post entries, pagination, engine and feeds from one listing page."""
+def parse_listing(html: str, url: str, *, layout_hint: str | None = None) -> Listing:
+    """Extract post entries, pagination, engine and feeds from one listing page.
+
+    `layout_hint` is the `layout` of another listing page of the same blog: that layout is tried first and
+    trusted even when it finds a single entry (a last page), the usual cascade runs when it finds none.
+    """
     doc = parse_html(html, url)
     ctx = _context(doc, url)
     engine, theme, rule = detect_engine_and_rule(doc)
     listing = Listing(url=url, engine=engine, theme=theme)
-    listing.entries = best_entries(ctx, rule)
+    entries: list[ListingEntry] = []
+    layout = None
+    if layout_hint:
+        entries, layout = entries_for_layout(ctx, layout_hint), layout_hint
+    if not entries:
+        entries, layout = choose_entries(ctx, rule)
+    listing.entries = entries
+    listing.layout = layout if entries else None
     listing.site_title = site_title(doc)
     listing.lang = page_lang(doc)
     listing.site_root = site_root(ctx)
@@ -112,19 +127,44 @@ def _context(doc: Element, url: str) -> PageContext:
 
 def best_entries(ctx: PageContext, rule: ThemeRule | None) -> list[ListingEntry]:
     """The theme rule's entries when they are convincing, else the best-scoring layer's."""
-    candidates: list[tuple[float, list[ListingEntry]]] = []
+    return choose_entries(ctx, rule)[0]
+
+
+def choose_entries(ctx: PageContext, rule: ThemeRule | None) -> tuple[list[ListingEntry], str | None]:
+    """best_entries, with the layout signature of the layer that won (see Listing.layout)."""
+    candidates: list[tuple[float, list[ListingEntry], str | None]] = []
     if rule is not None:
         entries = entries_from_rule(ctx, rule, f"theme:{rule.name}")
         if confident(entries):
-            return entries  # the other layers cost time and would only find the same posts
-        candidates.append((quality(entries) * LAYER_WEIGHT["theme"], entries))
-    for layer_rule in (H_ENTRY_RULE, SCHEMA_ORG_RULE, ARTICLE_RULE):
+            return entries, theme_layout(rule)  # the other layers cost time and would only find the same posts
+        candidates.append((quality(entries) * LAYER_WEIGHT["theme"], entries, theme_layout(rule)))
+    for layer_rule in SEMANTIC_RULES:
         entries = entries_from_rule(ctx, layer_rule, layer_rule.theme)
-        candidates.append((quality(entries) * LAYER_WEIGHT[layer_rule.theme], entries))
-    entries = generic_entries(ctx)
-    candidates.append((quality(entries) * LAYER_WEIGHT["generic"], entries))
-    best = max(candidates, key=lambda pair: pair[0])[1]  # max keeps the first on ties: cheaper layers win
-    return best
+        candidates.append((quality(entries) * LAYER_WEIGHT[layer_rule.theme], entries, layer_rule.theme))
+    entries, layout = generic_entries_and_layout(ctx)
+    candidates.append((quality(entries) * LAYER_WEIGHT["generic"], entries, layout))
+    _, best, best_layout = max(candidates, key=lambda c: c[0])  # max keeps the first on ties: cheaper layers win
+    return best, best_layout
+
+
+def theme_layout(rule: ThemeRule) -> str:
+    """Layout signature of a theme rule (name and entry selector: some themes have two rules)."""
+    return f"{THEME_LAYOUT_PREFIX}{rule.name}|{rule.entry}"
+
+
+def entries_for_layout(ctx: PageContext, layout: str) -> list[ListingEntry]:
+    """Entries found by the one layout a signature names (any number, even one); [] for unknown signatures."""
+    if layout.startswith(THEME_LAYOUT_PREFIX):
+        for rule in THEME_RULES:
+            if theme_layout(rule) == layout:
+                return entries_from_rule(ctx, rule, f"theme:{rule.name}")
+        return []
+    for layer_rule in SEMANTIC_RULES:
+        if layout == layer_rule.theme:
+            return entries_from_rule(ctx, layer_rule, layer_rule.theme)
+    if layout.startswith(GENERIC_LAYOUT_PREFIX):
+        return generic_entries_for_layout(ctx, layout)
+    return []
 
 
 def confident(entries: list[ListingEntry]) -> bool:
@@ -198,18 +238,15 @@ def _in_chrome(el: Element) -> bool:
 
 def generic_entries(ctx: PageContext) -> list[ListingEntry]:
     """Find the dominant group of repeated blocks that each link to one post (MDR/DEPTA idea)."""
-    body = ctx.doc.find("body")
-    if body is None:
-        return []
-    groups: dict[str, list[tuple[Element, str]]] = {}
-    for link in body.iter("a"):
-        url = post_url(ctx, link.get("href"))
-        if url is None:
-            continue
-        groups.setdefault(_signature(link), []).append((link, url))
+    return generic_entries_and_layout(ctx)[0]
+
+
+def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], str | None]:
+    """generic_entries, with the layout signature of the winning group: its links' path and the block level."""
     best_blocks: list[Element] = []
+    best_layout = None
     best_score = 0.0
-    for members in groups.values():
+    for signature, members in _post_link_groups(ctx).items():
         if len({url for _, url in members}) < 2:
             continue
         blocks, container = _blocks_of(members)
@@ -218,7 +255,43 @@ def generic_entries(ctx: PageContext) -> list[ListingEntry]:
         score = _group_score(members, blocks, container)
         if score > best_score:
             best_score, best_blocks = score, blocks
-    return _build_all(ctx, best_blocks, None, "generic")
+            best_layout = f"{GENERIC_LAYOUT_PREFIX}{_levels_up(members[0][0], blocks[0])}@{signature}"
+    return _build_all(ctx, best_blocks, None, "generic"), best_layout
+
+
+def generic_entries_for_layout(ctx: PageContext, layout: str) -> list[ListingEntry]:
+    """Entries of the generic layout a signature names: links on the same path, their blocks as many levels up."""
+    levels, _, signature = layout[len(GENERIC_LAYOUT_PREFIX):].partition("@")
+    if not levels.isdigit():
+        return []
+    blocks: list[Element] = []
+    for link, _ in _post_link_groups(ctx).get(signature, []):
+        block = link
+        for _ in range(int(levels)):
+            block = block.getparent() if block.getparent() is not None else block
+        if not blocks or blocks[-1] is not block:
+            blocks.append(block)
+    return _build_all(ctx, blocks, None, "generic")
+
+
+def _post_link_groups(ctx: PageContext) -> dict[str, list[tuple[Element, str]]]:
+    """Links to posts in the page body, grouped by their tag.class path up to <body>."""
+    body = ctx.doc.find("body")
+    groups: dict[str, list[tuple[Element, str]]] = {}
+    if body is None:
+        return groups
+    for link in body.iter("a"):
+        url = post_url(ctx, link.get("href"))
+        if url is not None:
+            groups.setdefault(_signature(link), []).append((link, url))
+    return groups
+
+
+def _levels_up(link: Element, block: Element) -> int:
+    for levels, el in enumerate(_self_and_ancestors(link)):
+        if el is block:
+            return levels
+    return 0
 
 
 def _signature(link: Element) -> str:
@@ -282,20 +355,40 @@ def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> Lis
     excerpt_el, loose = _excerpt_element(block, rule, title_el, link)
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
-    entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+    with _set_aside(None if loose else excerpt_el, block):
+        entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+        entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
+        entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
+        if not entry.categories and not (rule and rule.engine):
+            entry.categories = _class_labels(block, CATEGORY_CLASS, excerpt_el)
+        entry.author = _author(block, rule)
     if excerpt_el is not None:
         entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el)
-    entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
-    entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
-    if not entry.categories and not (rule and rule.engine):
-        entry.categories = _class_labels(block, CATEGORY_CLASS, excerpt_el)
-    entry.author = _author(block, rule)
     return entry
 
 
+@contextlib.contextmanager
+def _set_aside(excerpt_el: Element | None, block: Element) -> Iterator[None]:
+    """Take the excerpt out of the tree while the entry's meta fields are searched, then put it back.
+
+    Dates, tags, categories and author are never read inside the excerpt, and listings that show whole posts
+    make the excerpt nearly all of the block: without it every selector walks a few dozen elements, not thousands.
+    """
+    parent = excerpt_el.getparent() if excerpt_el is not None and excerpt_el is not block else None
+    if parent is None:
+        yield
+        return
+    placeholder = excerpt_el.makeelement("template", {})  # invisible, matches no field selector
+    placeholder.tail = excerpt_el.tail
+    parent.replace(excerpt_el, placeholder)
+    try:
+        yield
+    finally:
+        parent.replace(placeholder, excerpt_el)
+
+
 def _first(block: Element, selector: str) -> Element | None:
-    found = css(selector)(block)
-    return found[0] if found else None
+    return css_first(selector, block)
 
 
 def post_url(ctx: PageContext, href: str | None) -> str | None:
@@ -335,21 +428,28 @@ def _post_url(ctx: PageContext, href: str) -> str | None:
 
 def _permalink(ctx: PageContext, block: Element, rule: ThemeRule | None,
                title_el: Element | None) -> tuple[Element | None, str | None]:
-    candidates: list[Element] = []
-    if rule and rule.link:
-        candidates += css(rule.link)(block)
-    if title_el is not None:
-        candidates += [title_el] if title_el.tag == "a" else list(title_el.iter("a"))
-        candidates += [a for a in title_el.iterancestors("a")]
-    for heading in block.iter(*HEADINGS):
-        candidates += list(heading.iter("a")) + list(heading.iterancestors("a"))
-    if block.tag == "a":
-        candidates.insert(0, block)
-    for link in candidates:
+    for link in _link_candidates(block, rule, title_el):
         url = post_url(ctx, link.get("href"))
         if url is not None:
             return link, url
     return _majority_link(ctx, block)
+
+
+def _link_candidates(block: Element, rule: ThemeRule | None, title_el: Element | None) -> Iterator[Element]:
+    """Links that may be the permalink, best first (lazily: the first post URL ends the search)."""
+    if block.tag == "a":
+        yield block
+    if rule and rule.link:
+        first = css_first(rule.link, block)
+        if first is not None:
+            yield first
+        yield from css(rule.link)(block)
+    if title_el is not None:
+        yield from [title_el] if title_el.tag == "a" else title_el.iter("a")
+        yield from title_el.iterancestors("a")
+    for heading in block.iter(*HEADINGS):
+        yield from heading.iter("a")
+        yield from heading.iterancestors("a")
 
 
 def _majority_link(ctx: PageContext, block: Element) -> tuple[Element | None, str | None]:
@@ -557,26 +657,36 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
     skip: set[Element] = set()
     if loose and date_el is not None:
         skip.add(date_el)
-    if rule and rule.drop:
-        skip.update(css(rule.drop)(excerpt_el))
+    drop = simple_selectors(rule.drop) if rule and rule.drop else None
+    if rule and rule.drop and drop is None:
+        skip.update(css(rule.drop)(excerpt_el))  # complex selectors: one query; simple ones are tested on the way
     if title_el is not None and _inside(title_el, excerpt_el):
         # the heading around the title link goes too
         skip.add(next(title_el.iterancestors(*HEADINGS), title_el) if loose else title_el)
-    for el in excerpt_el.iterdescendants():
-        if not isinstance(el.tag, str):
-            continue
+
+    def skipped(el: Element) -> bool:
+        if el in skip or (drop and matches_simple(el, drop)):
+            return True
         classes = el.get("class") or ""
-        if READ_MORE_CLASS.search(classes) or (el.tag == "a" and READ_MORE_TEXT.fullmatch(text_of(el))) or loose and META_CLASS.search(classes):
-            skip.add(el)
-    text = text_without(excerpt_el, skip)
+        if READ_MORE_CLASS.search(classes) or (loose and META_CLASS.search(classes)):
+            return True
+        return el.tag == "a" and READ_MORE_TEXT.fullmatch(text_of(el)) is not None
+
+    # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit.
+    text = text_without_matching(excerpt_el, skipped, MAX_EXCERPT_CHARS)
     return text or None
 
 
 def text_without(element: Element, skip: set[Element], limit: int = MAX_EXCERPT_CHARS) -> str:
     """Visible text of `element` as text_of gives it, leaving out the subtrees in `skip`; cut near `limit`."""
+    return text_without_matching(element, skip.__contains__, limit)
+
+
+def text_without_matching(element: Element, skipped: Callable[[Element], bool], limit: int) -> str:
+    """Visible text of `element`, leaving out the descendants for which `skipped` is true; cut near `limit`."""
     parts: list[str] = []
     with contextlib.suppress(_TextLimitReached):
-        _append_text(element, parts, skip, [limit])
+        _append_text(element, parts, skipped, [limit])
     return collapse("".join(parts))
 
 
@@ -584,11 +694,9 @@ class _TextLimitReached(Exception):
     """Raised to stop walking a long excerpt (listings that show whole posts) once enough text is read."""
 
 
-
-
-def _append_text(node: Element, parts: list[str], skip: set[Element], budget: list[int]) -> None:
-    tag = node.tag if isinstance(node.tag, str) else ""
-    if not tag or tag in INVISIBLE_TAGS:
+def _append_text(node: Element, parts: list[str], skipped: Callable[[Element], bool], budget: list[int]) -> None:
+    tag = node.tag
+    if tag in INVISIBLE_TAGS:
         return
     block = tag in BLOCK_TAGS
     if block:
@@ -599,8 +707,8 @@ def _append_text(node: Element, parts: list[str], skip: set[Element], budget: li
     if budget[0] < 0:
         raise _TextLimitReached
     for child in node:
-        if child not in skip:
-            _append_text(child, parts, skip, budget)
+        if isinstance(child.tag, str) and not skipped(child):
+            _append_text(child, parts, skipped, budget)
         if child.tail:
             parts.append(child.tail)
             budget[0] -= len(child.tail)

@@ -47,6 +47,9 @@ class Listing:
     lang: str | None = None
     feeds: list[str] = field(default_factory=list)  # feed URLs advertised by the page
     site_root: str | None = None  # absolute URL of the blog's home, when the page says where it is
+    # Opaque, stable signature of the entry layout that won ("theme:hexo-next|...", "generic:..."); pass it back
+    # as parse_listing(..., layout_hint=) for further pages of the same blog (single-entry last pages).
+    layout: str | None = None
 
 
 @dataclass(slots=True)

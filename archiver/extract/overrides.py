@@ -114,9 +114,9 @@ def _date_of(element: lxml.html.HtmlElement | None, source: str) -> DateValue | 
     return find_date_in_text(text_of(element), source)
 
 
-def parse_listing_with_rules(html: str, url: str, rules: SiteRules) -> Listing:
+def parse_listing_with_rules(html: str, url: str, rules: SiteRules, *, layout_hint: str | None = None) -> Listing:
     """parse_listing, with entries and pagination taken from the user's selectors where the rules give them."""
-    listing = parse_listing(html, url)
+    listing = parse_listing(html, url, layout_hint=layout_hint)
     if not rules.listing:
         return listing
     doc = parse_html(html, url)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-SCHEMA_VERSION = 2
+from archiver.store import search
+
+SCHEMA_VERSION = 4
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -25,12 +27,14 @@ class NotAnArchiveError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: SQLite type, NOT NULL, and a default value when it has one."""
+    """One column: SQLite type, NOT NULL, a default value when it has one, or the SQL expression of a
+    virtual generated column (computed by SQLite on read, never written)."""
 
     name: str
     type: str = "TEXT"
     not_null: bool = False
     default: str | int | None = None
+    generated: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +96,8 @@ TABLES: tuple[Table, ...] = (
             Column("lang"),
             Column("feeds", default="[]"),  # JSON array of URLs
             Column("sitemaps", default="[]"),  # JSON array of URLs
-            Column("schedule"),  # crawl schedule, set by a later "sites" feature
+            Column("schedule"),  # registry: "every 6h" / "cron 0 */6 * * *"; NULL = not registered
+            Column("rules"),  # registry: text of the site's --rules TOML file, applied by crawl --all/--due
             Column("first_seen", not_null=True),
             Column("last_crawled"),
         ),
@@ -147,7 +152,12 @@ TABLES: tuple[Table, ...] = (
             Column("first_seen", not_null=True),
             Column("last_seen", not_null=True),
             Column("last_crawl_id", "INTEGER"),
-            Column("removed_at"),  # set by a later feature when a post disappears from its blog
+            Column("removed_at"),  # when the post answered 404/410 or vanished from every listing
+            Column("listing_hash"),  # hash of what the listing showed: a change is evidence to re-fetch the post
+            Column("page_fetched_at"),  # when the post's own page was last fetched with a 200
+            # For people browsing: facets by year and by month of the day the post shows.
+            Column("year", generated="substr(published, 1, 4)"),
+            Column("month", generated="substr(published, 1, 7)"),
         ),
         foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("last_crawl_id", "crawls")),
         indexes=(
@@ -160,6 +170,7 @@ TABLES: tuple[Table, ...] = (
             Index(("author",)),
             Index(("last_crawl_id",)),
             Index(("first_seen",)),
+            Index(("month",)),
         ),
     ),
     Table(
@@ -219,6 +230,7 @@ TABLES: tuple[Table, ...] = (
             Column("crawl_id", "INTEGER"),
             Column("warc_file"),  # set by a later WARC-writing feature
             Column("warc_offset", "INTEGER"),
+            Column("outlinks"),  # JSON {"entries": [...], "next": [...]} of a listing page, replayed on a 304
         ),
         foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("crawl_id", "crawls")),
         indexes=(
@@ -230,24 +242,57 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+POST_VERSIONS = Table(
+    "post_versions",
+    (
+        _id(),
+        Column("post_id", "INTEGER", not_null=True),
+        Column("title"),
+        Column("excerpt"),
+        Column("published"),
+        Column("updated"),
+        Column("content_html"),
+        Column("content_text"),
+        Column("content_markdown"),
+        Column("content_hash"),
+        Column("seen_from"),  # when this version was first archived
+        Column("seen_until", not_null=True),  # when a crawl found it replaced
+        Column("crawl_id", "INTEGER"),  # the crawl that replaced it
+    ),
+    foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("crawl_id", "crawls")),
+    indexes=(Index(("post_id",)), Index(("seen_until",))),
+)
+TABLES = (*TABLES, POST_VERSIONS)
+
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
 
 def create_schema(db: Database) -> None:
     """Create every table and index of the current schema in an empty database (inside the caller's transaction)."""
     for table in TABLES:
-        db[table.name].create(
-            {column.name: column.type for column in table.columns},
-            pk=table.pk,
-            foreign_keys=[(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys],
-            not_null={column.name for column in table.columns if column.not_null},
-            defaults={column.name: column.default for column in table.columns if column.default is not None},
-        )
-        for index in table.indexes:
-            db[table.name].create_index(
-                list(index.columns), index_name=table.index_name(index), unique=index.unique
-            )
+        _create_table(db, table)
+    search.create_search_schema(db.conn)
     set_schema_version(db, SCHEMA_VERSION)
+
+
+def _create_table(db: Database, table: Table) -> None:
+    stored = [column for column in table.columns if column.generated is None]
+    db[table.name].create(
+        {column.name: column.type for column in stored},
+        pk=table.pk,
+        foreign_keys=[(fk.column, fk.other_table, fk.other_column) for fk in table.foreign_keys],
+        not_null={column.name for column in stored if column.not_null},
+        defaults={column.name: column.default for column in stored if column.default is not None},
+        if_not_exists=True,
+    )
+    existing = {row[1] for row in db.execute(f'PRAGMA table_xinfo("{table.name}")')}
+    for column in table.columns:
+        if column.generated is not None and column.name not in existing:
+            _add_generated_column(db, table.name, column.name, column.type, column.generated)
+    for index in table.indexes:
+        db[table.name].create_index(
+            list(index.columns), index_name=table.index_name(index), unique=index.unique, if_not_exists=True
+        )
 
 
 def read_schema_version(db: Database) -> int:
@@ -294,9 +339,16 @@ def migrate_1_to_2(db: Database) -> None:
     _add_columns(
         db,
         "posts",
-        {"tags": "TEXT DEFAULT '[]'", "categories": "TEXT DEFAULT '[]'", "removed_at": "TEXT"},
+        {
+            "tags": "TEXT DEFAULT '[]'",
+            "categories": "TEXT DEFAULT '[]'",
+            "removed_at": "TEXT",
+            "listing_hash": "TEXT",
+            "page_fetched_at": "TEXT",
+        },
     )
-    _add_columns(db, "pages", {"warc_file": "TEXT", "warc_offset": "INTEGER"})
+    _add_columns(db, "pages", {"warc_file": "TEXT", "warc_offset": "INTEGER", "outlinks": "TEXT"})
+    _create_table(db, POST_VERSIONS)
     for column, link_table, name_table, link_column in (
         ("tags", "post_tags", "tags", "tag_id"),
         ("categories", "post_categories", "categories", "category_id"),
@@ -313,7 +365,28 @@ def migrate_1_to_2(db: Database) -> None:
     db.execute("UPDATE posts SET categories = '[]' WHERE categories IS NULL")
 
 
-MIGRATIONS: dict[int, Callable[[Database], None]] = {1: migrate_1_to_2}
+def _add_generated_column(db: Database, table: str, name: str, column_type: str, expression: str) -> None:
+    db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {column_type} GENERATED ALWAYS AS ({expression}) VIRTUAL')
+
+
+def migrate_2_to_3(db: Database) -> None:
+    """v3: year and month of posts as generated columns (for facets), and the full-text search index
+    (FTS5 over CJK-bigrammed text, see archiver.store.search) built from every post."""
+    existing = {row[1] for row in db.execute("PRAGMA table_xinfo(posts)")}
+    for name, expression in (("year", "substr(published, 1, 4)"), ("month", "substr(published, 1, 7)")):
+        if name not in existing:
+            _add_generated_column(db, "posts", name, "TEXT", expression)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts__month ON posts(month)")
+    search.create_search_schema(db.conn)
+    search.rebuild_search_index(db.conn)
+
+
+def migrate_3_to_4(db: Database) -> None:
+    """v4: the sites registry keeps each site's extraction rules (the --rules file's text)."""
+    _add_columns(db, "sites", {"rules": "TEXT"})
+
+
+MIGRATIONS: dict[int, Callable[[Database], None]] = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}
 
 
 def migrate(db: Database, from_version: int) -> None:

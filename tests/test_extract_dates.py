@@ -103,6 +103,8 @@ FIND_DATE_CASES: list[tuple[str, str | None]] = [
     ("2025 Nov 9", "2025-11-09"),
     ("Nov 9, 2025 at 3:04 pm", "2025-11-09T15:04:00"),
     ("Nov 9, 2025, 12:30 AM", "2025-11-09T00:30:00"),
+    ("Written by Ann and published on November, 9 of 2025.", "2025-11-09"),
+    ("March 3rd of 2024", "2024-03-03"),
     ("Nov 9, 2025 12:00 PM", "2025-11-09T12:00:00"),
     ("9. November 2025", "2025-11-09"),
     # other languages

@@ -131,16 +131,28 @@ def html_to_markdown(html: str) -> str:
 
 
 def _markdown_children(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
-    parts = [_markdown_text(element.text)]
+    text = element.text
+    parts = [_markdown_text(text)] if text else []
     for child in element:
         if isinstance(child.tag, str):
             parts.append(_markdown_element(child, code_blocks))
-        parts.append(_markdown_text(child.tail))
+        tail = child.tail
+        if tail:
+            parts.append(_markdown_text(tail))
     return "".join(parts)
 
 
 def _markdown_text(text: str | None) -> str:
-    return _MARKDOWN_ESCAPE.sub(r"\\\1", _INLINE_SPACES.sub(" ", text)) if text else ""
+    if not text:
+        return ""
+    if _needs_collapse(text):
+        text = _INLINE_SPACES.sub(" ", text)
+    return _MARKDOWN_ESCAPE.sub(r"\\\1", text) if _MARKDOWN_ESCAPE.search(text) else text
+
+
+def _needs_collapse(text: str) -> bool:
+    """Whether a text node holds a run the reader sees as one space (cheaper to ask than to run the regex)."""
+    return "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text
 
 
 def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
@@ -316,23 +328,37 @@ BODY_TAGS = ("div", "section", "article", "main", "td")
 
 def _body_candidates(document: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     candidates = []
+    key_classes, key_ids, key_attributes = _KEY_CLASSES, _KEY_IDS, _KEY_ATTRIBUTES
     for element in document.iter(*BODY_TAGS):
-        classes = element.get("class")
-        if (
-            (classes and not _KEY_CLASSES.isdisjoint(classes.split()))
-            or element.get("id") in _KEY_IDS
-            or any(element.get(a) for a in _KEY_ATTRIBUTES)
-        ):
+        attributes = element.attrib
+        if not attributes:
+            continue
+        classes = attributes.get("class")
+        if (classes and not key_classes.isdisjoint(classes.split())) or attributes.get("id") in key_ids:
             candidates.append(element)
+            continue
+        for name in key_attributes:
+            if name in attributes:
+                candidates.append(element)
+                break
     return candidates
 
 
+# Elements that make a body without text still a body (a post that is one embedded video or picture).
+MEDIA_TAGS = ("img", "video", "audio", "iframe", "picture", "object", "embed")
+
+
 def _has_content(element: lxml.html.HtmlElement) -> bool:
-    return _text_length(element) > 0 or next(element.iter("img", "video", "iframe", "picture"), None) is not None
+    return _text_length(element) > 0 or next(element.iter(*MEDIA_TAGS), None) is not None
 
 
 def _text_length(element: lxml.html.HtmlElement) -> int:
-    return len(collapse(_FAST_TEXT(element)))
+    """Characters of text that are not whitespace (what thresholds and comparisons need; no regex pass)."""
+    return _solid_length(_FAST_TEXT(element))
+
+
+def _solid_length(text: str) -> int:
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
 
 
 def find_body(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
@@ -408,8 +434,12 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
     return ranked[0][0], "density"
 
 
+_VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
+
+
 def _link_density(element: lxml.html.HtmlElement) -> float:
-    total = _text_length(element)
+    # Script text would dilute the links of a wrapper that holds inline scripts next to the post.
+    total = _solid_length("".join(_VISIBLE_TEXT(element)))
     if not total:
         return 1.0
     linked = sum(_text_length(a) for a in element.iter("a"))
@@ -425,12 +455,18 @@ def _classes(element: lxml.html.HtmlElement) -> list[str]:
 
 
 def _is_noise(element: lxml.html.HtmlElement) -> bool:
-    if element.tag in rules.NOISE_TAGS or element.get("hidden") is not None:
+    if element.tag in rules.NOISE_TAGS:
         return True
-    element_id = element.get("id")
+    attributes = element.attrib
+    if not attributes:
+        return False
+    if "hidden" in attributes:
+        return True
+    element_id = attributes.get("id")
     if element_id and element_id.lower() in rules.NOISE_IDS:
         return True
-    return any(token in rules.NOISE_CLASSES for token in _classes(element))
+    classes = attributes.get("class")
+    return bool(classes) and not rules.NOISE_CLASSES.isdisjoint(classes.split())
 
 
 def _drop(element: lxml.html.HtmlElement) -> None:
@@ -497,6 +533,9 @@ def _walk_body(body: lxml.html.HtmlElement) -> _BodyParts:
             stack.extend(reversed(element))
         elif _is_noise(element):
             parts.doomed.append(element)
+        elif tag == "svg":
+            if next(element.iter(*rules.SVG_LABEL_TAGS), None) is None:
+                parts.doomed.append(element)  # an icon; a diagram stays for its labels (see body_text)
         elif tag == "pre":
             parts.pres.append(element)
         elif tag == "table" and _has_gutter(element):
@@ -669,6 +708,9 @@ def body_text(element: lxml.html.HtmlElement) -> str:
 
 def _append_body_text(node: lxml.html.HtmlElement, parts: list[str], in_pre: bool) -> None:
     tag = node.tag if isinstance(node.tag, str) else ""
+    if tag == "svg":
+        _append_svg_labels(node, parts)
+        return
     if not tag or tag in INVISIBLE_TAGS:
         return
     if tag == "br":
@@ -688,10 +730,19 @@ def _append_body_text(node: lxml.html.HtmlElement, parts: list[str], in_pre: boo
         parts.append("\n")
 
 
+def _append_svg_labels(svg: lxml.html.HtmlElement, parts: list[str]) -> None:
+    """The text labels of an inline diagram, one per line (nested tspans belong to their text element)."""
+    for label in svg.iter("text"):
+        text = collapse("".join(label.itertext()))
+        if text:
+            parts.append(f"\n{text}\n")
+
+
 def _inline(text: str, parts: list[str], in_pre: bool) -> str:
     if in_pre:
         return text.replace("\n", _PRE_NEWLINE)
-    text = _SPACES.sub(" ", text)
+    if _needs_collapse(text):
+        text = _SPACES.sub(" ", text)
     if not parts or parts[-1].endswith("\n"):
         text = text.lstrip()
     return text

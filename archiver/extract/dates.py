@@ -201,6 +201,15 @@ DATE_RULES: tuple[DateRule, ...] = (
             _FLAGS,
         ),
     ),
+    # January, 2 of 2006 / January 2nd of 2006 (custom templates spelling the date out)
+    DateRule(
+        "month-day-of-year",
+        re.compile(
+            rf"{_NOT_LETTER_BEFORE}{_MONTH_NAME},?\s+(?P<day>\d{{1,2}})(?!\d)(?:st|nd|rd|th)?\s+of\s+{_YEAR}"
+            rf"(?!\d){_TIME_SUFFIX}",
+            _FLAGS,
+        ),
+    ),
     # 2 Jan 2006, 2 January 2006, 2. Januar 2006, 1er janvier 2006, 2 de enero de 2006, 02-Jan-2006 (+ time)
     DateRule(
         "day-month-year",

@@ -61,6 +61,9 @@ def _read_head(document: lxml.html.HtmlElement) -> _HeadFacts:
         value = element.get("content")
         if key and value is not None and value.strip():
             facts.meta.setdefault(key.strip().lower(), []).append(value.strip())
+            itemprop = element.get("itemprop")
+            if itemprop:  # schema.org microdata kept apart too: its "keywords" is the post's, name=keywords the site's
+                facts.meta.setdefault(f"itemprop:{itemprop.strip().lower()}", []).append(value.strip())
     for element in document.iter("link"):
         rel = (element.get("rel") or "").lower().split()
         if "canonical" in rel and not facts.canonical:
@@ -131,7 +134,10 @@ class _ScopeFacts:
     body_headings: list[str] = field(default_factory=list)  # a title heading at the top of the body container
     time_texts: list[str] = field(default_factory=list)  # what <time> elements show (the reader's day)
     authors: list[str] = field(default_factory=list)
+    byline_authors: list[str] = field(default_factory=list)  # names read from "Posted by NAME on ..." text
+    byline_texts: list[str] = field(default_factory=list)  # short byline lines, searched for a date last
     tags: list[str] = field(default_factory=list)
+    context_tags: list[str] = field(default_factory=list)  # links in a tag box whose href is no tag page
     categories: list[str] = field(default_factory=list)
 
 
@@ -160,15 +166,35 @@ def _post_scope(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 
 def _read_scope(scope: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> _ScopeFacts:
     facts = _ScopeFacts()
-    stack = [(child, "") for child in reversed(scope)]
+    _walk_region(list(scope), body, facts)
+    _read_body_head(body, facts)
+    if not facts.time_published and not facts.visible_dates:
+        _read_date_header(scope, facts)
+    return facts
+
+
+_NO_CLASSES: frozenset[str] = frozenset()
+
+
+def _walk_region(
+    roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False
+) -> None:
+    """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture."""
+    stack = [(child, "") for child in reversed(roots)]
     while stack:
         element, context = stack.pop()
         tag = element.tag
         if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
             continue
-        classes = (element.get("class") or "").split()
-        class_set = set(classes)
-        if class_set & rules.SCOPE_SKIP_CLASSES or tag in ("nav", "aside") or (tag == "section" and "comments" in classes):
+        class_value = element.get("class")
+        class_set = set(class_value.split()) if class_value else _NO_CLASSES
+        if class_value and (
+            class_set & rules.SCOPE_SKIP_CLASSES
+            or (tag == "section" and "comments" in class_set)
+            or rules.SCOPE_SKIP_CLASS_PATTERN.search(class_value)
+        ):
+            continue
+        if tag in ("nav", "aside") and not enter_nav:
             continue
         if class_set & rules.TAG_CONTAINER_CLASSES:
             context = "tag"
@@ -176,10 +202,54 @@ def _read_scope(scope: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> _S
             context = "category"
         _note_element(element, tag, class_set, context, facts)
         stack.extend((child, context) for child in reversed(element))
-    _read_body_head(body, facts)
-    if not facts.time_published and not facts.visible_dates:
-        _read_date_header(scope, facts)
-    return facts
+
+
+def _read_outside_header(
+    document: lxml.html.HtmlElement, scope: lxml.html.HtmlElement, body: lxml.html.HtmlElement, rule_name: str,
+    facts: _ScopeFacts,
+) -> None:
+    """Categories and tags the theme shows outside the post's region: a page-title block just before it, or a
+    side column of post metadata."""
+    side_class = rules.SIDE_META_CLASSES.get(rule_name)
+    block = _ScopeFacts()
+    if side_class:
+        lists = [e for e in document.iter("ul", "div", "dl") if side_class in (e.get("class") or "").split()]
+        _walk_region(lists[:1], body, block, enter_nav=True)
+    else:
+        preceding = [
+            sibling
+            for element in (scope, scope.getparent())
+            if element is not None
+            for sibling in list(element.itersiblings(preceding=True))[: rules.PRECEDING_HEADER_SIBLINGS]
+            if isinstance(sibling.tag, str) and len(_FAST_STRING(sibling)) <= rules.TITLE_BLOCK_MAX_CHARS
+        ]
+        _walk_region(preceding, body, block)
+    for name in ("categories", "tags", "time_published", "visible_dates"):
+        if not getattr(facts, name):
+            setattr(facts, name, getattr(block, name))
+
+
+def _read_title_block(
+    document: lxml.html.HtmlElement, scope: lxml.html.HtmlElement, body: lxml.html.HtmlElement, title: str,
+    facts: _ScopeFacts,
+) -> None:
+    """Themes that show the title heading with its byline and tags in a page header outside the post's region
+    (Hux, custom templates): read the heading's siblings for what the region lacked."""
+    heading = next((h for h in document.iter("h1") if _heading_text(h) == title), None)
+    if heading is None or any(a is scope for a in heading.iterancestors()):
+        return
+    parent = heading.getparent()
+    if parent is None:
+        return
+    block = _ScopeFacts()
+    siblings = [s for s in parent if s is not heading and isinstance(s.tag, str)]
+    siblings = [s for s in siblings if len(_FAST_STRING(s)) <= rules.TITLE_BLOCK_MAX_CHARS]
+    _walk_region(siblings, body, block)
+    block.byline_texts.extend(text for text in (text_of(s) for s in siblings) if text)
+    for name in ("time_published", "visible_dates", "time_texts", "authors", "byline_authors", "tags", "categories"):
+        if not getattr(facts, name):
+            setattr(facts, name, getattr(block, name))
+    facts.byline_texts.extend(block.byline_texts)
 
 
 def _read_date_header(scope: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
@@ -203,6 +273,10 @@ def _read_body_head(body: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
                 facts.body_headings.append(text)
         elif _is_date_element(class_set) and len(child) < 12:
             facts.visible_dates.append(text_of(child))
+        elif class_set & rules.AUTHOR_CLASSES and len(child) < 4:
+            name = _author_text(child)
+            if name:
+                facts.authors.append(name)
         elif tag == "p" and len(text_of(child)) > 80:
             break  # the text has started
 
@@ -213,12 +287,20 @@ def _heading_text(element: lxml.html.HtmlElement) -> str:
 
 
 def _is_date_element(class_set: set[str]) -> bool:
-    return bool(class_set & rules.DATE_CLASSES) or any(rules.DATE_CLASS_PATTERN.search(c) for c in class_set)
+    return bool(class_set) and (
+        bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
+    )
+
+
+# Elements without attributes that can still say something: headings, <time>, links, byline text holders.
+_BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_TAGS
 
 
 def _note_element(
     element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts
 ) -> None:
+    if not class_set and tag not in _BARE_NOTABLE_TAGS and not element.attrib:
+        return  # most of a post's region: plain wrappers
     if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
         titled = bool(class_set & rules.TITLE_CLASSES)
         # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)
@@ -245,10 +327,26 @@ def _note_element(
             facts.visible_dates.append(text)
     if class_set & rules.AUTHOR_CLASSES or itemprop == "author":
         name = _author_text(element)
-        if name:
+        if name and not _has_inner_author(element):
             facts.authors.append(name)
     elif tag == "a":
         _note_link(element, context, facts)
+    elif tag in rules.BYLINE_TAGS and element.text and rules.BYLINE_PREFIX.match(element.text):
+        text = text_of(element)
+        if len(text) <= rules.BYLINE_MAX_CHARS:
+            facts.byline_texts.append(text)
+            name = _byline_name(text)
+            if name:
+                facts.byline_authors.append(name)
+
+
+def _has_inner_author(element: lxml.html.HtmlElement) -> bool:
+    """An author box around a smaller author element ("Written by <span class=author>NAME</span> ..."): the
+    inner one names the author."""
+    return any(
+        set((inner.get("class") or "").split()) & rules.AUTHOR_CLASSES or inner.get("itemprop") == "author"
+        for inner in element.iterdescendants()
+    )
 
 
 def _is_updated_label(element: lxml.html.HtmlElement) -> bool:
@@ -269,8 +367,10 @@ def _note_link(link: lxml.html.HtmlElement, context: str, facts: _ScopeFacts) ->
         return
     if "category" in rel or context == "category" or rules.CATEGORY_PATH.search(href):
         facts.categories.append(text)
-    elif "tag" in rel or context == "tag" or rules.TAG_PATH.search(href):
+    elif "tag" in rel or rules.TAG_PATH.search(href):
         facts.tags.append(text)
+    elif context == "tag":
+        facts.context_tags.append(text)
 
 
 def _tag_text(text: str) -> str:
@@ -278,8 +378,21 @@ def _tag_text(text: str) -> str:
 
 
 def _author_text(element: lxml.html.HtmlElement) -> str:
-    name = element.get("content") or text_of(element)
-    name = re.sub(r"^(?:by|posted by|written by|author:?|作者[:：]?)\s+", "", name, flags=re.IGNORECASE)
+    content = element.get("content")
+    if content:
+        return collapse(content) if len(content) <= 60 else ""
+    return _byline_name(text_of(element))
+
+
+def _byline_name(text: str) -> str:
+    """The name in a byline: "Posted by Ann Lee on May 2, 2020" -> "Ann Lee"; "" for a bare label or prose."""
+    if rules.BYLINE_LABEL.match(text):
+        return ""
+    name = rules.BYLINE_PREFIX.sub("", text, count=1)
+    end = rules.BYLINE_NAME_END.search(name)
+    if end:
+        name = name[: end.start()]
+    name = name.strip(" :：.")
     return name if 0 < len(name) <= 60 else ""
 
 
@@ -354,18 +467,26 @@ def _pick_title(
         return best_heading or None
     if not meta_title and title == head.title_tag and page_h1s:
         return page_h1s[0][0]
-    if body is not None and _is_generated_title(title, body):
+    if body is not None and _is_generated_title(title, body, head):
         return None
     return title
 
 
-def _is_generated_title(title: str, body: lxml.html.HtmlElement) -> bool:
-    """A title the engine made from the first words of an untitled post (micro-posts): the body starts with it."""
+def _is_generated_title(title: str, body: lxml.html.HtmlElement, head: _HeadFacts) -> bool:
+    """A title the engine made from the first words of an untitled post (micro-posts), shown nowhere as a heading:
+    the body, or the description made from the same source text, starts with it."""
     stem = "".join(title.rstrip(".…").split())  # block edges in the body carry no spaces in string()
-    if len(stem) < 8:
+    if len(stem) < MIN_GENERATED_TITLE_CHARS:
         return False
     start = "".join(_FAST_STRING(body)[: len(title) * 2 + 200].split())
-    return start.startswith(stem)
+    if start.startswith(stem):
+        return True
+    description = (head.meta.get("description") or head.meta.get("og:description") or [""])[0]
+    return "".join(description[: len(title) * 2 + 200].split()).startswith(stem)
+
+
+# Shorter titles that the body happens to start with are more likely real titles repeated as a first line.
+MIN_GENERATED_TITLE_CHARS = 4
 
 
 _FAST_STRING = lxml.etree.XPath("string()")
@@ -381,7 +502,13 @@ def _find(text: str, source: str) -> DateValue | None:
     return dates.find_date_in_text(text, source) if text else None
 
 
-def _published_candidates(head: _HeadFacts, scope: _ScopeFacts, url: str) -> list[DateValue]:
+def _published_candidates(
+    head: _HeadFacts,
+    scope: _ScopeFacts,
+    url: str,
+    document: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement | None,
+) -> list[DateValue]:
     candidates: list[DateValue | None] = []
     if head.article_ld and head.article_ld.get("datePublished"):
         candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
@@ -392,10 +519,32 @@ def _published_candidates(head: _HeadFacts, scope: _ScopeFacts, url: str) -> lis
     # Only the first shown date: later ones in the post's region belong to related posts and pagers.
     shown = scope.time_texts[:1] or scope.visible_dates[:1]
     candidates.extend(_find(text, "visible") for text in shown)
+    if not shown:
+        candidates.extend(_find(text, "visible") for text in scope.byline_texts[:3])
+    found = [c for c in candidates if c is not None]
+    if len(found) == 1 and _UTC_SUFFIX.search(found[0].iso) and body is not None:
+        found.extend(_banner_times(document, body))
     match = _URL_DATE.search(urlsplit(url).path)
     if match:
-        candidates.append(DateValue(iso="-".join(match.groups()), raw=match.group(0), source="url"))
-    return [c for c in candidates if c is not None]
+        found.append(DateValue(iso="-".join(match.groups()), raw=match.group(0), source="url"))
+    return found
+
+
+def _banner_times(document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> list[DateValue]:
+    """<time> elements of a page banner above the post's region (Fluid): the local day next to a UTC meta."""
+    found = []
+    for element in document.iter("time"):
+        if not element.sourceline or not body.sourceline or element.sourceline >= body.sourceline:
+            break
+        value = _parse(element.get("datetime") or text_of(element), "time")
+        if value:
+            found.append(value)
+        if len(found) >= BANNER_TIMES:
+            break
+    return found
+
+
+BANNER_TIMES = 2  # the post's own date comes first in a banner; later ones are reading-time or update stamps
 
 
 def _pick_published(candidates: list[DateValue]) -> DateValue | None:
@@ -446,11 +595,15 @@ def _pick_author(head: _HeadFacts, scope: _ScopeFacts) -> str | None:
         name = _ld_text(head.article_ld["author"])
         if name:
             return name
-    for key in rules.AUTHOR_META_NAMES:
+    if scope.authors:
+        return scope.authors[0]
+    if scope.byline_authors:
+        return scope.byline_authors[0]
+    for key in (*rules.AUTHOR_META_NAMES, *rules.AUTHOR_HANDLE_META_NAMES):
         for value in head.meta.get(key, []):
             if not value.startswith(("http://", "https://", "@")) and len(value) <= 60:
                 return collapse(value)
-    return scope.authors[0] if scope.authors else None
+    return None
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -465,10 +618,30 @@ def _unique(values: list[str]) -> list[str]:
 def _pick_tags(head: _HeadFacts, scope: _ScopeFacts) -> list[str]:
     for key in TAG_META_KEYS:
         if head.meta.get(key):
-            return _unique(head.meta[key])
+            return _longer_tag_list(_split_tag_values(head.meta[key]), head)
     if head.article_ld and head.article_ld.get("keywords"):
         return _unique(_ld_list(head.article_ld["keywords"]))
-    return _unique(scope.tags)
+    # A tag box's other links (a location badge, a search link) count only when no link there is a tag page.
+    return _unique(scope.tags or scope.context_tags)
+
+
+def _split_tag_values(values: list[str]) -> list[str]:
+    """One meta value holding the whole list ("a,b,c", as Docusaurus writes article:tag) becomes its items."""
+    if len(values) == 1 and "," in values[0]:
+        return _unique(_ld_list(values[0]))
+    return _unique(values)
+
+
+def _longer_tag_list(tags: list[str], head: _HeadFacts) -> list[str]:
+    """Hugo's OpenGraph template writes at most six article:tag; its microdata keywords hold them all."""
+    keywords = head.meta.get("itemprop:keywords")
+    if not keywords:
+        return tags
+    complete = _unique(_ld_list(keywords[0]))
+    folded = {t.casefold() for t in complete}
+    if len(complete) > len(tags) and all(t.casefold() in folded for t in tags):
+        return complete
+    return tags
 
 
 def _pick_categories(head: _HeadFacts, scope: _ScopeFacts) -> list[str]:
@@ -523,11 +696,15 @@ def parse_post(html: str, url: str) -> PostPage:
     body, rule_name = find_body(document)
     scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
     title = _pick_title(head, scope, document, body)
+    if body is not None and title and not (scope.authors and (scope.time_published or scope.visible_dates)):
+        _read_title_block(document, _post_scope(body), body, title, scope)
+    if body is not None and not scope.categories and not scope.tags:
+        _read_outside_header(document, _post_scope(body), body, rule_name, scope)
     page = PostPage(
         url=url,
         canonical_url=_pick_canonical(head, url),
         title=title,
-        published=_pick_published(_published_candidates(head, scope, url)),
+        published=_pick_published(_published_candidates(head, scope, url, document, body)),
         updated=_pick_updated(head, scope),
         author=_pick_author(head, scope),
         tags=_pick_tags(head, scope),
@@ -538,7 +715,7 @@ def parse_post(html: str, url: str) -> PostPage:
     if body is None:
         page.description, page.description_source = _pick_description(head, None)
         return page
-    clean_body(body, title)
+    clean_body(body, title if rule_name in rules.TITLE_INSIDE_BODY_RULES else None)
     page.description, page.description_source = _pick_description(head, body)
     page.content_text = body_text(body)
     absolutize_links(body, url)

@@ -41,14 +41,23 @@ BODY_RULES: tuple[tuple[str, str], ...] = (
     ("theme:content-in-article", "article .content"),
 )
 
+# Rules whose container also holds the theme's own title heading (MkDocs renders the page title as the first
+# heading of the content; the generic fallbacks take the whole article). Elsewhere a heading at the top of the
+# body that repeats the title is the author's own text and stays.
+TITLE_INSIDE_BODY_RULES = frozenset(
+    ["theme:mkdocs-material", "theme:content-in-article", "article", "main", "density", "document"]
+)
+
 # A body candidate with less visible text than this is treated as "not found" and the cascade moves on.
 MIN_BODY_CHARS = 40
 
 # Elements dropped from the body wherever they sit.
 NOISE_TAGS = words(
     "script style noscript template form button input select textarea iframe object embed canvas dialog link "
-    "meta nav aside svg"
+    "meta nav aside"
 )
+# Inline <svg> is an icon unless it carries text labels (a drawn diagram): then its labels are body text.
+SVG_LABEL_TAGS = ("text", "tspan")
 # Class tokens and ids of theme furniture inside post bodies: sharing, copyright boxes, rewards, navigation,
 # comments, related posts, tables of contents, heading anchors, edit buttons.
 NOISE_CLASSES = words("""
@@ -60,7 +69,7 @@ NOISE_CLASSES = words("""
     toc table-of-contents post-toc toc-container ez-toc-container theme-doc-toc-mobile
     headerlink header-anchor anchor hash-link anchorjs-link heading-anchor anchor-link
     md-content__button md-source-file post-meta entry-meta article-meta post-date post-info
-    post-tags post-footer entry-footer article-footer post-tail-wrapper
+    post-tags post-footer entry-footer article-footer post-tail-wrapper post-author
     wp-block-buttons screen-reader-text sr-only visually-hidden adsbygoogle
     """)
 NOISE_IDS = words(
@@ -82,7 +91,26 @@ TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", " _ 
 
 # Author: class tokens of a byline's author name.
 AUTHOR_CLASSES = words("p-author author-name post-author entry-author author byline-name vcard")
-AUTHOR_META_NAMES = ("author", "article:author", "twitter:creator", "dc.creator", "dcterms.creator")
+AUTHOR_META_NAMES = ("author", "article:author", "dc.creator", "dcterms.creator")
+# Social handles ("BladeWDR", "@someone"): a name of last resort, after anything the page shows.
+AUTHOR_HANDLE_META_NAMES = ("twitter:creator",)
+# Byline text: "Posted by NAME on DATE", "By NAME", "Written by NAME and published on ...", "作者：NAME".
+BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:posted|written|published|authored)\s+by\s+|by\s+|author\s*[:：]\s*|"
+    r"(?:作者|著者|글쓴이)\s*[:：]?\s*|par\s+)",
+    re.IGNORECASE,
+)
+# A byline label alone ("Posted by", "作者："), whose name sits in the next element.
+BYLINE_LABEL = re.compile(
+    r"^\s*(?:(?:posted|written|published|authored)\s+by|by|author|作者|著者|글쓴이|par)\s*[:：]?\s*$", re.IGNORECASE
+)
+# Where a byline's name ends: " on DATE", " at TIME", " in CATEGORY", " and published ...", separators, a digit.
+BYLINE_NAME_END = re.compile(r"\s+(?:on|at|in|and|le|el|am)\s|\s*[|·•/,，、(（]|\s+\d|\s+-\s", re.IGNORECASE)
+BYLINE_TAGS = words("div span p li small address em")
+# A byline element is short: longer text is prose that happens to start with "By".
+BYLINE_MAX_CHARS = 120
+# A heading's surroundings read for byline facts when the title heading sits outside the post's region.
+TITLE_BLOCK_MAX_CHARS = 400
 
 # Tags and categories: link paths and container classes.
 TAG_PATH = re.compile(r"/(?:tags?|labels?|search/label|topics?)/[^/]", re.IGNORECASE)
@@ -107,13 +135,26 @@ SCOPE_SKIP_CLASSES = SITEWIDE_CLASSES | words(
     "post-pager pager nav-links comments comment-list comments-area jp-relatedposts yarpp-related recent-posts"
 )
 
+# Themes that show the post's own metadata (date, categories) in a side column outside the post's region:
+# body rule -> class of that metadata list. Read with its <nav> wrappers, which the region walk skips.
+SIDE_META_CLASSES: dict[str, str] = {
+    "theme:mkdocs-material": "md-post__meta",
+}
+# How many siblings before the post's region (and before its parent) may hold its header (WordPress Hueman's
+# page-title with the category list, Blogger's date heading).
+PRECEDING_HEADER_SIBLINGS = 3
+
+# Any class token naming a sidebar or widget ("sidebar-container", "widget_tags", "site-sidebar").
+SCOPE_SKIP_CLASS_PATTERN = re.compile(r"(?:^|[\s_-])(?:sidebar|widget)(?:$|[\s_-])", re.IGNORECASE)
+
 # Visible byline dates: class tokens of elements that hold the publication date.
 DATE_CLASSES = words(
     "post-date date published dt-published entry-date post-time article-date meta-date post-meta-date "
     "date-header timestamp posted-on post-meta"
 )
-# Any class token naming a date ("post_date", "entry-date", "date-posted"), for themes the table misses.
-DATE_CLASS_PATTERN = re.compile(r"(?:^|[-_])(?:date|published|posted|pubdate)(?:$|[-_])", re.IGNORECASE)
+# Any class token naming a date ("post_date", "entry-date", "date-posted"), for themes the table misses; searched
+# in the whole class attribute.
+DATE_CLASS_PATTERN = re.compile(r"(?:^|[\s_-])(?:date|published|posted|pubdate)(?:$|[\s_-])", re.IGNORECASE)
 # Words that label a shown date as the last update rather than the publication.
 UPDATED_WORDS = ("updated", "modified", "更新", "修改", "mis à jour", "最終更新", "업데이트", "수정", "last edit")
 UPDATED_CLASSES = words("updated dt-updated post-updated modified last-modified")

@@ -126,6 +126,7 @@ def test_metadata_names_only_columns_the_archive_has():
         for name, table in database["tables"].items():
             if name.startswith("_"):
                 continue
-            named = set(table.get("columns", {})) | set(table.get("facets", []))
+            facets = table.get("facets", [])  # a column name, or {"array": column} for JSON-list columns
+            named = set(table.get("columns", {})) | {f if isinstance(f, str) else next(iter(f.values())) for f in facets}
             named |= {table[k] for k in ("sort", "sort_desc", "label_column") if k in table}
             assert named <= tables[name], (name, named - tables[name])

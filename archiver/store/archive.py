@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from archiver.extract.urls import url_key
+from archiver.store import search
 from archiver.store.schema import (
     CRAWL_STATUSES,
     PAGE_KINDS,
@@ -45,6 +47,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "listing_position",
     "extracted_by",
     "page_status",
+    "listing_hash",
+    "page_fetched_at",
 )
 # Fields that only make sense together: a newer record replaces the whole group or none of it, so a
 # date never ends up beside the raw text of another date.
@@ -58,6 +62,8 @@ FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
 SINGLE_FIELDS: tuple[str, ...] = tuple(
     name for name in RECORD_COLUMNS if not any(name in group for group in FIELD_GROUPS)
 )
+# A change in any of these keeps the previous version in post_versions.
+VERSIONED_FIELDS: tuple[str, ...] = ("content_hash", "title")
 # A change in any of these makes a re-saved post count as "updated".
 CHANGE_FIELDS: tuple[str, ...] = ("content_hash", "title", "excerpt", "published", "updated")
 POST_COLUMNS: tuple[str, ...] = (
@@ -158,6 +164,8 @@ class Archive:
         self.db = Database(self.path)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
+            # Parallel crawls (archiver schedule) share the file: wait for the writer instead of failing.
+            self.db.execute("PRAGMA busy_timeout = 30000")
             self.db.enable_wal()
             # Safe with WAL: a power cut can lose the last transactions but never corrupts the file.
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -317,6 +325,7 @@ class Archive:
             full_updates: list[dict[str, Any]] = []
             touch_only: list[int] = []
             taxonomy_changed: list[dict[str, Any]] = []
+            replaced_versions: list[int] = []
             updated = 0
             for key, values in incoming.items():
                 old = existing.get(key)
@@ -330,6 +339,8 @@ class Archive:
                 row["id"] = old["id"]
                 if any(row[name] != old[name] for name in CHANGE_FIELDS):
                     updated += 1
+                if old["content_hash"] and any(row[name] != old[name] for name in VERSIONED_FIELDS):
+                    replaced_versions.append(old["id"])
                 if all(row[name] == old[name] for name in CONTENT_COLUMNS):
                     touch_only.append(old["id"])
                     continue
@@ -342,6 +353,20 @@ class Archive:
             )
             for row in inserts:
                 row["id"] = conn.execute(insert_sql, [row[name] for name in POST_COLUMNS]).lastrowid
+            if replaced_versions:
+                # Copy the stored row before it is overwritten; a version was current from the end of the
+                # previous one (or the post's first sighting) until now.
+                conn.executemany(
+                    """INSERT INTO post_versions(post_id, title, excerpt, published, updated, content_html,
+                         content_text, content_markdown, content_hash, seen_from, seen_until, crawl_id)
+                       SELECT id, title, excerpt, published, updated, content_html, content_text,
+                         content_markdown, content_hash,
+                         COALESCE((SELECT max(v.seen_until) FROM post_versions v WHERE v.post_id = posts.id),
+                                  first_seen),
+                         ?, ?
+                       FROM posts WHERE id = ?""",
+                    [(now, crawl_id, post_id) for post_id in replaced_versions],
+                )
             if full_updates:
                 update_columns = [name for name in POST_COLUMNS if name not in ("url_key", "first_seen")]
                 conn.executemany(
@@ -354,6 +379,9 @@ class Archive:
                     [(now, crawl_id, post_id) for post_id in touch_only],
                 )
             self._link_taxonomies(inserts + taxonomy_changed, replace=bool(taxonomy_changed))
+            # Same transaction: a reader never sees a post its search index doesn't know yet.
+            search.index_posts(conn, inserts, new=True)
+            search.index_posts(conn, full_updates)
             conn.execute(
                 "UPDATE crawls SET posts_new = posts_new + ?, posts_updated = posts_updated + ? WHERE id = ?",
                 [len(inserts), updated, crawl_id],
@@ -404,6 +432,79 @@ class Archive:
                 [(post_id, ids[name]) for post_id, names in names_by_post.items() for name in names],
             )
 
+    def touch_posts(self, keys: list[str], crawl_id: int) -> None:
+        """Posts a crawl saw unchanged on a listing (not re-fetched): only their bookkeeping moves."""
+        if not keys:
+            return
+        now = utc_now()
+        with self.db.atomic():
+            for chunk in _chunks(keys):
+                self.db.conn.execute(
+                    f"""UPDATE posts SET last_seen = ?, last_crawl_id = ?, removed_at = NULL
+                        WHERE url_key IN ({_placeholders(len(chunk))})""",
+                    [now, crawl_id, *chunk],
+                )
+
+    def mark_removed(self, keys: list[str]) -> int:
+        """Posts whose page now answers 404/410: marked removed with today's time, never deleted."""
+        if not keys:
+            return 0
+        now = utc_now()
+        count = 0
+        with self.db.atomic():
+            for chunk in _chunks(keys):
+                count += self.db.conn.execute(
+                    f"""UPDATE posts SET removed_at = ? WHERE removed_at IS NULL
+                        AND url_key IN ({_placeholders(len(chunk))})""",
+                    [now, *chunk],
+                ).rowcount
+        return count
+
+    def mark_vanished(self, site_id: int, crawl_id: int) -> int:
+        """After a crawl that walked a blog's whole pagination: posts it did not see are marked removed."""
+        with self.db.atomic():
+            return self.db.conn.execute(
+                """UPDATE posts SET removed_at = ? WHERE site_id = ? AND removed_at IS NULL
+                   AND (last_crawl_id IS NULL OR last_crawl_id != ?)""",
+                [utc_now(), site_id, crawl_id],
+            ).rowcount
+
+    def crawl_memory(self) -> dict[str, Any]:
+        """What earlier crawls learned, for an incremental re-crawl: validators and outlinks of fetched pages,
+        what each post's listing entry looked like, and which start pages' last crawl walked everything."""
+        conn = self.db.conn
+        pages = {
+            key: {"etag": etag, "last_modified": modified, "content_hash": digest,
+                  "outlinks": json.loads(outlinks) if outlinks else None, "status": status}
+            for key, etag, modified, digest, outlinks, status in conn.execute(
+                "SELECT url_key, etag, last_modified, content_hash, outlinks, status FROM pages "
+                "WHERE url_key IS NOT NULL"
+            )
+        }
+        posts = {
+            key: {"listing_hash": listing_hash, "page_fetched_at": fetched_at, "page_status": status,
+                  "removed": removed is not None}
+            for key, listing_hash, fetched_at, status, removed in conn.execute(
+                "SELECT url_key, listing_hash, page_fetched_at, page_status, removed_at FROM posts"
+            )
+        }
+        complete: dict[str, bool] = {}
+        previous: dict[str, dict[str, Any]] = {}
+        # The newest crawl of a start page decides; one that never finished (killed) walked nothing for sure.
+        for start_urls, finished, stats in conn.execute(
+            "SELECT start_urls, finished, stats FROM crawls ORDER BY id DESC LIMIT 500"
+        ):
+            site_stats = (json.loads(stats).get("sites") or {}) if finished and stats else {}
+            for start_url in json.loads(start_urls or "[]"):
+                start_key = url_key(start_url)
+                if start_key in complete:
+                    continue
+                this_site = site_stats.get(start_key) or {}
+                complete[start_key] = bool(this_site.get("complete"))
+                if this_site:
+                    previous[start_key] = this_site
+        return {"pages": pages, "posts": posts, "complete": complete, "previous": previous}
+
     def known_post_keys(self, site_id: int) -> set[str]:
         """url_keys of every post archived for the site."""
         cursor = self.db.conn.execute("SELECT url_key FROM posts WHERE site_id = ?", [site_id])
@@ -439,13 +540,14 @@ class Archive:
                     crawl_id,
                     page.get("warc_file") or None,
                     page.get("warc_offset"),
+                    _to_json(page["outlinks"]) if page.get("outlinks") is not None else None,
                 )
             )
         with self.db.atomic():
             self.db.conn.executemany(
                 """INSERT INTO pages(url, url_key, kind, site_id, status, etag, last_modified, content_hash,
-                                     fetched_at, crawl_id, warc_file, warc_offset)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     fetched_at, crawl_id, warc_file, warc_offset, outlinks)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
                      url_key = COALESCE(excluded.url_key, pages.url_key),
                      kind = excluded.kind,
@@ -457,7 +559,8 @@ class Archive:
                      fetched_at = excluded.fetched_at,
                      crawl_id = excluded.crawl_id,
                      warc_file = COALESCE(excluded.warc_file, pages.warc_file),
-                     warc_offset = COALESCE(excluded.warc_offset, pages.warc_offset)""",
+                     warc_offset = COALESCE(excluded.warc_offset, pages.warc_offset),
+                     outlinks = COALESCE(excluded.outlinks, pages.outlinks)""",
                 rows,
             )
             self.db.conn.execute(
@@ -506,3 +609,355 @@ class Archive:
             "per_site": per_site,
             "last_crawl": last_crawl,
         }
+
+    # --- export reads: streaming selections of posts (used by archiver.export) ---------------------------
+    # A selection is: site_ids (any of), published_from (inclusive) / published_before (exclusive), compared as
+    # ISO strings, so on the post's own calendar date; and tags (the post has every one, case-insensitive).
+
+    def sites(self) -> list[dict]:
+        """Every site row, by id."""
+        cursor = self.db.conn.execute("SELECT * FROM sites ORDER BY id")
+        columns = [description[0] for description in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor]
+
+    def count_posts(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> int:
+        """How many posts the selection holds."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        return int(self.db.conn.execute(f"SELECT count(*) FROM posts p WHERE {where}", params).fetchone()[0])
+
+    def selected_site_ids(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> list[int]:
+        """Ids of the sites that have at least one post in the selection, ascending."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        cursor = self.db.conn.execute(f"SELECT DISTINCT p.site_id FROM posts p WHERE {where} ORDER BY 1", params)
+        return [site_id for (site_id,) in cursor]
+
+    def latest_change(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> str | None:
+        """The newest updated/published/last_seen value in the selection (a feed's `updated`)."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        row = self.db.conn.execute(
+            f"SELECT max(COALESCE(p.updated, p.published, p.last_seen)) FROM posts p WHERE {where}", params
+        ).fetchone()
+        return row[0]
+
+    def iter_posts(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+        order: str = "site",
+        columns: Sequence[str] | None = None,
+        batch: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Stream the selected posts as dicts (tags/categories as lists, plus `site_url`) from one cursor.
+
+        order "site": by site then id (walks an index, no sort); "published": newest first, undated last.
+        `columns` limits the posts columns read (always with id and site_id).
+        """
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        all_columns = self.post_columns()
+        wanted = list(dict.fromkeys(["id", "site_id", *(columns or all_columns)]))
+        unknown = set(wanted) - set(all_columns)
+        if unknown:
+            raise ValueError(f"no such post columns: {sorted(unknown)}")
+        order_by = {"site": "p.site_id, p.id", "published": "p.published DESC, p.id DESC"}[order]
+        cursor = self.db.conn.execute(
+            f"SELECT {', '.join('p.' + name for name in wanted)}, s.url FROM posts p "
+            f"JOIN sites s ON s.id = p.site_id WHERE {where} ORDER BY {order_by}",
+            params,
+        )
+        names = [*wanted, "site_url"]
+        decode = [name for name in ("tags", "categories") if name in wanted]
+        while rows := cursor.fetchmany(batch):
+            for values in rows:
+                post = dict(zip(names, values, strict=True))
+                for name in decode:
+                    post[name] = json.loads(post[name] or "[]")
+                yield post
+
+    def iter_posts_json(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+        batch: int = 500,
+    ) -> Iterator[bytes]:
+        """Stream the selected posts, by site then id, each as one UTF-8 JSON object (every column, tags and
+        categories as arrays, plus `site_url`), built by SQLite: several times faster than json.dumps."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        members = []
+        for name in self.post_columns():
+            value = f'p."{name}"'
+            if name in JSON_LIST_COLUMNS:
+                value = f"CASE WHEN json_valid({value}) THEN json({value}) ELSE json_array() END"
+            members.append(f"'{name}', {value}")
+        members.append("'site_url', s.url")
+        cursor = self.db.conn.execute(
+            f"SELECT CAST(json_object({', '.join(members)}) AS BLOB) FROM posts p "
+            f"JOIN sites s ON s.id = p.site_id WHERE {where} ORDER BY p.site_id, p.id",
+            params,
+        )
+        while rows := cursor.fetchmany(batch):
+            for (document,) in rows:
+                yield document
+
+    def post_columns(self) -> list[str]:
+        """Every column of the posts table, generated ones included, in table order."""
+        return [description[0] for description in self.db.conn.execute("SELECT * FROM posts LIMIT 0").description]
+
+    def tag_counts(
+        self,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> list[tuple[str, int]]:
+        """(tag, posts) over the selection, tags that differ only in ASCII case counted as one; by name."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags)
+        cursor = self.db.conn.execute(
+            f"""SELECT min(t.name), count(DISTINCT pt.post_id) FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                WHERE pt.post_id IN (SELECT p.id FROM posts p WHERE {where})
+                GROUP BY t.name COLLATE NOCASE ORDER BY t.name COLLATE NOCASE""",
+            params,
+        )
+        return [(name, count) for name, count in cursor]
+
+    def copy_selection_from(
+        self,
+        source: str | Path,
+        *,
+        site_ids: Sequence[int] | None = None,
+        published_from: str | None = None,
+        published_before: str | None = None,
+        tags: Sequence[str] = (),
+    ) -> int:
+        """Copy the selected posts of the archive at `source` into this (new) archive, ids unchanged, with
+        their sites, tags, categories, the crawls they point at, and the fetch log of those posts and of the
+        sites' listing pages; returns the number of posts copied."""
+        where, params = _selection_sql(site_ids, published_from, published_before, tags, table="src.posts")
+        conn = self.db.conn
+        conn.execute("ATTACH DATABASE ? AS src", [str(Path(source))])
+        try:
+            with self.db.atomic():
+                conn.execute("DROP TABLE IF EXISTS temp.selected_posts")
+                conn.execute(
+                    f"CREATE TEMP TABLE selected_posts AS SELECT p.id AS id FROM src.posts p WHERE {where}", params
+                )
+                conn.execute("CREATE UNIQUE INDEX temp.selected_posts_id ON selected_posts(id)")
+                copies = (
+                    ("sites", "id IN (SELECT site_id FROM src.posts WHERE id IN (SELECT id FROM selected_posts))"),
+                    ("crawls", "id IN (SELECT last_crawl_id FROM src.posts WHERE id IN (SELECT id FROM selected_posts))"
+                     " OR id IN (SELECT crawl_id FROM src.pages WHERE " + _SELECTED_PAGES + ")"),
+                    ("posts", "id IN (SELECT id FROM selected_posts)"),
+                    ("tags", "id IN (SELECT tag_id FROM src.post_tags WHERE post_id IN (SELECT id FROM selected_posts))"),
+                    ("post_tags", "post_id IN (SELECT id FROM selected_posts)"),
+                    ("categories", "id IN (SELECT category_id FROM src.post_categories"
+                     " WHERE post_id IN (SELECT id FROM selected_posts))"),
+                    ("post_categories", "post_id IN (SELECT id FROM selected_posts)"),
+                    ("pages", _SELECTED_PAGES),
+                )
+                # Tables of later schema versions, copied when both archives have them.
+                source_tables = {name for (name,) in conn.execute("SELECT name FROM src.sqlite_master")}
+                copies += tuple(
+                    (table, "post_id IN (SELECT id FROM selected_posts)")
+                    for table in _POST_CHILD_TABLES
+                    if table in source_tables and self.db[table].exists()
+                )
+                for table, condition in copies:
+                    columns = ", ".join(f'"{name}"' for name in self.db[table].columns_dict)
+                    conn.execute(
+                        f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} WHERE {condition}"
+                    )
+                copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
+                conn.execute("DROP TABLE temp.selected_posts")
+                if self.db[search.SEARCH_TABLE].exists():
+                    search.rebuild_search_index(conn)
+        finally:
+            conn.execute("DETACH DATABASE src")
+        return int(copied)
+
+    # --- sites registry: the blogs `archiver schedule` / `crawl --all` crawl, with schedule and rules --------
+    # A registered site is a sites row with a schedule. Its crawls are the crawls rows whose start_urls hold its
+    # registered URL (each scheduled crawl starts from exactly that URL); its posts are those of the site rows
+    # whose URL is a prefix of it (the crawler files posts under the blog's root).
+
+    def register_site(self, url: str, *, schedule: str, name: str | None = None, rules: str | None = None) -> int:
+        """Register (or re-register) the blog at `url` with a stored schedule text, a name and a rules file's
+        text; returns the site id. Raises ValueError when another registered site has that name."""
+        with self.db.atomic():
+            conn = self.db.conn
+            if name:
+                clash = conn.execute(
+                    "SELECT url FROM sites WHERE name = ? AND schedule IS NOT NULL AND url != ?", [name, url]
+                ).fetchone()
+                if clash:
+                    raise ValueError(f"the name {name!r} is already taken by {clash[0]}")
+            row = conn.execute(
+                """INSERT INTO sites(url, name, schedule, rules, first_seen) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET name = COALESCE(excluded.name, sites.name),
+                     schedule = excluded.schedule, rules = excluded.rules
+                   RETURNING id""",
+                [url, name or None, schedule, rules, utc_now()],
+            ).fetchone()
+        return int(row[0])
+
+    def list_sites(self) -> list[dict[str, Any]]:
+        """Registered sites in registration order, each with its last crawl (or None) and post counts."""
+        conn = self.db.conn
+        sites = [
+            dict(zip(("id", "url", "name", "schedule", "rules", "title", "first_seen"), values, strict=True))
+            for values in conn.execute(
+                "SELECT id, url, name, schedule, rules, title, first_seen FROM sites "
+                "WHERE schedule IS NOT NULL ORDER BY id"
+            )
+        ]
+        for site in sites:
+            site["last_crawl"] = self._last_crawl_of(site["url"])
+            since = site["last_crawl"]["started"] if site["last_crawl"] else None
+            live, removed, removed_last = conn.execute(
+                """SELECT count(*) FILTER (WHERE removed_at IS NULL),
+                          count(*) FILTER (WHERE removed_at IS NOT NULL),
+                          count(*) FILTER (WHERE removed_at >= ?)
+                   FROM posts WHERE site_id IN (SELECT id FROM sites WHERE substr(?, 1, length(url)) = url)""",
+                [since or "9999", site["url"]],
+            ).fetchone()
+            site.update(posts=live, posts_removed=removed, posts_removed_last_crawl=removed_last)
+        return sites
+
+    def _last_crawl_of(self, url: str) -> dict[str, Any] | None:
+        """The latest crawl started from `url`, with up to 3 of its error messages; None when never crawled."""
+        cursor = self.db.conn.execute(
+            """SELECT id, started, finished, status, message, pages_fetched, posts_new, posts_updated, errors,
+                      stats
+               FROM crawls WHERE id = (SELECT max(c.id) FROM crawls c, json_each(c.start_urls) j
+                                       WHERE j.value = ?)""",
+            [url],
+        )
+        columns = [description[0] for description in cursor.description]
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        crawl = dict(zip(columns, values, strict=True))
+        try:
+            crawl["stats"] = json.loads(crawl["stats"]) if crawl["stats"] else {}
+        except ValueError:
+            crawl["stats"] = {}
+        crawl["error_samples"] = [
+            dict(zip(("url", "kind", "status", "message"), row, strict=True))
+            for row in self.db.conn.execute(
+                "SELECT url, kind, status, message FROM crawl_errors WHERE crawl_id = ? ORDER BY id LIMIT 3",
+                [crawl["id"]],
+            )
+        ]
+        return crawl
+
+    def find_registered_site(self, url_or_name: str) -> dict[str, Any] | None:
+        """The registered site with this name, or this URL (as given or in canonical form); None if none."""
+        from archiver.extract.urls import canonical_url
+
+        for site in self.list_sites():
+            if url_or_name in (site["name"], site["url"]) or canonical_url(url_or_name) == site["url"]:
+                return site
+        return None
+
+    def remove_site(self, url_or_name: str) -> dict[str, Any] | None:
+        """Unregister a site (it is no longer scheduled); its archived posts, pages and crawls are kept.
+        Returns the site as it was, or None when no registered site matches."""
+        site = self.find_registered_site(url_or_name)
+        if site is None:
+            return None
+        with self.db.atomic():
+            conn = self.db.conn
+            referenced = conn.execute(
+                """SELECT EXISTS(SELECT 1 FROM posts WHERE site_id = :id)
+                          OR EXISTS(SELECT 1 FROM pages WHERE site_id = :id)""",
+                {"id": site["id"]},
+            ).fetchone()[0]
+            if referenced:
+                conn.execute("UPDATE sites SET schedule = NULL, rules = NULL WHERE id = ?", [site["id"]])
+            else:  # registered but never archived under this row: nothing to keep
+                conn.execute("DELETE FROM sites WHERE id = ?", [site["id"]])
+        return site
+
+    def due_sites(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Registered sites whose time has come at `now` (default: the current time), each with `next_due`:
+        never crawled; an interval elapsed since the last crawl ended; or a cron fire time since it began."""
+        from archiver.schedule.timing import next_due, parse_schedule, parse_time
+
+        now = now or datetime.now(UTC)
+        due = []
+        for site in self.list_sites():
+            schedule = parse_schedule(site["schedule"])
+            if schedule is None:
+                continue
+            crawl = site["last_crawl"]
+            last = parse_time(crawl["finished"] or crawl["started"]) if crawl else None
+            site["next_due"] = next_due(schedule, last, now)
+            if site["next_due"] <= now:
+                due.append(site)
+        return due
+
+
+# Tables whose rows belong to one post (post_id), copied along with it when the schema has them.
+_POST_CHILD_TABLES: tuple[str, ...] = ("post_versions",)
+# Pages of the copied posts, and the listing/feed/... pages of the copied sites.
+_SELECTED_PAGES = (
+    "url_key IN (SELECT url_key FROM src.posts WHERE id IN (SELECT id FROM selected_posts))"
+    " OR (kind != 'post' AND site_id IN (SELECT site_id FROM src.posts WHERE id IN (SELECT id FROM selected_posts)))"
+)
+
+
+def _selection_sql(
+    site_ids: Sequence[int] | None,
+    published_from: str | None,
+    published_before: str | None,
+    tags: Sequence[str],
+    *,
+    table: str = "posts",
+) -> tuple[str, list[Any]]:
+    """WHERE clause (over posts aliased p) and parameters of a post selection."""
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
+    if site_ids is not None:
+        clauses.append(f"p.site_id IN ({_placeholders(len(site_ids))})" if site_ids else "0")
+        params.extend(site_ids)
+    if published_from:
+        clauses.append("p.published >= ?")
+        params.append(published_from)
+    if published_before:
+        clauses.append("p.published < ?")
+        params.append(published_before)
+    schema = table.rpartition(".")[0]
+    prefix = f"{schema}." if schema else ""
+    for tag in tags:
+        clauses.append(
+            f"p.id IN (SELECT pt.post_id FROM {prefix}post_tags pt JOIN {prefix}tags t ON t.id = pt.tag_id "
+            "WHERE t.name = ? COLLATE NOCASE)"
+        )
+        params.append(tag)
+    return " AND ".join(clauses), params

@@ -1,0 +1,243 @@
+"""Full-text search over posts that works for Chinese, Japanese and Korean as well as English.
+
+FTS5's unicode61 tokenizer sees a run of CJK characters as one long token, so a two-character word inside a
+sentence would never match. As Lucene's CJKAnalyzer does, every CJK run is rewritten in Python into its
+overlapping bigrams (a lone CJK character stays a unigram) before FTS5 sees it; everything else is left to
+FTS5's `porter unicode61` tokenizer (lowercasing, diacritics, English stemming). Queries go through the same
+rewrite, and a CJK query run becomes a phrase of bigrams, so 垃圾回收 matches only where the four characters
+stand together.
+
+Stdlib only on purpose: the Datasette plugin imports this module, and `archiver publish` ships a copy of it
+next to the plugin into deployments where blog-archiver itself is not installed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import operator
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+SEARCH_TABLE = "post_search"
+SEARCH_COLUMNS: tuple[str, ...] = ("title", "labels", "body")
+# bm25 weights per SEARCH_COLUMNS entry: a hit in the title or a tag counts more than one in the body.
+SEARCH_WEIGHTS: tuple[float, ...] = (10.0, 4.0, 1.0)
+SEARCH_TOKENIZER = "porter unicode61 remove_diacritics 2"
+DELETE_TRIGGER = "posts_search_delete"
+
+# Han (with extensions and compatibility ideographs), kana, Hangul: the scripts written without spaces.
+CJK_CHARS = (
+    "\u3005\u3006\u3007"  # 々〆〇
+    "\u3040-\u309f"  # hiragana
+    "\u30a0-\u30ff"  # katakana (with ー)
+    "\u31f0-\u31ff"  # katakana phonetic extensions
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # Hangul jamo, compatibility jamo, syllables
+    "\U00020000-\U0003134f"  # CJK extensions B-G
+)
+CJK_RUN = re.compile(f"[{CJK_CHARS}]+")
+# A query splits into "quoted phrases" and bare words; OR between them is kept as FTS5's operator.
+QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
+QUERY_OPERATORS = frozenset({"OR", "AND", "NOT"})
+# What FTS5's unicode61 treats as a token: letters, digits (and the CJK runs rewritten before).
+WORD = re.compile(r"[^\W_]+")
+SNIPPET_CHARS = 160
+
+
+def normalize(text: str) -> str:
+    """NFKC: full-width Latin becomes ASCII and half-width kana full-width, for documents and queries alike."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _bigrams(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join(map(operator.add, run[:-1], run[1:])) + " "
+
+
+def index_text(text: str | None) -> str:
+    """The text FTS5 indexes for `text`: CJK runs as overlapping bigrams, everything else as it is."""
+    if not text:
+        return ""
+    return CJK_RUN.sub(_bigrams, normalize(text))
+
+
+def _term_tokens(term: str) -> list[str]:
+    """The tokens FTS5 would see for one query term after the CJK rewrite (before stemming)."""
+    return index_text(term).split() if CJK_RUN.search(term) else WORD.findall(normalize(term))
+
+
+def _phrase(tokens: list[str]) -> str:
+    return '"' + " ".join(token.replace('"', '""') for token in tokens) + '"'
+
+
+@lru_cache(maxsize=4096)
+def fts_query(query: str | None) -> str:
+    """An FTS5 MATCH expression for what a person typed: every term must match, "quoted phrases" work,
+    OR between terms works, CJK runs become phrases of bigrams. A query without words matches nothing."""
+    parts: list[str] = []
+    for quoted, bare in QUERY_PART.findall(normalize(query or "")):
+        if bare in QUERY_OPERATORS and parts and parts[-1] not in QUERY_OPERATORS:
+            parts.append(bare)
+            continue
+        tokens: list[str] = []
+        for piece in (quoted.split() if quoted else [bare]):
+            tokens.extend(_term_tokens(piece))
+        tokens = [token for token in tokens if token]
+        if not tokens:
+            continue
+        if len(tokens) == 1 and len(tokens[0]) == 1 and CJK_RUN.fullmatch(tokens[0]):
+            # A single CJK character: any bigram starting with it (or the lone character itself).
+            parts.append(_phrase(tokens) + "*")
+        else:
+            parts.append(_phrase(tokens))
+    while parts and parts[-1] in QUERY_OPERATORS:
+        parts.pop()
+    return " ".join(parts) if parts else '""'
+
+
+def _json_names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return [str(name) for name in value or ()]
+
+
+def document(post: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The (title, labels, body) texts indexed for one post row (tags/categories may be JSON or lists)."""
+    labels = [*_json_names(post.get("tags")), *_json_names(post.get("categories"))]
+    if post.get("author"):
+        labels.append(str(post["author"]))
+    body = post.get("content_text") or post.get("excerpt") or ""
+    return (index_text(post.get("title")), index_text(" ; ".join(labels)), index_text(body))
+
+
+# --- the index in the archive -------------------------------------------------------------------------
+
+
+def create_search_schema(conn: sqlite3.Connection) -> None:
+    """Create the FTS5 table and the trigger that drops a deleted post from it (inside the caller's transaction)."""
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+        f"{', '.join(SEARCH_COLUMNS)}, tokenize = '{SEARCH_TOKENIZER}')"
+    )
+    conn.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {DELETE_TRIGGER} AFTER DELETE ON posts BEGIN "
+        f"DELETE FROM {SEARCH_TABLE} WHERE rowid = old.id; END"
+    )
+
+
+def index_posts(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]], *, new: bool = False) -> int:
+    """(Re)index post rows that carry `id` and their text columns; returns how many were indexed.
+
+    `new`: the posts were just inserted, so there is no older entry to drop (saves a lookup per post)."""
+    rows = [(post["id"], *document(post)) for post in posts]
+    if not rows:
+        return 0
+    if not new:
+        conn.executemany(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = ?", [(row[0],) for row in rows])
+    conn.executemany(
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(SEARCH_COLUMNS)}) VALUES (?, ?, ?, ?)", rows
+    )
+    return len(rows)
+
+
+def rebuild_search_index(conn: sqlite3.Connection, batch: int = 2000) -> int:
+    """Empty the index and index every post again; returns the number of posts indexed."""
+    # Dropping is much faster than DELETE, which FTS5 does row by row, re-tokenizing each.
+    conn.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+    create_search_schema(conn)
+    columns = ("id", "title", "tags", "categories", "author", "content_text", "excerpt")
+    cursor = conn.execute(f"SELECT {', '.join(columns)} FROM posts ORDER BY id")
+    total = 0
+    while chunk := cursor.fetchmany(batch):
+        total += index_posts(conn, [dict(zip(columns, values, strict=True)) for values in chunk], new=True)
+    return total
+
+
+def match_sql(id_column: str = "id", parameter: str = ":search") -> str:
+    """A WHERE clause keeping rows whose `id_column` is a post matching the query in `parameter`.
+
+    Needs the archiver_fts_query SQL function (register_functions)."""
+    return (
+        f"{id_column} IN (SELECT rowid FROM {SEARCH_TABLE} "
+        f"WHERE {SEARCH_TABLE} MATCH archiver_fts_query({parameter}))"
+    )
+
+
+def rank_sql() -> str:
+    """The bm25 expression ranking rows of SEARCH_TABLE (lower is better), with SEARCH_WEIGHTS."""
+    return f"bm25({SEARCH_TABLE}, {', '.join(str(weight) for weight in SEARCH_WEIGHTS)})"
+
+
+# --- highlighting -------------------------------------------------------------------------------------
+
+# Crude English suffix stripping, only to decide which words of a snippet to mark: FTS5's porter stemmer
+# already decided which posts match.
+_SUFFIXES = ("ations", "ation", "ings", "ing", "edly", "ers", "ies", "ed", "es", "er", "ly", "s", "y", "e")
+
+
+def _stem_prefix(word: str) -> str:
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=1024)
+def highlight_pattern(query: str) -> re.Pattern[str] | None:
+    """A regex finding, in original text, what `query` matched: CJK runs literally, words by stem prefix."""
+    alternatives: list[str] = []
+    for quoted, bare in QUERY_PART.findall(normalize(query or "")):
+        if bare in QUERY_OPERATORS:
+            continue
+        for term in (quoted or bare).split():
+            for run in CJK_RUN.findall(term):
+                alternatives.append(re.escape(run))
+            for word in WORD.findall(CJK_RUN.sub(" ", term)):
+                stem = _stem_prefix(word)
+                alternatives.append(rf"\b{re.escape(stem)}\w*")
+    if not alternatives:
+        return None
+    alternatives.sort(key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def snippet(text: str | None, query: str | None, width: int = SNIPPET_CHARS) -> str:
+    """HTML: a window of `text` around the first match of `query`, matches wrapped in <mark>, all else escaped."""
+    text = text or ""  # shown as stored; only the query is normalized
+    pattern = highlight_pattern(query or "")
+    first = pattern.search(text) if pattern else None
+    start = 0 if first is None else max(0, first.start() - width // 3)
+    if start:
+        space = text.rfind(" ", start - 15, start)
+        start = space + 1 if space > 0 else start
+    window = text[start : start + width]
+    pieces: list[str] = ["…" if start else ""]
+    position = 0
+    for match in pattern.finditer(window) if pattern else ():
+        pieces.append(html.escape(window[position : match.start()]))
+        pieces.append(f"<mark>{html.escape(match.group())}</mark>")
+        position = match.end()
+    pieces.append(html.escape(window[position:]))
+    if start + width < len(text):
+        pieces.append("…")
+    return "".join(pieces)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions for queries: archiver_fts_query(q), archiver_index_text(t), archiver_snippet(t, q)."""
+    conn.create_function("archiver_fts_query", 1, fts_query, deterministic=True)
+    conn.create_function("archiver_index_text", 1, index_text, deterministic=True)
+    conn.create_function("archiver_snippet", 2, snippet, deterministic=True)

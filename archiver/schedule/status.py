@@ -1,0 +1,153 @@
+"""`archiver status`: per registered site, the last crawl and its result, post counts, errors, warnings and
+the next due time; a rich table on a terminal, plain text otherwise."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from archiver.schedule.registry import site_label
+from archiver.schedule.timing import next_due, parse_schedule, parse_time
+
+EXIT_ATTENTION = 4  # the last crawl of some site failed or had warnings
+FAILED_STATUSES = ("failed", "partial")
+
+
+@dataclass
+class SiteStatus:
+    """What `archiver status` says about one registered site."""
+
+    label: str
+    url: str
+    schedule: str
+    last_crawl: str | None  # when it ended (or started, while running)
+    result: str  # ok / partial / failed / running / never
+    message: str = ""
+    posts: int = 0
+    posts_new: int = 0
+    posts_updated: int = 0
+    posts_removed: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    next_due: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """The last crawl failed, wholly or partly."""
+        return self.result in FAILED_STATUSES
+
+
+def _warning_text(warning: Any) -> str:
+    if isinstance(warning, dict):
+        return str(warning.get("message") or json.dumps(warning, ensure_ascii=False))
+    return str(warning)
+
+
+def crawl_warnings(stats: dict[str, Any]) -> list[str]:
+    """Monitoring warnings a crawl stored in its stats: under "warnings", overall or per start page."""
+    found = [_warning_text(w) for w in stats.get("warnings") or []]
+    for site_stats in (stats.get("sites") or {}).values():
+        if isinstance(site_stats, dict):
+            found += [_warning_text(w) for w in site_stats.get("warnings") or []]
+    return list(dict.fromkeys(found))
+
+
+def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
+    """One registered site (as Archive.list_sites gives it) as a status line."""
+    crawl = site.get("last_crawl")
+    schedule = parse_schedule(site["schedule"])
+    status = SiteStatus(label=site_label(site), url=site["url"], schedule=site["schedule"] or "", last_crawl=None,
+                        result="never", posts=site.get("posts") or 0)
+    last = None
+    if crawl:
+        status.last_crawl = crawl["finished"] or crawl["started"]
+        last = parse_time(status.last_crawl)
+        stats = crawl.get("stats") or {}
+        status.result = crawl["status"]
+        status.message = crawl.get("message") or ""
+        status.posts_new = crawl.get("posts_new") or 0
+        status.posts_updated = crawl.get("posts_updated") or 0
+        removed = stats.get("posts_removed")
+        status.posts_removed = int(removed) if isinstance(removed, int) else site.get("posts_removed_last_crawl", 0)
+        status.errors = crawl.get("errors") or 0
+        status.error_samples = [
+            f"{e['kind']}{' ' + str(e['status']) if e['status'] else ''}: {e['url'] or ''} {e['message'] or ''}".strip()
+            for e in crawl.get("error_samples") or []
+        ]
+        status.warnings = crawl_warnings(stats)
+    if schedule is not None:
+        due = next_due(schedule, last, now)
+        status.next_due = "now" if due <= now else due.isoformat(timespec="seconds")
+    return status
+
+
+def collect_status(db: Path, now: datetime | None = None) -> list[SiteStatus]:
+    """The status of every registered site of the archive at `db`."""
+    from archiver.store import Archive
+
+    now = now or datetime.now(UTC)
+    with Archive(db) as archive:
+        return [site_status(site, now) for site in archive.list_sites()]
+
+
+def status_exit_code(statuses: list[SiteStatus], *, fail_on_warnings: bool = True) -> int:
+    """4 when the last crawl of some site failed (or had warnings, unless told not to mind), else 0."""
+    attention = any(s.failed or (fail_on_warnings and s.warnings) for s in statuses)
+    return EXIT_ATTENTION if attention else 0
+
+
+def _short_time(value: str | None) -> str:
+    return (value or "")[:19].replace("T", " ")
+
+
+def render_plain(statuses: list[SiteStatus]) -> str:
+    """Plain text: one line per site, then indented lines for its errors and warnings."""
+    if not statuses:
+        return "no registered sites: add one with `archiver sites add URL`"
+    lines = []
+    for s in statuses:
+        last = f"last crawl {_short_time(s.last_crawl)} {s.result}" if s.last_crawl else "never crawled"
+        lines.append(
+            f"{s.label}  [{s.schedule}]  {last}; posts {s.posts} (new {s.posts_new}, updated {s.posts_updated}, "
+            f"removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; next due {s.next_due}"
+        )
+        if s.failed and s.message:
+            lines.append(f"    failure: {s.message}")
+        lines += [f"    error: {sample}" for sample in s.error_samples]
+        lines += [f"    warning: {warning}" for warning in s.warnings]
+    return "\n".join(lines)
+
+
+def render_rich(statuses: list[SiteStatus]) -> None:
+    """A rich table on the terminal, with errors and warnings under it."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    if not statuses:
+        console.print(render_plain(statuses))
+        return
+    table = Table(title="registered sites")
+    for column in ("site", "schedule", "last crawl", "result", "posts", "new", "updated", "removed", "errors",
+                   "warnings", "next due"):
+        table.add_column(column, justify="right" if column in ("posts", "new", "updated", "removed", "errors",
+                                                                 "warnings") else "left")
+    colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
+    for s in statuses:
+        result = f"[{colours.get(s.result, 'dim')}]{s.result}[/]"
+        table.add_row(escape(s.label), s.schedule, _short_time(s.last_crawl) or "-", result, str(s.posts),
+                      str(s.posts_new), str(s.posts_updated), str(s.posts_removed), str(s.errors),
+                      f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", _short_time(s.next_due))
+    console.print(table)
+    for s in statuses:
+        if s.failed and s.message:
+            console.print(f"[red]{escape(s.label)}[/] failure: {escape(s.message)}", highlight=False)
+        for sample in s.error_samples:
+            console.print(f"{s.label} error: {sample}", markup=False, highlight=False)
+        for warning in s.warnings:
+            console.print(f"[yellow]{escape(s.label)}[/] warning: {escape(warning)}", highlight=False)

@@ -39,9 +39,14 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @DB_OPTION
+@click.option("--all", "all_sites", is_flag=True, help="Crawl every registered site (see `archiver sites`).")
+@click.option("--due", "due_sites", is_flag=True, help="Crawl the registered sites whose time has come.")
+@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
+              help="With --all/--due: sites crawled at once, each in its own process.")
 @click.option("--no-post-pages", is_flag=True, help="Archive what listings show; don't fetch each post's page.")
+@click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
 @click.option(
     "--rules",
@@ -51,8 +56,24 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None, help="Live status line (default: on a terminal only).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy/ARCHIVER_* setting.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
-def crawl(urls, db, no_post_pages, max_listing_pages, rules, progress, settings, verbose) -> None:
-    """Crawl each blog from URL (its home or any listing page) into the archive."""
+@click.option("--distributed", metavar="REDIS_URL",
+              help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
+def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, rules, progress,
+          settings, verbose, distributed) -> None:
+    """Crawl each blog from URL (its home or any listing page) into the archive.
+
+    With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
+    if all_sites or due_sites:
+        if rules:
+            raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
+        forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
+                     *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
+                     *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
+        _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
+                          max_parallel=max_parallel)
+        return
+    if not urls:
+        raise click.UsageError("give the blog's URL, or --all / --due for the registered sites")
     from archiver.extract.overrides import RulesError, load_rules
     from archiver.runner import run_crawl
 
@@ -65,14 +86,72 @@ def crawl(urls, db, no_post_pages, max_listing_pages, rules, progress, settings,
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
     if no_post_pages:
         overrides["ARCHIVER_FETCH_POSTS"] = False
+    if full:
+        overrides["ARCHIVER_INCREMENTAL"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:
         overrides["ARCHIVER_PROGRESS"] = "on" if progress else "off"
     overrides.update(_setting_pairs(settings))
-    outcome = run_crawl(list(urls), db, overrides, rules=site_rules)
+    if distributed:
+        outcome = _crawl_distributed(list(urls), db, distributed, overrides, rules)
+    else:
+        outcome = run_crawl(list(urls), db, overrides, rules=site_rules)
     _report(outcome, db)
     sys.exit(outcome.exit_code)
+
+
+def _crawl_distributed(urls: list[str], db: Path, redis_url: str, overrides: dict, rules: Path | None):
+    from archiver.distributed import DistributedError
+    from archiver.distributed.writer import run_distributed_crawl
+
+    overrides.pop("ARCHIVER_PROGRESS", None)
+    try:
+        return run_distributed_crawl(urls, db, redis_url, overrides, rules.read_text("utf-8") if rules else None)
+    except DistributedError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.argument("redis_url", metavar="REDIS_URL")
+@click.option("--exit-when-idle", is_flag=True,
+              help="Exit after one crawl, or after --idle-timeout seconds without one (default: wait for the next).")
+@click.option("--idle-timeout", type=float, default=30.0, show_default=True, help="With --exit-when-idle.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Setting for this worker only (e.g. CONCURRENT_REQUESTS); the crawl's own come from the writer.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def worker(redis_url, exit_when_idle, idle_timeout, settings, verbose) -> None:
+    """Crawl for `archiver crawl URL --distributed REDIS_URL` writers: take requests from Redis, send items back."""
+    from archiver.distributed import DistributedError
+    from archiver.distributed.worker import run_worker
+
+    overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    overrides.update(_setting_pairs(settings))
+    prefix = str(overrides.pop("ARCHIVER_REDIS_PREFIX", "archiver"))
+    try:
+        sys.exit(run_worker(redis_url, prefix=prefix, exit_when_idle=exit_when_idle, idle_timeout=idle_timeout,
+                            overrides=overrides))
+    except DistributedError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _crawl_registered(db: Path, selectors, *, due_only: bool, extra_args: list[str], max_parallel: int) -> None:
+    from archiver.schedule.registry import RegistryError, crawl_exit_code, run_site_crawls, select_sites
+
+    try:
+        sites = select_sites(db, due_only=due_only, selectors=selectors)
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from error
+    if not sites:
+        click.echo("no registered site is due" if due_only else "no registered sites: add one with `archiver sites add URL`")
+        return
+
+    def done(result) -> None:
+        verdict = "ok" if result.returncode == 0 else f"exit code {result.returncode}"
+        click.echo(f"== {result.label} ({verdict})\n{result.output.rstrip()}", err=result.returncode != 0)
+
+    results = run_site_crawls(sites, db, extra_args, max_parallel=max_parallel, on_done=done)
+    sys.exit(crawl_exit_code(results))
 
 
 def _report(outcome, db: Path) -> None:
@@ -80,31 +159,93 @@ def _report(outcome, db: Path) -> None:
         click.echo(f"crawl failed: {outcome.message}", err=True)
         return
     errors = f"; {outcome.errors} problems logged (table crawl_errors)" if outcome.errors else ""
+    removed = f", {outcome.posts_removed} marked removed" if outcome.posts_removed else ""
     prefix = "crawl partly failed" if outcome.status == "partial" else "archived"
+    if outcome.status == "ok" and outcome.warnings:
+        prefix = "archived with warnings"
     click.echo(
-        f"{prefix}: {outcome.posts_new} new and {outcome.posts_updated} updated posts in {db}{errors} "
+        f"{prefix}: {outcome.posts_new} new and {outcome.posts_updated} updated posts{removed} in {db}{errors} "
         f"[{outcome.message}]",
-        err=outcome.status != "ok",
+        err=outcome.exit_code != 0,
     )
 
 
 @main.command()
 @DB_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every one).")
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db, host, port) -> None:
-    """Open the archive in Datasette."""
-    _serve(db, host, port)
+@click.option(
+    "--plugins-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Your own Datasette plugins, instead of the bundled ones (copy archiver/publish/plugins to keep ours).",
+)
+def serve(db, host, port, plugins_dir) -> None:
+    """Open the archive in Datasette: search in any language, post pages, facets, dashboard."""
+    _serve(db, host, port, plugins_dir)
 
 
-def _serve(db: Path, host: str, port: int) -> None:
+def _serve(db: Path, host: str, port: int, plugins_dir: Path | None = None) -> None:
     from archiver.publish.datasette import datasette_command
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}: run `archiver crawl URL --db {db}` first")
-    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)")
+    _migrate_for_serving(db)
+    click.echo(f"Datasette on http://{host}:{port}/ (search: /-/search, dashboard: /-/dashboard; Ctrl-C to stop)")
     with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(datasette_command(db, host, port), check=False)
+        subprocess.run(datasette_command(db, host, port, plugins_dir), check=False)
+
+
+def _migrate_for_serving(db: Path) -> None:
+    """Bring an older archive to the current schema (search index, year/month) before Datasette opens it."""
+    from archiver.store import Archive
+    from archiver.store.schema import NotAnArchiveError, SchemaVersionError
+
+    try:
+        Archive(db).close()
+    except (NotAnArchiveError, SchemaVersionError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["package", "cloudrun", "heroku"]),
+    default="package",
+    show_default=True,
+    help="package: a local Docker image (needs docker); cloudrun/heroku: `datasette publish` (needs their CLI).",
+)
+@click.option("--name", help="Docker tag (package), Cloud Run service or Heroku app name.")
+@click.option(
+    "--staging",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the staged snapshot, metadata and plugin here (default: a temporary directory).",
+)
+@click.option("--dry-run", is_flag=True, help="Stage the files and print the datasette command without running it.")
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def publish(db, target, name, staging, dry_run, extra) -> None:
+    """Deploy a read-only (immutable) copy of the archive with Datasette; EXTRA goes to datasette as is."""
+    import shlex
+
+    from archiver.publish.datasette import plan_publish
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    _migrate_for_serving(db)
+    with contextlib.ExitStack() as stack:
+        if staging is None and dry_run:  # keep what the printed command names
+            staging = Path(tempfile.mkdtemp(prefix="archiver-publish-"))
+        elif staging is None:
+            staging = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="archiver-publish-")))
+        plan = plan_publish(db, staging, target, name, tuple(extra))
+        click.echo(f"immutable snapshot: {plan.snapshot}")
+        click.echo(shlex.join(plan.argv))
+        if dry_run:
+            return
+        result = subprocess.run(plan.argv, check=False)
+        if result.returncode:
+            raise click.ClickException(f"datasette {target} failed (exit {result.returncode})")
 
 
 @main.command()
@@ -156,6 +297,185 @@ def demo(db, host, port, no_serve) -> None:
     click.echo(_summary_text(db))
     if not no_serve:
         _serve(db, host, port)
+
+
+# --- export ---------------------------------------------------------------------------------------------
+
+
+@main.command("export")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc"]))
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="File (jsonl, csv, sqlite, atom to .xml) or folder (markdown, html, atom) to write.")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=ARCHIVER_DB,
+              show_default=True, help="SQLite archive to read.")
+@click.option("--site", "sites", multiple=True, metavar="URL-or-ID", help="Only this site (repeatable).")
+@click.option("--since", metavar="DATE", help="Only posts published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only posts published on or before DATE (the whole day/month/year).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only posts with this tag (repeat: all of them).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
+def export_command(format_name, output, db, sites, since, until, tags, force, progress) -> None:
+    """Export the archive (or the posts the filters select) as FORMAT to OUTPUT."""
+    from archiver.export import (
+        ExportUnavailableError,
+        OutputExistsError,
+        SelectionError,
+        count_selected,
+        export,
+        format_for,
+        make_selection,
+    )
+    from archiver.export.progress import progress_bar
+    from archiver.store import Archive, NotAnArchiveError, SchemaVersionError
+
+    try:
+        format_for(format_name, output)
+    except ExportUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    try:
+        archive = Archive.open_readonly(db)
+    except (NotAnArchiveError, SchemaVersionError) as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        selection = make_selection(archive, sites=sites, since=since, until=until, tags=tags)
+        total = count_selected(archive, selection)
+        with progress_bar(f"exporting {format_name}", total, progress) as tick:
+            result = export(archive, format_name, output, selection, force=force, tick=tick)
+    except (SelectionError, OutputExistsError) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        archive.close()
+    click.echo(f"exported {result.posts} posts from {result.sites} sites to {result.path} ({format_name})")
+
+
+# --- sites registry, status and scheduling (logic in archiver.schedule) ---------------------------------------
+
+
+@main.group()
+def sites() -> None:
+    """The registry of blogs crawled on a schedule (`archiver schedule`, `archiver crawl --all/--due`)."""
+
+
+@sites.command("add")
+@click.argument("url")
+@DB_OPTION
+@click.option("--every", metavar="INTERVAL", help="Crawl this often: 30m, 6h, 1d, 2h30m (default 1d).")
+@click.option("--cron", metavar="EXPR", help='Crawl at these times (crontab, local time): "0 */6 * * *".')
+@click.option("--name", help="A short name to refer to the site by.")
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML selectors file; its text is stored with the site and applied to its crawls.",
+)
+def sites_add(url, db, every, cron, name, rules) -> None:
+    """Register the blog at URL (or change its schedule, name or rules)."""
+    from archiver.schedule.registry import RegistryError, add_site, site_label
+
+    try:
+        site, created = add_site(db, url, every=every, cron=cron, name=name, rules_path=rules)
+    except RegistryError as error:
+        raise click.UsageError(str(error)) from error
+    rules_note = " with rules" if site["rules"] else ""
+    click.echo(f"{'registered' if created else 'updated'} {site_label(site)} ({site['url']}): "
+               f"{site['schedule']}{rules_note}")
+
+
+@sites.command("list")
+@DB_OPTION
+def sites_list(db) -> None:
+    """List the registered sites with their schedules."""
+    from archiver.store import Archive
+
+    if not db.exists():
+        click.echo("no registered sites")
+        return
+    with Archive(db) as archive:
+        registered = archive.list_sites()
+    if not registered:
+        click.echo("no registered sites")
+    for site in registered:
+        rules_note = "  rules" if site["rules"] else ""
+        click.echo(f"{site['name'] or '-'}\t{site['url']}\t{site['schedule']}{rules_note}")
+
+
+@sites.command("remove")
+@click.argument("url_or_name")
+@DB_OPTION
+def sites_remove(url_or_name, db) -> None:
+    """Unregister a site: it is no longer crawled on schedule; its archived posts stay in the archive."""
+    from archiver.store import Archive
+
+    with Archive(db) as archive:
+        site = archive.remove_site(url_or_name)
+    if site is None:
+        raise click.ClickException(f"no registered site {url_or_name!r} (see `archiver sites list`)")
+    click.echo(f"unregistered {site['url']}; its {site['posts']} archived posts are kept")
+
+
+@main.command()
+@DB_OPTION
+@click.option("--fail-on-warnings/--no-fail-on-warnings", default=True, show_default=True,
+              help="Exit with code 4 when a site's last crawl had monitoring warnings (failures always do).")
+def status(db, fail_on_warnings) -> None:
+    """Per registered site: last crawl and result, posts new/updated/removed, errors, warnings, next due."""
+    from archiver.schedule.status import collect_status, render_plain, render_rich, status_exit_code
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    statuses = collect_status(db)
+    if sys.stdout.isatty():
+        render_rich(statuses)
+    else:
+        click.echo(render_plain(statuses))
+    sys.exit(status_exit_code(statuses, fail_on_warnings=fail_on_warnings))
+
+
+@main.command()
+@DB_OPTION
+@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True, help="Crawls at once.")
+@click.option("--jitter", default="30s", show_default=True, help="Random delay added to each crawl (0 for none).")
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the daily log files go (default: logs/ beside the archive, e.g. data/logs/).")
+@click.option("--stop-timeout", type=float, default=10.0, show_default=True,
+              help="On SIGTERM/Ctrl-C: seconds running crawls get to stop before they are killed.")
+@click.option("--sync-every", type=float, default=30.0, hidden=True, help="Seconds between registry re-reads.")
+@click.option("--print-cron", is_flag=True, help="Print crontab lines for the registered sites and exit.")
+@click.option("--print-systemd", is_flag=True, help="Print systemd service+timer units and exit.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Setting for every crawl.")
+def schedule(db, max_parallel, jitter, log_dir, stop_timeout, sync_every, print_cron, print_systemd,
+             settings) -> None:
+    """Run in the foreground and crawl each registered site when it is due (Ctrl-C/SIGTERM stops)."""
+    from archiver.schedule.timing import ScheduleError, parse_interval
+
+    _setting_pairs(settings)  # validate early
+    try:
+        jitter_seconds = 0 if jitter.strip() in ("0", "0s") else parse_interval(jitter, minimum=0)
+    except ScheduleError as error:
+        raise click.BadParameter(str(error), param_hint="--jitter") from error
+    db = db.absolute()
+    log_dir = (log_dir or db.parent / "logs").absolute()
+    if print_cron or print_systemd:
+        from archiver.schedule.render import render_crontab, render_systemd_text
+        from archiver.store import Archive
+
+        with Archive(db) as archive:
+            registered = archive.list_sites()
+        if print_cron:
+            click.echo(render_crontab(registered, db, log_dir), nl=False)
+        if print_systemd:
+            click.echo(render_systemd_text(registered, db, jitter_seconds), nl=False)
+        return
+    from archiver.schedule.scheduler import CrawlScheduler, SchedulerOptions, setup_logging
+
+    setup_logging(log_dir)
+    options = SchedulerOptions(
+        db=db, max_parallel=max_parallel, jitter=jitter_seconds, log_dir=log_dir, sync_seconds=sync_every,
+        stop_timeout=stop_timeout,
+        extra_args=["--no-progress", *(arg for pair in settings for arg in ("-s", pair))],
+    )
+    sys.exit(CrawlScheduler(options).run())
 
 
 if __name__ == "__main__":

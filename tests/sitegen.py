@@ -70,9 +70,9 @@ def _post_page(post: GoldPost, site_title: str, lang: str = "en", charset_meta: 
 
 # -- WordPress-like: article.post, .entry-title, time.entry-date, .entry-summary, "Older posts" ------------------
 
-def build_wordpress(root: Path, n_posts: int = 12, per_page: int = 5) -> list[GoldPost]:
-    """A WordPress-like blog: /page/N/ pagination via an "Older posts" link only."""
-    posts = _posts(n_posts)
+def build_wordpress(root: Path, n_posts: int = 12, per_page: int = 5, without: tuple[int, ...] = ()) -> list[GoldPost]:
+    """A WordPress-like blog: /page/N/ pagination via an "Older posts" link only; `without` leaves posts out."""
+    posts = [p for i, p in enumerate(_posts(n_posts)) if i not in without]
     pages = _pages(posts, per_page)
     for number, page_posts in enumerate(pages, start=1):
         articles = "".join(

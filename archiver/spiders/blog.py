@@ -69,6 +69,11 @@ class SiteState:
     failure: str | None = None  # why the whole site failed, when it did
     notes: list[str] = field(default_factory=list)  # per-crawl remarks for the summary line (loops, limits)
 
+    def __reduce__(self):
+        # Requests carry their site in cb_kwargs; when they travel (Redis queue, JOBDIR) only the site's identity
+        # goes along: the process that runs the callback counts into its own SiteState (BlogSpider._site).
+        return (SiteState, (self.start_url, self.root, self.layout))
+
 
 def listing_hash(entry: ListingEntry) -> str:
     """A fingerprint of what a listing shows of a post: a change is evidence that the post changed."""
@@ -161,8 +166,18 @@ class BlogSpider(scrapy.Spider):
 
     # -- listing pages -------------------------------------------------------------------------------------
 
+    def _site(self, state: SiteState) -> SiteState:
+        """This spider's own state of the request's site (a request that came through a queue carries a copy)."""
+        own = self.sites.get(state.start_url)
+        if own is None:
+            own = self.sites[state.start_url] = SiteState(state.start_url, root=state.root, layout=state.layout)
+        elif not own.root and state.root:  # another worker read the start page
+            own.root, own.layout = state.root, state.layout
+        return own
+
     def parse_listing_page(self, response: Response, state: SiteState) -> Iterable[Any]:
         """Archive the entries of a listing page and follow its pagination."""
+        state = self._site(state)
         if response.status == 304:
             yield from self._unchanged_listing_page(response, state)
             return
@@ -187,7 +202,7 @@ class BlogSpider(scrapy.Spider):
         entries = [e for e in listing.entries if e.url]
         page = self._page_item(response, state, "listing", encoding)
         page.outlinks = {"root": state.root, "entries": [e.url for e in entries], "next": listing.next_pages}
-        unchanged = self.incremental and self._same_bytes(page)
+        unchanged = self._last_crawl_complete(url_key(state.start_url)) and self._same_bytes(page)
         yield page
 
         if not entries:
@@ -216,7 +231,7 @@ class BlogSpider(scrapy.Spider):
 
     def _parse_listing(self, text: str, url: str, state: SiteState) -> Listing:
         if self.rules and self.rules.listing:
-            return parse_listing_with_rules(text, url, self.rules)
+            return parse_listing_with_rules(text, url, self.rules, layout_hint=state.layout)
         return parse_listing(text, url, layout_hint=state.layout)
 
     def _same_bytes(self, page: PageItem) -> bool:
@@ -317,7 +332,7 @@ class BlogSpider(scrapy.Spider):
     def listing_failed(self, failure: Failure) -> Iterable[Any]:
         """A listing page could not be fetched: log it; a failed start page fails the whole blog."""
         request = failure.request
-        state: SiteState = request.cb_kwargs["state"]
+        state = self._site(request.cb_kwargs["state"])
         kind, message, status = describe_failure(failure)
         state.complete = False
         state.errors += 1
@@ -331,6 +346,7 @@ class BlogSpider(scrapy.Spider):
         self, response: Response, state: SiteState, entry: ListingEntry, listing_url: str, entry_hash: str
     ) -> Iterable[Any]:
         """Extract the full record from a post's own page."""
+        state = self._site(state)
         if response.status == 304:
             yield SeenItem(state.root, url_key(entry.url))
             return
@@ -354,7 +370,7 @@ class BlogSpider(scrapy.Spider):
         """A post page could not be fetched: keep what its listing showed, and log the problem."""
         request = failure.request
         kwargs = request.cb_kwargs
-        state: SiteState = kwargs["state"]
+        state = self._site(kwargs["state"])
         kind, message, status = describe_failure(failure)
         state.errors += 1
         yield ErrorItem(state.root, request.url, kind, message, status)

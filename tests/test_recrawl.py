@@ -1,0 +1,137 @@
+"""Re-crawls: cheap when nothing changed, every change caught when something did, nothing ever lost."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import REPO, TEST_SETTINGS, rows, run_archiver
+from tests.sitegen import build_wordpress
+
+
+def _crawl(url: str, db: Path, cwd: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_archiver("crawl", url, "--db", str(db), *extra, cwd=cwd)
+
+
+def _last_crawl(db: Path) -> dict:
+    return rows(db, "select * from crawls order by id desc limit 1")[0]
+
+
+def test_unchanged_blog_recrawl_asks_only_the_first_listing_page(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=30)
+    url, db = serve(site), tmp_path / "a.db"
+    assert _crawl(url, db, tmp_path).returncode == 0
+    again = _crawl(url, db, tmp_path)
+    assert again.returncode == 0, again.stderr
+    last = _last_crawl(db)
+    # robots.txt and a 304 for the home page: nothing else is fetched
+    assert last["pages_fetched"] <= 3
+    statuses = [r["status"] for r in rows(db, "select status from pages where crawl_id = ?", last["id"])]
+    assert statuses == [304]
+    assert rows(db, "select count(*) n from posts where last_crawl_id = ?", last["id"])[0]["n"] == 5
+
+
+def _edit_post(site: Path, path: str, old: str, new: str) -> None:
+    page = site / path.strip("/") / "index.html"
+    page.write_text(page.read_text("utf-8").replace(old, new), "utf-8")
+
+
+def test_changes_are_caught_versions_kept_and_vanished_posts_marked_removed(tmp_path, serve):
+    site = tmp_path / "site"
+    gold = build_wordpress(site, n_posts=12)
+    url, db = serve(site), tmp_path / "a.db"
+    assert _crawl(url, db, tmp_path).returncode == 0
+
+    # Take a post of the second page off the blog (every later listing page shifts), and edit a post of the
+    # first page (its excerpt there and its page).
+    edited, deleted = gold[2], gold[8]
+    shutil.rmtree(site / deleted.path.strip("/"))
+    build_wordpress(site, n_posts=12, without=(8,))
+    for listing in [site / "index.html", *site.glob("page/*/index.html")]:
+        listing.write_text(listing.read_text("utf-8").replace(edited.excerpt_start, "A rewritten summary."), "utf-8")
+    _edit_post(site, edited.path, edited.body, "The body was rewritten entirely.")
+    time.sleep(1.1)  # Last-Modified has one-second resolution
+
+    result = _crawl(url, db, tmp_path)
+    assert result.returncode == 0, result.stderr
+    last = _last_crawl(db)
+    assert last["posts_updated"] == 1
+    row = rows(db, "select * from posts where url like ?", f"%{edited.path}")[0]
+    assert row["excerpt"].startswith("A rewritten summary.") and "rewritten entirely" in row["content_text"]
+    versions = rows(db, "select * from post_versions where post_id = ?", row["id"])
+    assert len(versions) == 1 and edited.body in versions[0]["content_text"]
+    gone = rows(db, "select url, removed_at from posts where removed_at is not null")
+    assert [g["url"].endswith(deleted.path) for g in gone] == [True]
+    assert rows(db, "select count(*) n from posts")[0]["n"] == 12  # marked, never deleted
+
+
+def test_full_recrawl_fetches_every_post_again(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=8)
+    url, db = serve(site), tmp_path / "a.db"
+    assert _crawl(url, db, tmp_path).returncode == 0
+    assert _crawl(url, db, tmp_path, "--full").returncode == 0
+    last = _last_crawl(db)
+    assert rows(db, "select count(*) n from pages where crawl_id = ? and kind = 'post'", last["id"])[0]["n"] == 8
+
+
+def test_theme_change_that_hides_most_posts_warns_and_removes_nothing(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=24, per_page=12)
+    url, db = serve(site), tmp_path / "a.db"
+    assert _crawl(url, db, tmp_path).returncode == 0
+    # The new theme's listing shows only three posts and no more pages.
+    build_wordpress(site, n_posts=3, per_page=12)
+    shutil.rmtree(site / "page")
+    time.sleep(1.1)
+    result = _crawl(url, db, tmp_path)
+    assert result.returncode == 4, result.stderr
+    assert "far fewer posts on the listings than last time (3 vs 24)" in result.stderr
+    assert rows(db, "select count(*) n from posts where removed_at is not null")[0]["n"] == 0
+
+
+def _archive_rows(db: Path) -> list[tuple]:
+    return [
+        tuple(r.values())
+        for r in rows(db, "select url_key, title, excerpt, published, content_hash from posts order by url_key")
+    ]
+
+
+def test_crawl_killed_midway_then_rerun_ends_like_an_uninterrupted_one(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=60, per_page=6)
+    url = serve(site)
+    reference = tmp_path / "reference.db"
+    assert _crawl(url, reference, tmp_path).returncode == 0
+
+    db = tmp_path / "killed.db"
+    args = [sys.executable, "-m", "archiver.cli", "crawl", url, "--db", str(db)]
+    for setting in (*TEST_SETTINGS, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.02", "ARCHIVER_BATCH_SIZE=5"):
+        args += ["-s", setting]
+    process = subprocess.Popen(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    target = random.Random(7).randint(8, 40)  # a point somewhere in the middle of the crawl
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                if rows(db, "select count(*) n from posts")[0]["n"] >= target:
+                    break
+            except Exception:
+                pass  # the archive is being created
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    killed_at = rows(db, "select count(*) n from posts")[0]["n"]
+    assert 0 < killed_at < 60
+
+    again = _crawl(url, db, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert _archive_rows(db) == _archive_rows(reference)

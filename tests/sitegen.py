@@ -99,7 +99,7 @@ def build_wordpress(root: Path, n_posts: int = 12, per_page: int = 5, without: t
 
 
 def _long_date(iso: str) -> str:
-    months = "January February March April May June July August September October November December".split()
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
     year, month, day = iso.split("-")
     return f"{months[int(month) - 1]} {int(day)}, {year}"
 

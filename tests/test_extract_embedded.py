@@ -11,7 +11,7 @@ from archiver.extract import embedded
 from archiver.extract.html import parse_html
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CASES = ["nextjs-listing-state", "jsonld-listing-itemlist"]
+CASES = ["nextjs-embedded-state", "jsonld-embedded-itemlist"]
 FIELDS = ["url", "title", "published", "excerpt", "tags"]
 
 

@@ -14,17 +14,26 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# pywb replays captures in tests/test_warc.py; it pins libraries (redis 2.x) that clash with scrapy-redis, so it
+# lives in a venv of its own.
+PYWB_STAMP := .venv-pywb/.installed
+$(PYWB_STAMP):
+	test -x .venv-pywb/bin/python || $(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/python -m pip install --quiet --upgrade pip
+	.venv-pywb/bin/python -m pip install --quiet pywb
+	touch $(PYWB_STAMP)
+
 demo: setup
 	$(BIN)/archiver demo
 
 lint: setup
 	$(BIN)/ruff check archiver pipelines tests benchmarks
 
-test: setup lint
+test: setup lint $(PYWB_STAMP)
 	$(BIN)/pytest
 
 bench: setup
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-pywb .pytest_cache .ruff_cache

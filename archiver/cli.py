@@ -48,6 +48,7 @@ def main() -> None:
 @click.option("--no-post-pages", is_flag=True, help="Archive what listings show; don't fetch each post's page.")
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
+@click.option("--no-warc", is_flag=True, help="Don't write raw captures (WARC files under warc/ beside the archive).")
 @click.option(
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -58,8 +59,8 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
-def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, rules, progress,
-          settings, verbose, distributed) -> None:
+def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, rules,
+          progress, settings, verbose, distributed) -> None:
     """Crawl each blog from URL (its home or any listing page) into the archive.
 
     With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
@@ -67,6 +68,7 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         if rules:
             raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
         forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
+                     *(["--no-warc"] if no_warc else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
         _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
@@ -88,6 +90,8 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_FETCH_POSTS"] = False
     if full:
         overrides["ARCHIVER_INCREMENTAL"] = False
+    if no_warc:
+        overrides["ARCHIVER_WARC"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:
@@ -348,6 +352,44 @@ def export_command(format_name, output, db, sites, since, until, tags, force, pr
     finally:
         archive.close()
     click.echo(f"exported {result.posts} posts from {result.sites} sites to {result.path} ({format_name})")
+
+
+# --- re-extraction from the raw captures ------------------------------------------------------------------
+
+
+@main.command()
+@DB_OPTION
+@click.option("--site", "sites", multiple=True, metavar="URL-or-ID", help="Only this site (repeatable).")
+@click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the WARC files are (default: warc/ beside the archive, and ARCHIVER_WARC_DIR of its crawls).")
+def reextract(db, sites, warc_dir) -> None:
+    """Rebuild posts from the stored WARC captures with today's extraction, without any network."""
+    from archiver.export.selection import SelectionError, resolve_sites
+    from archiver.store import Archive, NotAnArchiveError, SchemaVersionError
+    from archiver.warc.locate import locator_for
+    from archiver.warc.reextract import reextract as run_reextract
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    try:
+        archive = Archive(db)
+    except (NotAnArchiveError, SchemaVersionError) as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        try:
+            site_ids = resolve_sites(archive, tuple(sites))
+        except SelectionError as error:
+            raise click.BadParameter(str(error), param_hint="--site") from None
+        result = run_reextract(archive, locator_for(archive, warc_dir),
+                               list(site_ids) if site_ids is not None else None)
+    finally:
+        archive.close()
+    missing = f"; WARC files not found: {', '.join(result.missing_files[:3])}" if result.missing_files else ""
+    kept = f", {result.without_capture} kept (no capture of their page)" if result.without_capture else ""
+    click.echo(f"re-extracted {result.posts} posts of {result.sites} sites from {result.listing_pages} listing "
+               f"pages: {result.new} new, {result.updated} updated, {result.unchanged} unchanged{kept}{missing}")
+    if result.missing_files and not result.posts:
+        sys.exit(1)
 
 
 # --- sites registry, status and scheduling (logic in archiver.schedule) ---------------------------------------

@@ -56,6 +56,8 @@ class PageItem:
     fetched_at: str | None = None
     encoding: str | None = None
     outlinks: dict[str, Any] | None = None  # a listing page's post and next-page URLs, replayed on a 304
+    warc_file: str | None = None  # the WARC file holding this response (name inside the WARC folder)
+    warc_offset: int | None = None  # where its response record starts in that file
 
 
 @dataclass

@@ -32,6 +32,8 @@ ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up on the 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "archiver.spiders.retry.BackoffRetryMiddleware": 550,
+    # Closest to the downloader: sees every response as received (before decompression, redirects, retries).
+    "archiver.warc.capture.WarcCaptureMiddleware": 950,
 }
 
 # --- The archive --------------------------------------------------------------------------------------------
@@ -44,6 +46,11 @@ ARCHIVER_PAGINATION_OVERLAP = 0  # unchanged listing pages to walk on before sto
 ARCHIVER_REVISIT_DAYS = 30  # re-fetch a post page this old even without evidence of change (0: never)
 ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extraction) give exit code 4
 ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
+
+# --- Raw captures (WARC, ISO 28500) -------------------------------------------------------------------------
+ARCHIVER_WARC = True  # write every request and response (robots.txt, redirects, 304s too); --no-warc: False
+ARCHIVER_WARC_DIR = None  # None: warc/ beside ARCHIVER_DB (data/warc/ for data/archive.db)
+ARCHIVER_WARC_MAX_BYTES = 1_000_000_000  # a WARC file past this size is closed and the next one started
 
 ITEM_PIPELINES = {
     "pipelines.merge.MergePipeline": 100,

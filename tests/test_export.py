@@ -342,12 +342,6 @@ def test_force_replaces_an_earlier_export_folder_but_no_other_folder(db: Path, t
     assert (home / "thesis.tex").read_text() == "years of work"
 
 
-def test_warc_says_it_is_not_built_yet(db: Path, tmp_path: Path) -> None:
-    result = run("warc", "-o", str(tmp_path / "x.warc.gz"), "--db", str(db))
-    assert result.exit_code == 1 and "WARC capture is not built yet" in result.output
-    assert not list(tmp_path.iterdir())
-
-
 # --- safe names -----------------------------------------------------------------------------------------------
 
 HOSTILE = [

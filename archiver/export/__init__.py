@@ -1,5 +1,6 @@
 """Exports of the archive into formats people already use: JSON Lines, CSV, Markdown, a static HTML site,
-Atom feeds and a subset SQLite archive. Every export streams and writes beside its destination first."""
+Atom feeds, a subset SQLite archive and the raw WARC captures. Every export streams and writes beside its
+destination first."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from archiver.export.markdown_files import export_markdown
 from archiver.export.output import OutputExistsError, staged
 from archiver.export.selection import Selection, SelectionError, make_selection
 from archiver.export.sqlite_subset import export_sqlite
+from archiver.export.warc_file import export_warc
 from archiver.store import Archive
 
 Writer = Callable[[Archive, Selection, Path, Tick], ExportResult]
@@ -40,12 +42,11 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("html", export_html, True, "a static archive site that opens from file://"),
         ExportFormat("atom", export_atom, True, "one full-history Atom feed per site (a .xml/.atom path: one file)"),
         ExportFormat("sqlite", export_sqlite, False, "a subset archive with the same schema"),
+        ExportFormat("warc", export_warc, False, "the raw captures of the selected posts and their listing pages"),
     )
 }
 # Formats the command names but cannot write yet, with the reason shown to the user.
-NOT_YET: dict[str, str] = {
-    "warc": "WARC capture is not built yet: crawls store no raw responses, so there is nothing to export",
-}
+NOT_YET: dict[str, str] = {}
 SINGLE_FEED_SUFFIXES = (".xml", ".atom")
 
 

@@ -214,8 +214,9 @@ class BlogSpider(scrapy.Spider):
             return
 
         entry_keys = frozenset(url_key(e.url) for e in entries)
-        if entry_keys in state.entry_sets:
-            earlier = state.entry_sets[entry_keys]
+        earlier = state.entry_sets.get(entry_keys)
+        # The same page again is not a loop: a request a distributed crawl gave back after a worker stalled.
+        if earlier is not None and url_key(earlier) != url_key(response.url):
             message = f"pagination loop: same posts as {earlier}; not following its links"
             state.notes.append(message)
             yield ErrorItem(state.root, response.url, "pagination-loop", message, response.status)
@@ -485,6 +486,8 @@ class BlogSpider(scrapy.Spider):
             content_hash=hashlib.sha256(response.body).hexdigest(),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             encoding=encoding,
+            warc_file=response.meta.get("warc_file"),  # where archiver.warc.capture wrote the raw response
+            warc_offset=response.meta.get("warc_offset"),
         )
 
 

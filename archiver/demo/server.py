@@ -111,6 +111,9 @@ class StaticFileHandler(BaseHTTPRequestHandler):
 
     server: StaticSiteServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm on, keep-alive clients wait for the
+    # peer's delayed ACK (~40 ms) on every response.
+    disable_nagle_algorithm = True
     server_version = "blog-archiver-demo/1.0"
 
     def do_GET(self) -> None:

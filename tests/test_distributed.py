@@ -25,6 +25,9 @@ pytestmark = pytest.mark.skipif(
 redis = pytest.importorskip("redis", reason="the distributed extra is not installed (pip install -e '.[test]')")
 pytest.importorskip("scrapy_redis", reason="the distributed extra is not installed (pip install -e '.[test]')")
 
+from archiver.distributed.keys import RedisKeys  # noqa: E402
+from archiver.distributed.queue import lease_holders  # noqa: E402
+
 POSTS = 2000
 WORKERS = 3
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -152,9 +155,12 @@ def test_killed_worker_loses_nothing(redis_url, big_blog, tmp_path):
         writer = _start_writer(start_url, db, redis_url, "ARCHIVER_WORKER_TIMEOUT=3")
         deadline = time.monotonic() + 60
         # Kill a worker once the crawl is well under way (a few hundred pages fetched) and it holds requests.
-        while int(client.get("archiver:responses") or 0) < 400 and time.monotonic() < deadline:
-            time.sleep(0.05)
         victim = workers[0]
+        while time.monotonic() < deadline:
+            holds_work = any(f"-{victim.pid}-" in holder for holder in lease_holders(client, RedisKeys()))
+            if int(client.get("archiver:responses") or 0) >= 400 and holds_work:
+                break
+            time.sleep(0.01)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         code, out, err = _finish(writer)

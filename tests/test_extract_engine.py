@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extract.engine import detect_engine
+from archiver.extract.engine import css_first, detect_engine
 from archiver.extract.html import parse_html
 
 PAGES = {
@@ -26,3 +26,15 @@ PAGES = {
 def test_detect_engine(case: str) -> None:
     html, expected = PAGES[case]
     assert detect_engine(parse_html(html, "https://blog.example.org/")) == expected
+
+
+def test_css_first_finds_the_first_match_of_a_selector_list_without_descendant_combinators() -> None:
+    doc = parse_html('<div><p class="byline">Ann Lee</p><span rel="author">Bo</span></div>', "https://ex.test/")
+    found = css_first("[rel~='author'], .byline", doc)
+    assert found is not None and found.text == "Ann Lee"
+    assert css_first(".missing, .absent", doc) is None
+
+
+def test_parse_html_keeps_the_text_after_an_undecodable_character() -> None:
+    doc = parse_html("<html><body><p>before \udcff after</p></body></html>", "https://ex.test/")
+    assert doc.findtext(".//p") == "before ? after"

@@ -44,10 +44,27 @@ def css_first(selector: str, element: lxml.html.HtmlElement) -> lxml.html.HtmlEl
     """The first element (document order) under `element` matching a CSS selector, or None; cheap on big trees."""
     found = _first_match_xpath(selector)(element)
     if not found:
-        if " " not in selector.strip():
-            return None  # no descendant combinator: the fast query is exact
+        if not _has_descendant_combinator(selector):
+            return None  # the fast query is exact (a list "A, B" is not a descendant combinator)
         found = css(selector)(element)  # the first A had no B below it: ask the exact question
     return found[0] if found else None
+
+
+@lru_cache(maxsize=512)
+def _has_descendant_combinator(selector: str) -> bool:
+    """Whether some alternative of a selector list joins two compounds by a descendant combinator (`A B`)."""
+    for parsed in cssselect.parse(selector):
+        node = parsed.parsed_tree
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cssselect.parser.CombinedSelector):
+                if node.combinator == " ":
+                    return True
+                stack += [node.selector, node.subselector]
+            elif hasattr(node, "selector"):  # class, attribute, pseudo-class... wrap the compound they refine
+                stack.append(node.selector)
+    return False
 
 
 SimpleSelector = tuple[str | None, frozenset[str], str | None]  # tag (None: any), classes, id

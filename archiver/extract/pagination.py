@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 
 from archiver.extract.html import collapse
@@ -173,10 +174,14 @@ def _label(anchor: lxml.html.HtmlElement) -> str:
     if anchor.tag != "a":
         text = ""
     elif len(anchor):
-        text = collapse(anchor.text_content())
+        text = collapse(_STRING_VALUE(anchor))
     else:
         text = collapse(anchor.text)
     return (text or anchor.get("aria-label") or anchor.get("title") or "").lower()
+
+
+# text_content() without the smart-string result object (same text, cheaper per link).
+_STRING_VALUE = lxml.etree.XPath("string()", smart_strings=False)
 
 
 def _classes(element: lxml.html.HtmlElement | None) -> str:
@@ -243,18 +248,23 @@ def _may_be_numbered(href: str) -> bool:
 
 def _may_point_forward(anchor: lxml.html.HtmlElement) -> bool:
     """A quick look at the link's classes (its own and its parent's) and label for any next/older signal."""
-    classes = anchor.get("class") or ""
+    classes = anchor.get("class")
     parent = anchor.getparent()
-    if parent is not None:
-        classes = f"{classes} {parent.get('class') or ''}"
-    if classes.strip():
-        lowered = classes.lower()
-        if any(fragment in lowered for fragment in NEXT_CLASS_FRAGMENTS):
+    parent_classes = parent.get("class") if parent is not None else None
+    if classes or parent_classes:
+        lowered = f"{classes or ''} {parent_classes or ''}".lower()
+        if "next" in lowered or "older" in lowered or "nav-previous" in lowered:  # NEXT_CLASS_FRAGMENTS
             return True
-    head = (anchor.text or "").strip()
-    if len(head) > MAX_LABEL_LENGTH:  # a post title, not a pagination control
-        return False
-    label = _label(anchor)
+    head = anchor.text
+    if head and len(head) > MAX_LABEL_LENGTH and len(head.strip()) > MAX_LABEL_LENGTH:
+        return False  # a post title, not a pagination control
+    # _label, inlined: this runs for every link of the page, and most are post titles, tags and menu entries.
+    if anchor.tag != "a":
+        text = ""
+    else:
+        text = _STRING_VALUE(anchor) if len(anchor) else head
+        text = " ".join(text.split()) if text else ""
+    label = (text or anchor.get("aria-label") or anchor.get("title") or "").lower()
     return bool(label) and len(label) <= MAX_LABEL_LENGTH and (label in NEXT_LABELS or bool(NEXT_WORDS.search(label)))
 
 

@@ -143,6 +143,48 @@ def test_posts_are_faceted_by_site_year_month_tags_categories_language_author(cl
     assert site_labels == {"随手记": 6, "Plain Words": 3}
 
 
+def facet_counts(client, params: dict[str, str]) -> dict[str, dict]:
+    """{facet: {label: count}} of the posts table's JSON for `params` (site ids shown by site name)."""
+    data = client("/archive/posts.json", {**params, "_extra": "facet_results"}).json()
+    assert not data.get("facets_timed_out")
+    return {name: {item["label"]: item["count"] for item in facet["results"]}
+            for name, facet in data["facet_results"].items()}
+
+
+SEARCH_FACET_CASES = [
+    # (query, the facets of its results): every facet the table has, counted over the matches only
+    ("垃圾", {"site_id": {"随手记": 2}, "year": {"2023": 2}, "month": {"2023-11": 2},
+             "tags": {"运行时": 1, "生活": 1}, "categories": {"编程": 1, "随笔": 1}, "lang": {"zh-CN": 2},
+             "author": {"阿明": 2}}),
+    ("Python", {"site_id": {"随手记": 1, "Plain Words": 1}, "year": {"2024": 2}, "month": {"2024-03": 1, "2024-01": 1},
+                "tags": {"Python": 2, "数据结构": 1, "gc": 1}, "categories": {"编程": 1, "Programming": 1},
+                "lang": {"zh-CN": 1, "en": 1}, "author": {"小林": 1, "Dana": 1}}),
+]
+
+
+@pytest.mark.parametrize("query, expected", SEARCH_FACET_CASES, ids=[case[0] for case in SEARCH_FACET_CASES])
+def test_search_results_are_faceted_by_every_facet_of_the_table(client, query: str, expected: dict) -> None:
+    assert facet_counts(client, {"_search": query}) == expected
+
+
+def test_tag_facet_links_to_the_posts_with_that_tag_and_facets_them(client, ids) -> None:
+    facets = client("/archive/posts.json", {"_extra": "facet_results"}).json()["facet_results"]
+    python = next(item for item in facets["tags"]["results"] if item["value"] == "Python")
+    assert "tags__arraycontains=Python" in python["toggle_url"] and not python["selected"]
+    filtered = {"tags__arraycontains": "Python"}
+    rows = client("/archive/posts.json", {**filtered, "_shape": "objects", "_col": "title"}).json()["rows"]
+    assert {row["id"] for row in rows} == {ids["dict"], ids["running"]}
+    data = client("/archive/posts.json", {**filtered, "_extra": "facet_results"}).json()["facet_results"]
+    assert next(item for item in data["tags"]["results"] if item["value"] == "Python")["selected"]
+    assert facet_counts(client, filtered)["categories"] == {"编程": 1, "Programming": 1}
+    assert facet_counts(client, {"lang": "en"})["tags"] == {"Python": 1, "gc": 1, "algorithms": 1, "security": 1}
+
+
+def test_search_and_tag_filter_combine(client, ids) -> None:
+    data = client("/archive/posts.json", {"_search": "垃圾", "tags__arraycontains": "生活", "_shape": "objects"})
+    assert {row["id"] for row in data.json()["rows"]} == {ids["decoy"]}
+
+
 def test_posts_are_newest_first(client) -> None:
     rows = client("/archive/posts.json", {"_shape": "objects", "_col": "published"}).json()["rows"]
     published = [row["published"] for row in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -125,10 +126,29 @@ def test_v2_archive_gets_its_index_built_on_migration(tmp_path: Path) -> None:
     with sqlite3.connect(db_path) as connection:  # make it look like a version-2 archive
         connection.executescript(
             "DROP TRIGGER posts_search_delete; DROP TABLE post_search; DROP INDEX idx_posts__month; "
+            "DROP INDEX idx_posts__year; "
             "ALTER TABLE posts DROP COLUMN month; ALTER TABLE posts DROP COLUMN year; "
             "UPDATE _meta SET value = '2' WHERE key = 'schema_version';"
         )
     with Archive(db_path) as archive:
         assert found(archive, "垃圾回收") == {"a"}
         assert archive.db.execute("SELECT year, month FROM posts").fetchone() == (None, None)
+        indexes = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"idx_posts__year", "idx_posts__month"} <= indexes  # the year and month facets count these
         assert int(archive.db.execute("SELECT value FROM _meta").fetchone()[0]) == SCHEMA_VERSION
+
+
+NFKC_CASES = [
+    "字典，队列：栈？（堆）！",  # full-width punctuation of CJK prose
+    "ＡＢＣ　ｘｙｚ１２３",  # full-width Latin and digits, ideographic space
+    "ｶﾞﾍﾞｰｼﾞ",  # half-width kana with voiced marks
+    "ﬁle ① ㈱",  # ligature, circled digit, parenthesized ideograph
+    "\u1100\u1161\u11a8",  # Hangul written as jamo
+    "plain ascii",
+]
+
+
+@pytest.mark.parametrize("text", NFKC_CASES)
+def test_normalize_is_nfkc(text: str) -> None:
+    """Documents and queries must meet in the same form, whatever shortcut normalize takes."""
+    assert search.normalize(text) == unicodedata.normalize("NFKC", text)

@@ -5,5 +5,6 @@ from archiver.publish.plugin import (  # noqa: F401
     filters_from_request,
     menu_links,
     prepare_connection,
+    register_facet_classes,
     register_routes,
 )

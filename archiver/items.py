@@ -69,3 +69,12 @@ class ErrorItem:
     kind: str  # "unreachable", "http-error", "timeout", "not-html", "no-posts", "pagination-loop", ...
     message: str
     status: int | None = None
+
+
+@dataclass
+class FeedItem:
+    """What a blog's feed says of its posts: fills fields the listings and post pages left empty."""
+
+    root: str
+    url: str
+    records: list[dict[str, Any]] = field(default_factory=list)  # extract.merge.feed_fill results

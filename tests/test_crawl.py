@@ -272,3 +272,38 @@ def test_bad_rules_file_is_refused_before_crawling(tmp_path):
     rules.write_text("[listing]\ntitle = 'h2'\n")
     result = run_archiver("crawl", "http://127.0.0.1:9/", "--rules", str(rules), cwd=tmp_path)
     assert result.returncode == 2 and "needs an 'entry' selector" in result.stderr
+
+
+def test_feed_fills_what_listing_and_missing_post_pages_lack(tmp_path, serve):
+    """A listing without dates, a post page that is gone: the feed still gives that post its date and body."""
+    site = tmp_path / "site"
+    site.mkdir()
+    items = "".join(
+        f'<li class="entry"><a class="entry-link" href="/posts/p{n}/">Post {n}</a><p class="entry-summary">Summary {n}.</p></li>'
+        for n in (1, 2, 3)
+    )
+    (site / "index.html").write_text(f'<html><head><link rel="alternate" type="application/rss+xml" href="/index.xml">'
+                                     f'</head><body><ul class="entries">{items}</ul></body></html>')
+    for n in (1, 2):  # p3's page is missing (404)
+        page = site / "posts" / f"p{n}"
+        page.mkdir(parents=True)
+        (page / "index.html").write_text(
+            f'<html><body><article><h1>Post {n}</h1><time datetime="2023-0{n}-10T09:00:00-07:00">'
+            f'2023-0{n}-10</time><div class="post-content"><p>Body {n}.</p></div></article></body></html>')
+    rss_items = "".join(
+        f"<item><title>Post {n}</title><link>/posts/p{n}/</link><pubDate>Fri, 0{n} Mar 2023 16:00:00 +0000</pubDate>"
+        f"<description>Summary {n}.</description>"
+        f"<content:encoded>&lt;p&gt;Full text of post {n}.&lt;/p&gt;</content:encoded></item>"
+        for n in (3,)
+    )
+    (site / "index.xml").write_text(f'<?xml version="1.0"?><rss version="2.0" '
+                                    f'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>'
+                                    f'<link>/</link>{rss_items}</channel></rss>')
+    db = tmp_path / "a.db"
+    result = run_archiver("crawl", serve(site), "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    p3 = rows(db, "select * from posts where url like '%/p3/'")[0]
+    # The feed's UTC instant, shown in the offset the blog's own pages use: 16:00 UTC is 09:00 at -07:00.
+    assert (p3["published"], p3["published_source"]) == ("2023-03-03T09:00:00-07:00", "feed")
+    assert "Full text of post 3." in p3["content_text"]
+    assert rows(db, "select feeds from sites")[0]["feeds"].count("index.xml") == 1

@@ -182,3 +182,12 @@ def test_second_writer_on_the_same_redis_is_refused(redis_url, tmp_path):
         assert "another distributed crawl is running" in err
     finally:
         client.delete("archiver:writer")
+
+
+def test_every_spider_callback_is_committed_through_redis():
+    """A BlogSpider callback the worker does not wrap would never release its lease: the crawl would not end."""
+    from archiver.distributed.worker import WorkerSpider
+    from archiver.spiders.blog import BlogSpider
+
+    callbacks = {name for name in vars(BlogSpider) if name.startswith("parse_") or name.endswith("_failed")}
+    assert callbacks and callbacks <= set(vars(WorkerSpider))

@@ -56,3 +56,13 @@ def test_posts_on_other_hosts_are_not_entries():
       {"@type":"BlogPosting","headline":"Also here","url":"/c/"}]}</script>"""
     entries = embedded.json_ld_entries(parse_html(html, "https://x.example/"), "https://x.example/")
     assert [e.title for e in entries] == ["Here", "Also here"]
+
+
+def test_parse_listing_takes_embedded_state_when_the_markup_shows_only_titles():
+    from archiver.extract.listing import parse_listing
+
+    expected = json.loads((FIXTURES / "nextjs-embedded-state.json").read_text("utf-8"))
+    listing = parse_listing((FIXTURES / "nextjs-embedded-state.html").read_text("utf-8"), expected["url"])
+    assert [e.extracted_by for e in listing.entries] == ["embedded-state"] * 3
+    assert [e.excerpt for e in listing.entries] == [e["excerpt"] for e in expected["entries"]]
+    assert listing.layout == "embedded-state"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from archiver.items import ErrorItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 
-ITEM_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SiteItem, PostItem, SeenItem, PageItem, ErrorItem)}
+ITEM_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SiteItem, PostItem, SeenItem, PageItem, ErrorItem, FeedItem)}
 
 
 def dump_item(item: Any, site: str) -> bytes:

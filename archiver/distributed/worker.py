@@ -97,6 +97,13 @@ class WorkerSpider(BlogSpider):
         request = failure.request
         return self._committed(super().post_failed(failure), request, request.cb_kwargs["state"])
 
+    def parse_feed_page(self, response: Any, state: Any, probing: bool) -> Iterable[Any]:
+        return self._committed(super().parse_feed_page(response, state, probing), response.request, state)
+
+    def feed_failed(self, failure: Any) -> Iterable[Any]:
+        request = failure.request
+        return self._committed(super().feed_failed(failure), request, request.cb_kwargs["state"])
+
     def _committed(self, output: Iterable[Any], request: Request, state: Any) -> Iterator[Any]:
         """Queue the callback's requests in Redis, then commit its items with the release of its lease.
 

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 
 from archiver.extract import dates
+from archiver.extract.embedded import json_ld_entries, state_entries
 from archiver.extract.engine import css, css_first, detect_engine_and_rule, matches_simple, simple_selectors
 from archiver.extract.feeds import discover_feeds
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, parse_html, text_of
@@ -72,7 +74,10 @@ YEAR_ONLY = re.compile(r"^\s*((?:19|20)\d{2})\s*(年)?\s*(\(\d+\))?\s*$")
 HAS_YEAR = re.compile(r"(19|20)\d{2}")
 # Listings that show whole posts would make huge excerpts; past this much text the rest is not an excerpt.
 MAX_EXCERPT_CHARS = 4000
-LAYER_WEIGHT = {"theme": 1.3, "h-entry": 1.1, "schema.org": 1.1, "article": 1.0, "generic": 1.0}
+LAYER_WEIGHT = {"theme": 1.3, "h-entry": 1.1, "schema.org": 1.1, "article": 1.0, "generic": 1.0,
+                "json-ld": 0.9, "embedded-state": 0.9}
+# Machine data a page embeds: a fallback for pages whose markup shows little (JavaScript front ends).
+EMBEDDED_LAYERS = (("json-ld", json_ld_entries), ("embedded-state", state_entries))
 
 
 @dataclass(slots=True)
@@ -143,6 +148,9 @@ def choose_entries(ctx: PageContext, rule: ThemeRule | None) -> tuple[list[Listi
         candidates.append((quality(entries) * LAYER_WEIGHT[layer_rule.theme], entries, layer_rule.theme))
     entries, layout = generic_entries_and_layout(ctx)
     candidates.append((quality(entries) * LAYER_WEIGHT["generic"], entries, layout))
+    for name, layer in EMBEDDED_LAYERS:
+        entries = layer(ctx.doc, ctx.url)
+        candidates.append((quality(entries) * LAYER_WEIGHT[name], entries, name))
     _, best, best_layout = max(candidates, key=lambda c: c[0])  # max keeps the first on ties: cheaper layers win
     return best, best_layout
 
@@ -164,6 +172,9 @@ def entries_for_layout(ctx: PageContext, layout: str) -> list[ListingEntry]:
             return entries_from_rule(ctx, layer_rule, layer_rule.theme)
     if layout.startswith(GENERIC_LAYOUT_PREFIX):
         return generic_entries_for_layout(ctx, layout)
+    for name, layer in EMBEDDED_LAYERS:
+        if layout == name:
+            return layer(ctx.doc, ctx.url)
     return []
 
 
@@ -665,16 +676,37 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
         skip.add(next(title_el.iterancestors(*HEADINGS), title_el) if loose else title_el)
 
     def skipped(el: Element) -> bool:
-        if el in skip or (drop and matches_simple(el, drop)):
+        if skip and el in skip:
             return True
-        classes = el.get("class") or ""
-        if READ_MORE_CLASS.search(classes) or (loose and META_CLASS.search(classes)):
+        classes = el.get("class")
+        if drop and (classes or el.get("id") or drop_by_tag) and matches_simple(el, drop):
+            return True
+        if classes and _class_skipped(classes, loose):
             return True
         return el.tag == "a" and READ_MORE_TEXT.fullmatch(text_of(el)) is not None
+
+    # matches_simple needs a class or an id to match, unless some compound names a bare tag.
+    drop_by_tag = bool(drop) and any(not classes and ident is None for _, classes, ident in drop)
 
     # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit.
     text = text_without_matching(excerpt_el, skipped, MAX_EXCERPT_CHARS)
     return text or None
+
+
+_CLASS_SKIPPED: dict[tuple[str, bool], bool] = {}
+
+
+def _class_skipped(classes: str, loose: bool) -> bool:
+    """Whether a class attribute marks a read-more link, or (in a loose container) a meta line."""
+    # A blog's class vocabulary is small and repeats on every entry and page: remember the regex answers.
+    key = (classes, loose)
+    answer = _CLASS_SKIPPED.get(key)
+    if answer is None:
+        answer = bool(READ_MORE_CLASS.search(classes) or (loose and META_CLASS.search(classes)))
+        if len(_CLASS_SKIPPED) > 20_000:
+            _CLASS_SKIPPED.clear()
+        _CLASS_SKIPPED[key] = answer
+    return answer
 
 
 def text_without(element: Element, skip: set[Element], limit: int = MAX_EXCERPT_CHARS) -> str:
@@ -792,8 +824,12 @@ def site_root(ctx: PageContext) -> str | None:
     for a in ctx.doc.iterfind(".//a[@rel]"):
         if "home" in (a.get("rel") or "").lower().split() and a.get("href"):
             return urljoin(ctx.base, a.get("href"))
-    for a in ctx.doc.iter("a"):
+    for a in _LINKS_WITH_CLASS_OR_ID(ctx.doc):  # one C-level query instead of a Python look at every link
         classes = (a.get("class") or "") + " " + (a.get("id") or "")
-        if a.get("href") and re.search(r"brand|logo|site-title|site-name|blog-title|navbar-brand", classes, re.I):
+        if BRAND_CLASS.search(classes):
             return urljoin(ctx.base, a.get("href"))
     return None
+
+
+BRAND_CLASS = re.compile(r"brand|logo|site-title|site-name|blog-title|navbar-brand", re.I)
+_LINKS_WITH_CLASS_OR_ID = lxml.etree.XPath("//a[@href and string(@href) and (@class or @id)]")

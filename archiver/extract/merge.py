@@ -5,7 +5,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from archiver.extract.html import collapse
+from archiver.extract.content import html_to_markdown, sanitize_html
+from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostRecord
 
 ELLIPSES = ("...", "…", "⋯")
@@ -87,3 +88,16 @@ def merged_published(listing: DateValue | None, page: DateValue | None) -> DateV
     if page.iso[:10] == listing.iso[:10]:
         return page if len(page.iso) > len(listing.iso) else listing
     return listing
+
+
+def feed_fill(entry: Any) -> dict[str, Any]:
+    """What a feed entry can fill in for a post the listings found: title, date and full content (sanitized)."""
+    record: dict[str, Any] = {"url": entry.url, "title": entry.title}
+    if entry.published:
+        record.update(published=entry.published.iso, published_raw=entry.published.raw, published_source="feed")
+    if entry.content_html:
+        html = sanitize_html(entry.content_html, entry.url)
+        text = text_of(parse_html(html, entry.url).body) if html else ""
+        if text:
+            record.update(content_html=html, content_text=text, content_markdown=html_to_markdown(html))
+    return record

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy import signals
@@ -34,18 +35,21 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from archiver.extract.encoding import decode_html
+from archiver.extract.feeds import feed_paths_to_try, parse_feed
 from archiver.extract.listing import parse_listing
+from archiver.extract.merge import feed_fill
 from archiver.extract.model import Listing, ListingEntry, to_dict
 from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with_rules, parse_post_with_rules
 from archiver.extract.post import parse_post
 from archiver.extract.urls import blog_root, in_scope, url_key
-from archiver.items import ErrorItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 
 # Posts go before further listing pages so the request queue holds one page's posts, not the whole blog's.
 POST_PRIORITY = 10
 LISTING_PRIORITY = 0
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
 GONE_STATUSES = (404, 410)
+FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
 
 
 @dataclass
@@ -186,7 +190,12 @@ class BlogSpider(scrapy.Spider):
         if text is None:
             yield from self._not_html(response, state, is_start)
             return
-        listing = self._parse_listing(text, response.url, state)
+        try:
+            listing = self._parse_listing(text, response.url, state)
+        except Exception as error:  # hostile or broken HTML must not stop the crawl; the page is logged
+            self.logger.exception("listing extraction failed on %s", response.url)
+            listing = Listing(url=response.url)
+            yield ErrorItem(state.root or None, response.url, "extract-error", f"{type(error).__name__}: {error}"[:300])
         if is_start:
             state.root = blog_root(state.start_url, listing.site_root)
             state.layout = listing.layout
@@ -198,6 +207,7 @@ class BlogSpider(scrapy.Spider):
                 lang=listing.lang,
                 feeds=listing.feeds,
             )
+            yield from self._feed_requests(listing.feeds, state)
         state.listing_pages += 1
         entries = [e for e in listing.entries if e.url]
         page = self._page_item(response, state, "listing", encoding)
@@ -255,6 +265,7 @@ class BlogSpider(scrapy.Spider):
         if not state.root:
             state.root = outlinks.get("root") or blog_root(state.start_url)
             yield SiteItem(root=state.root)
+            yield from self._feed_requests([], state)
         yield PageItem(root=state.root, url=response.url, kind="listing", status=304,
                        fetched_at=datetime.now(UTC).isoformat(timespec="seconds"))
         for post_url in outlinks.get("entries", []):
@@ -358,10 +369,18 @@ class BlogSpider(scrapy.Spider):
             yield PostItem(state.root, to_dict(entry), None, response.status, listing_url, listing_hash=entry_hash)
             return
         yield self._page_item(response, state, "post", encoding)
-        if self.rules and self.rules.post:
-            page = parse_post_with_rules(text, response.url, self.rules)
-        else:
-            page = parse_post(text, response.url)
+        try:
+            if self.rules and self.rules.post:
+                page = parse_post_with_rules(text, response.url, self.rules)
+            else:
+                page = parse_post(text, response.url)
+        except Exception as error:  # keep what the listing showed, and say which page defeated extraction
+            self.logger.exception("post extraction failed on %s", response.url)
+            state.errors += 1
+            message = f"{type(error).__name__}: {error}"[:300]
+            yield ErrorItem(state.root, response.url, "extract-error", message, response.status)
+            yield PostItem(state.root, to_dict(entry), None, response.status, listing_url, listing_hash=entry_hash)
+            return
         yield PostItem(
             state.root, to_dict(entry), to_dict(page), response.status, listing_url,
             listing_hash=entry_hash, page_fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -381,6 +400,63 @@ class BlogSpider(scrapy.Spider):
         known = self.memory["posts"].get(key)
         if status in GONE_STATUSES and known and known.get("page_status") == 200:
             yield SeenItem(state.root, key, removed=True)  # it existed before: now it is gone
+
+    # -- feeds ---------------------------------------------------------------------------------------------
+
+    def _feed_requests(self, advertised: list[str], state: SiteState) -> Iterable[Any]:
+        """The blog's feed, to fill what listings and post pages leave empty: the one the page advertises or an
+        earlier crawl found; on a blog's first crawl without either, the usual paths are tried (quietly)."""
+        known = [key for key, page in self.memory["pages"].items()
+                 if page.get("kind") == "feed" and page.get("status") in (200, 304)
+                 and in_scope("http://" + key, state.root)]
+        if advertised:
+            candidates, probing = advertised[:1], False
+        elif known:
+            candidates, probing = [urljoin(state.root, "//" + known[0])], False
+        elif url_key(state.start_url) not in self.memory["complete"]:
+            candidates, probing = feed_paths_to_try(state.root)[:FEED_PROBES], True
+        else:
+            return
+        for feed_url in candidates:
+            if not in_scope(feed_url, state.root):
+                continue
+            yield scrapy.Request(
+                feed_url,
+                callback=self.parse_feed_page,
+                errback=self.feed_failed,
+                cb_kwargs={"state": state, "probing": probing},
+                priority=POST_PRIORITY,
+                headers=self._validators(feed_url) if self.incremental else {},
+                meta={"handle_httpstatus_list": [304]},
+            )
+
+    def parse_feed_page(self, response: Response, state: SiteState, probing: bool) -> Iterable[Any]:
+        """Parse a feed; its entries fill empty fields of the posts the listings found, at the end of the crawl."""
+        state = self._site(state)
+        if response.status == 304:
+            return
+        try:
+            entries = parse_feed(response.body, response.url)
+        except Exception as error:
+            if not probing:
+                yield ErrorItem(state.root, response.url, "feed-error", f"{type(error).__name__}: {error}"[:300])
+            return
+        if not entries:
+            if not probing:
+                yield ErrorItem(state.root, response.url, "feed-error", "no entries in the feed", response.status)
+            return
+        page = self._page_item(response, state, "feed", None)
+        yield page
+        yield SiteItem(root=state.root, feeds=[response.url])
+        yield FeedItem(state.root, response.url, [feed_fill(entry) for entry in entries])
+
+    def feed_failed(self, failure: Failure) -> Iterable[Any]:
+        """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address."""
+        request = failure.request
+        if request.cb_kwargs.get("probing"):
+            return
+        kind, message, status = describe_failure(failure)
+        yield ErrorItem(request.cb_kwargs["state"].root, request.url, kind, message, status)
 
     # -- outcome -------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from archiver.extract.dates import to_offset
 from archiver.extract.urls import url_key
 from archiver.store import search
 from archiver.store.schema import (
@@ -85,6 +86,23 @@ TAXONOMIES: tuple[tuple[str, str, str, str], ...] = (
 )
 JSON_LIST_COLUMNS = frozenset(column for column, *_ in TAXONOMIES)
 SQL_VARIABLE_CHUNK = 500
+
+
+def _in_site_offset(conn: sqlite3.Connection, site_id: int, iso: str) -> str:
+    """`iso` re-expressed in the offset most of the site's dated posts carry (unchanged when none do)."""
+    if len(iso) <= 10 or iso[-6] not in "+-":
+        return iso
+    offsets = conn.execute(
+        """SELECT substr(published, -6) AS offset, count(*) AS n FROM posts
+           WHERE site_id = ? AND length(published) > 19 AND substr(published, -6, 1) IN ('+', '-')
+           GROUP BY offset ORDER BY n DESC LIMIT 1""",
+        [site_id],
+    ).fetchone()
+    if not offsets or offsets[0] == iso[-6:]:
+        return iso
+    sign = -1 if offsets[0][0] == "-" else 1
+    minutes = sign * (int(offsets[0][1:3]) * 60 + int(offsets[0][4:6]))
+    return to_offset(iso, minutes)
 
 
 def utc_now() -> str:
@@ -469,15 +487,59 @@ class Archive:
                 [utc_now(), site_id, crawl_id],
             ).rowcount
 
+    def fill_from_feed(self, records: list[dict[str, Any]]) -> int:
+        """Fill fields the crawl left empty (title, date, body) from feed entries of posts already archived.
+
+        The listings decide what a post is: entries of unknown posts change nothing. A feed's UTC instant is
+        re-expressed in the offset the blog's other posts show, so its day is the one readers see."""
+        if not records:
+            return 0
+        conn = self.db.conn
+        by_key = {url_key(r["url"]): r for r in records if r.get("url")}
+        filled = []
+        with self.db.atomic():
+            for chunk in _chunks(list(by_key)):
+                rows = conn.execute(
+                    f"""SELECT id, url_key, site_id, title, published, content_text FROM posts
+                        WHERE url_key IN ({_placeholders(len(chunk))})""",
+                    list(chunk),
+                ).fetchall()
+                for post_id, key, site_id, title, published, content_text in rows:
+                    record, changes = by_key[key], {}
+                    if not title and record.get("title"):
+                        changes["title"] = record["title"]
+                    if not published and record.get("published"):
+                        changes["published"] = _in_site_offset(conn, site_id, record["published"])
+                        changes["published_raw"] = record.get("published_raw")
+                        changes["published_source"] = "feed"
+                    if not content_text and record.get("content_text"):
+                        for name in ("content_html", "content_text", "content_markdown"):
+                            changes[name] = record.get(name)
+                    if changes:
+                        conn.execute(
+                            f"UPDATE posts SET {', '.join(f'{n} = ?' for n in changes)} WHERE id = ?",
+                            [*changes.values(), post_id],
+                        )
+                        filled.append(post_id)
+            if filled and self.db[search.SEARCH_TABLE].exists():
+                columns = ("id", "title", "tags", "categories", "author", "content_text", "excerpt")
+                for chunk in _chunks(filled):
+                    cursor = conn.execute(
+                        f"SELECT {', '.join(columns)} FROM posts WHERE id IN ({_placeholders(len(chunk))})",
+                        list(chunk),
+                    )
+                    search.index_posts(conn, [dict(zip(columns, row, strict=True)) for row in cursor])
+        return len(filled)
+
     def crawl_memory(self) -> dict[str, Any]:
         """What earlier crawls learned, for an incremental re-crawl: validators and outlinks of fetched pages,
         what each post's listing entry looked like, and which start pages' last crawl walked everything."""
         conn = self.db.conn
         pages = {
             key: {"etag": etag, "last_modified": modified, "content_hash": digest,
-                  "outlinks": json.loads(outlinks) if outlinks else None, "status": status}
-            for key, etag, modified, digest, outlinks, status in conn.execute(
-                "SELECT url_key, etag, last_modified, content_hash, outlinks, status FROM pages "
+                  "outlinks": json.loads(outlinks) if outlinks else None, "status": status, "kind": kind}
+            for key, etag, modified, digest, outlinks, status, kind in conn.execute(
+                "SELECT url_key, etag, last_modified, content_hash, outlinks, status, kind FROM pages "
                 "WHERE url_key IS NOT NULL"
             )
         }

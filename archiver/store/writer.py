@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.extract.urls import url_key
-from archiver.items import ErrorItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.store.archive import Archive
 
 
@@ -23,6 +23,7 @@ class ArchiveWriter:
         self.posts: list[dict[str, Any]] = []
         self.pages: list[dict[str, Any]] = []
         self.seen_keys: list[str] = []
+        self.feed_records: list[dict[str, Any]] = []
         self.gone_keys: list[str] = []
         self.posts_new = 0
         self.posts_updated = 0
@@ -71,6 +72,8 @@ class ArchiveWriter:
                 sitemaps=item.sitemaps,
                 lang=item.lang,
             )
+        elif isinstance(item, FeedItem):
+            self.feed_records.extend(item.records)  # applied at the end, once every post row exists
         elif isinstance(item, ErrorItem):
             self.errors += 1
             archive.log_error(self.crawl_id, item.url, item.kind, item.message, item.status)
@@ -86,6 +89,7 @@ class ArchiveWriter:
         archive = self.archive
         assert archive is not None, "open() first"
         self.flush()
+        archive.fill_from_feed(self.feed_records)
         removed = archive.mark_removed(self.gone_keys)
         removed += self._mark_vanished(outcome.get("sites", {}))
         archive.finish_crawl(

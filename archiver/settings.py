@@ -16,6 +16,9 @@ AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 DOWNLOAD_DELAY = 0
+# Scrapy starts CONCURRENT_ITEMS asyncio workers for every response's output; ours yields a handful of items per
+# page and the pipelines are synchronous, so the default 100 only cost ~20% of a crawl's CPU (profiled).
+CONCURRENT_ITEMS = 4
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a blog page over 16 MB is not a blog page
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024

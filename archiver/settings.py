@@ -42,7 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
 # --- The archive --------------------------------------------------------------------------------------------
 ARCHIVER_DB = "data/archive.db"
 ARCHIVER_BATCH_SIZE = 200  # posts per write transaction
-ARCHIVER_MAX_LISTING_PAGES = 5000  # per blog: a safety net against endless pagination
+ARCHIVER_MAX_LISTING_PAGES = 50_000  # per blog: a safety net against endless pagination (loops are caught sooner)
 ARCHIVER_FETCH_POSTS = True  # False: archive what the listings show, without visiting post pages
 ARCHIVER_INCREMENTAL = True  # re-crawls: conditional requests, stop at the first unchanged listing page
 ARCHIVER_PAGINATION_OVERLAP = 0  # unchanged listing pages to walk on before stopping a re-crawl's pagination

@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.etree
@@ -608,29 +609,15 @@ def _elements_before(block: Element, limit: int) -> Iterable[Element]:
             return
 
 
-_DATE_CACHE: dict[tuple[str, str], DateValue | None] = {}
-
-
+# Listing pages repeat the same few date strings; a bounded cache keeps the parsers off the hot path.
+@lru_cache(maxsize=50_000)
 def _find_date(text: str) -> DateValue | None:
-    key = ("text", text)
-    if key not in _DATE_CACHE:
-        try:
-            _DATE_CACHE[key] = dates.find_date_in_text(text, "listing-text")
-        except NotImplementedError:  # dates.py is being written in parallel
-            _DATE_CACHE[key] = None
-    return _DATE_CACHE[key]
+    return dates.find_date_in_text(text, "listing-text")
 
 
+@lru_cache(maxsize=50_000)
 def _parse_date(value: str) -> DateValue | None:
-    key = ("time", value)
-    if key not in _DATE_CACHE:
-        try:
-            _DATE_CACHE[key] = dates.parse_date(value.strip(), "time")
-        except NotImplementedError:
-            _DATE_CACHE[key] = None
-    if len(_DATE_CACHE) > 50_000:
-        _DATE_CACHE.clear()
-    return _DATE_CACHE[key]
+    return dates.parse_date(value.strip(), "time")
 
 
 # ---------------------------------------------------------------- excerpt

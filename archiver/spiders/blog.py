@@ -325,7 +325,7 @@ class BlogSpider(scrapy.Spider):
         return True
 
     def _next_listing_requests(self, next_pages: list[str], listing_url: str, state: SiteState) -> Iterable[Any]:
-        limit = self.settings.getint("ARCHIVER_MAX_LISTING_PAGES", 5000)
+        limit = self.settings.getint("ARCHIVER_MAX_LISTING_PAGES", 50_000)
         conditional = self._last_crawl_complete(url_key(state.start_url))
         for next_url in next_pages:
             key = url_key(next_url)

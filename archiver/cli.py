@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -195,8 +196,12 @@ def _serve(db: Path, host: str, port: int, plugins_dir: Path | None = None) -> N
         raise click.ClickException(f"no archive at {db}: run `archiver crawl URL --db {db}` first")
     _migrate_for_serving(db)
     click.echo(f"Datasette on http://{host}:{port}/ (search: /-/search, dashboard: /-/dashboard; Ctrl-C to stop)")
-    with contextlib.suppress(KeyboardInterrupt):
-        subprocess.run(datasette_command(db, host, port, plugins_dir), check=False)
+    command = datasette_command(db, host, port, plugins_dir)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Datasette, so a SIGTERM or Ctrl-C meant for `archiver serve` reaches the server itself (a child
+    # process would outlive its parent).
+    os.execv(command[0], command)
 
 
 def _migrate_for_serving(db: Path) -> None:

@@ -87,6 +87,9 @@ def test_serve_opens_the_archive_in_datasette(demo_run):
     finally:
         process.terminate()
         process.wait(timeout=10)
+    # Stopping `archiver serve` stops Datasette too: nothing is left listening on the port.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def _run_in_terminal(args: list[str], cwd: Path) -> tuple[int, str]:

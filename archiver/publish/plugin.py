@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import nh3
 from datasette import hookimpl
@@ -199,6 +199,19 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         }
 
     return inner
+
+
+# Datasette lists every column description above a table; on posts that pushed the rows below the first screen.
+COMPACT_DESCRIPTIONS_CSS = (
+    "dl.column-descriptions{max-height:7.5em;overflow:auto;font-size:.85em;border:1px solid #ddd;"
+    "padding:.2em .6em;margin:.5em 0}dl.column-descriptions dd{margin-left:1.5em}"
+)
+
+
+@hookimpl
+def extra_css_urls() -> list[str]:
+    """A few lines of CSS, inline so a published copy needs no static files."""
+    return ["data:text/css," + quote(COMPACT_DESCRIPTIONS_CSS)]
 
 
 @hookimpl

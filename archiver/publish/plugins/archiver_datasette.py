@@ -1,6 +1,7 @@
 """Datasette loads this file with --plugins-dir; the hooks live in archiver.publish.plugin."""
 
 from archiver.publish.plugin import (  # noqa: F401
+    extra_css_urls,
     extra_template_vars,
     filters_from_request,
     menu_links,

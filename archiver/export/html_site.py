@@ -16,29 +16,17 @@ from archiver.export.common import ExportResult, Tick, write_new_file, xml_text
 from archiver.export.names import UniqueNames, inside, post_slug, safe_name, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
+from archiver.extract.content import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from archiver.store import Archive
 
 POSTS_PER_PAGE = 50
 TICK_EVERY = 100
 # Offline policy: the archive's own tags, but no attribute that can hold a URL (href, src, srcset, cite...):
 # the page must never load or point at anything outside the export; the original link is shown apart.
-BODY_TAGS = frozenset(
-    ["p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "pre", "code", "span", "blockquote", "ul", "ol", "li",
-     "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
-     "figure", "figcaption", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "sup", "sub", "small",
-     "abbr", "kbd", "samp", "var", "q", "br", "hr", "details", "summary", "div", "section", "article", "time"]
-)
+# The archive's own sanitizer policy, less every attribute that loads or leads somewhere (an offline copy).
+BODY_TAGS = ALLOWED_TAGS
 BODY_ATTRIBUTES: dict[str, set[str]] = {
-    "a": {"title"},
-    "img": {"alt", "title", "width", "height"},
-    "pre": {"class"},
-    "code": {"class"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start", "reversed"},
-    "abbr": {"title"},
-    "time": {"datetime"},
-    "details": {"open"},
+    tag: attributes - {"href", "src"} for tag, attributes in ALLOWED_ATTRIBUTES.items()
 }
 DROPPED_WITH_CONTENT = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "form", "textarea", "select",

@@ -23,7 +23,6 @@ POSTS_PER_PAGE = 50
 TICK_EVERY = 100
 # Offline policy: the archive's own tags, but no attribute that can hold a URL (href, src, srcset, cite...):
 # the page must never load or point at anything outside the export; the original link is shown apart.
-# The archive's own sanitizer policy, less every attribute that loads or leads somewhere (an offline copy).
 BODY_TAGS = ALLOWED_TAGS
 BODY_ATTRIBUTES: dict[str, set[str]] = {
     tag: attributes - {"href", "src"} for tag, attributes in ALLOWED_ATTRIBUTES.items()

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,26 @@ def run_archiver(*args: str, cwd: Path, timeout: int = 120, test_settings: bool 
         timeout=timeout,
         check=False,
     )
+
+
+@contextmanager
+def crawled_site(tmp_path_factory, name: str, build) -> Iterator[dict]:
+    """Build a fixture blog with `build(root)`, serve it, crawl it once with `archiver crawl`; for module fixtures.
+
+    Yields gold (what `build` returned), db, result, url and work (the folder the command ran in)."""
+    from archiver.demo.server import serve_directory
+
+    root = tmp_path_factory.mktemp(f"{name}-site")
+    gold = build(root)
+    handle = serve_directory(root)
+    try:
+        work = tmp_path_factory.mktemp(f"{name}-work")
+        db = work / "archive.db"
+        url = handle.url + "/"
+        result = run_archiver("crawl", url, "--db", str(db), cwd=work)
+        yield {"gold": gold, "db": db, "result": result, "url": url, "work": work}
+    finally:
+        handle.stop()
 
 
 def rows(db: Path, sql: str, *params) -> list[dict]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, rows, run_archiver
+from tests.conftest import REPO, crawled_site, rows, run_archiver
 from tests.sitegen import GBK_BODY, GBK_TITLE, build_custom_cards, build_trouble, build_wordpress
 
 
@@ -27,16 +27,8 @@ def _by_path(db: Path) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def wordpress_crawl(tmp_path_factory):
     """One crawl of the WordPress-like blog, shared by the tests that read its archive."""
-    from archiver.demo.server import serve_directory
-
-    root = tmp_path_factory.mktemp("wp-site")
-    gold = build_wordpress(root)
-    handle = serve_directory(root)
-    work = tmp_path_factory.mktemp("wp-work")
-    db = work / "archive.db"
-    result = run_archiver("crawl", handle.url + "/", "--db", str(db), cwd=work)
-    yield {"gold": gold, "db": db, "result": result, "url": handle.url + "/", "work": work}
-    handle.stop()
+    with crawled_site(tmp_path_factory, "wp", build_wordpress) as crawl:
+        yield crawl
 
 
 def test_crawl_exits_zero_and_says_what_it_archived(wordpress_crawl):
@@ -119,16 +111,9 @@ def test_custom_card_theme_with_numbered_pagination(tmp_path, serve):
 
 @pytest.fixture(scope="module")
 def trouble_crawl(tmp_path_factory):
-    from archiver.demo.server import serve_directory
-
-    root = tmp_path_factory.mktemp("trouble-site")
-    gold = build_trouble(root)
-    handle = serve_directory(root)
-    work = tmp_path_factory.mktemp("trouble-work")
-    db = work / "archive.db"
-    result = run_archiver("crawl", handle.url + "/", "--db", str(db), cwd=work)
-    yield {"gold": gold, "db": db, "result": result}
-    handle.stop()
+    """One crawl of the misbehaving blog, shared by the tests that read its crawl log."""
+    with crawled_site(tmp_path_factory, "trouble", build_trouble) as crawl:
+        yield crawl
 
 
 def _errors(db: Path) -> list[dict]:

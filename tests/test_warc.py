@@ -19,7 +19,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.warc.files import HttpExchange, RotatingWarcWriter, gzip_member_length, read_capture
-from tests.conftest import rows, run_archiver
+from tests.conftest import crawled_site, rows, run_archiver
 from tests.sitegen import build_wordpress
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
@@ -33,17 +33,9 @@ POST_FIELDS = ("url", "url_key", "site_id", "title", "excerpt", "excerpt_source"
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     """One crawl of the WordPress-like blog with WARC capture on (the default)."""
-    from archiver.demo.server import serve_directory
-
-    root = tmp_path_factory.mktemp("warc-site")
-    gold = build_wordpress(root)
-    handle = serve_directory(root)
-    work = tmp_path_factory.mktemp("warc-work")
-    db = work / "archive.db"
-    result = run_archiver("crawl", handle.url + "/", "--db", str(db), cwd=work)
-    assert result.returncode == 0, result.stderr
-    yield {"gold": gold, "db": db, "work": work, "warc_dir": work / "warc", "url": handle.url + "/"}
-    handle.stop()
+    with crawled_site(tmp_path_factory, "warc", build_wordpress) as crawl:
+        assert crawl["result"].returncode == 0, crawl["result"].stderr
+        yield {**crawl, "warc_dir": crawl["work"] / "warc"}
 
 
 def _warc_files(folder: Path) -> list[Path]:

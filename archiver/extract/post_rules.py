@@ -92,7 +92,7 @@ TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", " _ 
 # Author: class tokens of a byline's author name.
 AUTHOR_CLASSES = words("p-author author-name post-author entry-author author byline-name vcard")
 AUTHOR_META_NAMES = ("author", "article:author", "dc.creator", "dcterms.creator")
-# Social handles ("BladeWDR", "@someone"): a name of last resort, after anything the page shows.
+# Social handles ("@quietcoder"): a name of last resort, after anything the page shows.
 AUTHOR_HANDLE_META_NAMES = ("twitter:creator",)
 # Byline text: "Posted by NAME on DATE", "By NAME", "Written by NAME and published on ...", "作者：NAME".
 BYLINE_PREFIX = re.compile(

@@ -131,13 +131,9 @@ def _context(doc: Element, url: str) -> PageContext:
 # ---------------------------------------------------------------- layers
 
 
-def best_entries(ctx: PageContext, rule: ThemeRule | None) -> list[ListingEntry]:
-    """The theme rule's entries when they are convincing, else the best-scoring layer's."""
-    return choose_entries(ctx, rule)[0]
-
-
 def choose_entries(ctx: PageContext, rule: ThemeRule | None) -> tuple[list[ListingEntry], str | None]:
-    """best_entries, with the layout signature of the layer that won (see Listing.layout)."""
+    """The theme rule's entries when they are convincing, else the best-scoring layer's, with the layout
+    signature of the layer that won (see Listing.layout)."""
     candidates: list[tuple[float, list[ListingEntry], str | None]] = []
     if rule is not None:
         entries = entries_from_rule(ctx, rule, f"theme:{rule.name}")

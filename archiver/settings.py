@@ -48,6 +48,9 @@ ARCHIVER_INCREMENTAL = True  # re-crawls: conditional requests, stop at the firs
 ARCHIVER_PAGINATION_OVERLAP = 0  # unchanged listing pages to walk on before stopping a re-crawl's pagination
 ARCHIVER_REVISIT_DAYS = 30  # re-fetch a post page this old even without evidence of change (0: never)
 ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extraction) give exit code 4
+# False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
+# generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
+ARCHIVER_THEME_RULES = True
 ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
 
 # --- Raw captures (WARC, ISO 28500) -------------------------------------------------------------------------

@@ -361,9 +361,13 @@ def _solid_length(text: str) -> int:
     return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
 
 
-def find_body(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
-    """The element holding the post body and the name of the rule that found it."""
-    for finder in (_body_by_theme_rule, _body_by_single_article, _body_by_density):
+def find_body(
+    document: lxml.html.HtmlElement, *, theme_rules: bool = True
+) -> tuple[lxml.html.HtmlElement | None, str]:
+    """The element holding the post body and the name of the rule that found it (`theme_rules=False`: the
+    theme body table is skipped, only the generic finders run)."""
+    finders = (_body_by_theme_rule, _body_by_single_article, _body_by_density)
+    for finder in finders if theme_rules else finders[1:]:
         element, name = finder(document)
         if element is not None:
             return element, name

@@ -179,12 +179,15 @@ def detect_engine(doc: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
     return engine, theme
 
 
-def detect_engine_and_rule(doc: lxml.html.HtmlElement) -> tuple[str | None, str | None, ThemeRule | None]:
-    """(engine, theme, the matching listing rule) of the page; the rule is None for unknown themes."""
+def detect_engine_and_rule(
+    doc: lxml.html.HtmlElement, *, theme_rules: bool = True
+) -> tuple[str | None, str | None, ThemeRule | None]:
+    """(engine, theme, the matching listing rule) of the page; the rule is None for unknown themes, and always
+    None with `theme_rules=False` (the engine still comes from the generator meta and asset paths)."""
     engine = generator_engine(doc)
-    rule = match_theme_rule(doc, engine)
+    rule = match_theme_rule(doc, engine) if theme_rules else None
     assets = ""
-    if rule is None:
+    if rule is None and theme_rules:
         assets = asset_urls(doc)
         rule = _asset_theme(assets)
     if engine is None and rule is not None:

@@ -93,15 +93,18 @@ class PageContext:
     post_urls: dict[str, str | None]
 
 
-def parse_listing(html: str, url: str, *, layout_hint: str | None = None) -> Listing:
+def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True) -> Listing:
     """Extract post entries, pagination, engine and feeds from one listing page.
 
     `layout_hint` is the `layout` of another listing page of the same blog: that layout is tried first and
     trusted even when it finds a single entry (a last page), the usual cascade runs when it finds none.
+    `theme_rules=False` switches off every theme-specific table (a diagnostic: only generic layers run).
     """
     doc = parse_html(html, url)
     ctx = _context(doc, url)
-    engine, theme, rule = detect_engine_and_rule(doc)
+    engine, theme, rule = detect_engine_and_rule(doc, theme_rules=theme_rules)
+    if layout_hint and not theme_rules and layout_hint.startswith(THEME_LAYOUT_PREFIX):
+        layout_hint = None
     listing = Listing(url=url, engine=engine, theme=theme)
     entries: list[ListingEntry] = []
     layout = None

@@ -114,9 +114,11 @@ def _date_of(element: lxml.html.HtmlElement | None, source: str) -> DateValue | 
     return find_date_in_text(text_of(element), source)
 
 
-def parse_listing_with_rules(html: str, url: str, rules: SiteRules, *, layout_hint: str | None = None) -> Listing:
+def parse_listing_with_rules(
+    html: str, url: str, rules: SiteRules, *, layout_hint: str | None = None, theme_rules: bool = True
+) -> Listing:
     """parse_listing, with entries and pagination taken from the user's selectors where the rules give them."""
-    listing = parse_listing(html, url, layout_hint=layout_hint)
+    listing = parse_listing(html, url, layout_hint=layout_hint, theme_rules=theme_rules)
     if not rules.listing:
         return listing
     doc = parse_html(html, url)
@@ -149,9 +151,9 @@ def parse_listing_with_rules(html: str, url: str, rules: SiteRules, *, layout_hi
     return listing
 
 
-def parse_post_with_rules(html: str, url: str, rules: SiteRules) -> PostPage:
+def parse_post_with_rules(html: str, url: str, rules: SiteRules, *, theme_rules: bool = True) -> PostPage:
     """parse_post, with the fields the user's selectors give taking precedence."""
-    page = parse_post(html, url)
+    page = parse_post(html, url, theme_rules=theme_rules)
     if not rules.post:
         return page
     doc = parse_html(html, url)

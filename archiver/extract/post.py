@@ -689,11 +689,12 @@ def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> t
 # ---------------------------------------------------------------------------------------------------------------
 # The whole page
 # ---------------------------------------------------------------------------------------------------------------
-def parse_post(html: str, url: str) -> PostPage:
-    """Extract title, dates, author, tags, categories, language and the sanitized body from a post page."""
+def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
+    """Extract title, dates, author, tags, categories, language and the sanitized body from a post page
+    (`theme_rules=False`: no theme table, only the generic mechanisms)."""
     document = parse_html(html, url)
     head = _read_head(document)
-    body, rule_name = find_body(document)
+    body, rule_name = find_body(document, theme_rules=theme_rules)
     scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
     title = _pick_title(head, scope, document, body)
     if body is not None and title and not (scope.authors and (scope.time_published or scope.visible_dates)):

@@ -240,10 +240,15 @@ class BlogSpider(scrapy.Spider):
             return
         yield from self._next_listing_requests(listing.next_pages, response.url, state)
 
+    @property
+    def theme_rules(self) -> bool:
+        return self.settings.getbool("ARCHIVER_THEME_RULES", True)
+
     def _parse_listing(self, text: str, url: str, state: SiteState) -> Listing:
         if self.rules and self.rules.listing:
-            return parse_listing_with_rules(text, url, self.rules, layout_hint=state.layout)
-        return parse_listing(text, url, layout_hint=state.layout)
+            return parse_listing_with_rules(text, url, self.rules, layout_hint=state.layout,
+                                            theme_rules=self.theme_rules)
+        return parse_listing(text, url, layout_hint=state.layout, theme_rules=self.theme_rules)
 
     def _same_bytes(self, page: PageItem) -> bool:
         known = self.memory["pages"].get(url_key(page.url))
@@ -371,9 +376,9 @@ class BlogSpider(scrapy.Spider):
         yield self._page_item(response, state, "post", encoding)
         try:
             if self.rules and self.rules.post:
-                page = parse_post_with_rules(text, response.url, self.rules)
+                page = parse_post_with_rules(text, response.url, self.rules, theme_rules=self.theme_rules)
             else:
-                page = parse_post(text, response.url)
+                page = parse_post(text, response.url, theme_rules=self.theme_rules)
         except Exception as error:  # keep what the listing showed, and say which page defeated extraction
             self.logger.exception("post extraction failed on %s", response.url)
             state.errors += 1

@@ -60,6 +60,11 @@ class PageItem:
     warc_offset: int | None = None  # where its response record starts in that file
 
 
+# ErrorItem kinds that are remarks, not problems: they travel as items (a distributed crawl's writer learns of
+# them that way) and end up in the crawl's message and stats, never in crawl_errors or its error count.
+REMARK_KINDS = frozenset({"listing-limit"})
+
+
 @dataclass
 class ErrorItem:
     """A problem with one URL; the crawl goes on."""

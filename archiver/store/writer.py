@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.extract.urls import url_key
-from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.items import REMARK_KINDS, ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.store.archive import Archive
 
 
@@ -75,6 +75,8 @@ class ArchiveWriter:
         elif isinstance(item, FeedItem):
             self.feed_records.extend(item.records)  # applied at the end, once every post row exists
         elif isinstance(item, ErrorItem):
+            if item.kind in REMARK_KINDS:
+                return  # a limit the user chose is no problem: the crawl's message says where it stopped
             self.errors += 1
             archive.log_error(self.crawl_id, item.url, item.kind, item.message, item.status)
 

@@ -134,6 +134,7 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
                      *(["--no-warc"] if no_warc else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
+        _setting_pairs(settings)  # a malformed -s fails here, not once in every site's crawl
         _check_archive(db, readonly=False)
         _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
                           max_parallel=max_parallel)

@@ -43,6 +43,7 @@ from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with
 from archiver.extract.post import parse_post
 from archiver.extract.urls import blog_root, in_scope, url_key
 from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.warc.capture import redirect_chain
 
 # Posts go before further listing pages so the request queue holds one page's posts, not the whole blog's.
 POST_PRIORITY = 10
@@ -569,6 +570,7 @@ class BlogSpider(scrapy.Spider):
             encoding=encoding,
             warc_file=response.meta.get("warc_file"),  # where archiver.warc.capture wrote the raw response
             warc_offset=response.meta.get("warc_offset"),
+            redirects=redirect_chain(response) or None,
         )
 
 

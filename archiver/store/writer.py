@@ -11,6 +11,24 @@ from archiver.items import REMARK_KINDS, ErrorItem, FeedItem, PageItem, PostItem
 from archiver.store.archive import Archive
 
 
+def redirect_rows(chain: list[dict[str, Any]], final: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `redirect` pages row per hop that led to the `final` page under another url_key (a hop to the same key,
+    http -> https or a trailing slash, needs none: lookups by key find the page itself), its target in
+    outlinks {"redirect": URL}: what lets a post known by its listing's URL find the page it was answered with."""
+    rows = []
+    for hop in chain:
+        key = url_key(hop["url"])
+        if key == final["url_key"]:
+            continue
+        rows.append({
+            "url": hop["url"], "url_key": key, "kind": "redirect", "site_id": final["site_id"],
+            "status": hop.get("status"), "fetched_at": final.get("fetched_at"),
+            "warc_file": hop.get("warc_file"), "warc_offset": hop.get("warc_offset"),
+            "outlinks": {"redirect": hop["location"]},
+        })
+    return rows
+
+
 class ArchiveWriter:
     """Sites, posts (batched upserts), fetched pages and errors -> Archive; one crawls row per crawl."""
 
@@ -52,9 +70,10 @@ class ArchiveWriter:
             if len(self.posts) >= self.batch_size:
                 self._flush_posts()
         elif isinstance(item, PageItem):
-            page = {k: v for k, v in vars(item).items() if k != "root"}
+            page = {k: v for k, v in vars(item).items() if k not in ("root", "redirects")}
             page["url_key"] = url_key(item.url)
             page["site_id"] = self._site_id(item.root) if item.root else None
+            self.pages.extend(redirect_rows(item.redirects or [], page))
             self.pages.append(page)
             if len(self.pages) >= self.batch_size:
                 self._flush_pages()

@@ -24,6 +24,7 @@ from archiver.spiders.blog import HTML_CONTENT_TYPES, listing_hash
 from archiver.store import Archive
 from archiver.store import captures as store
 from archiver.warc.files import Capture, WarcLocator, WarcNotFoundError, read_capture
+from archiver.warc.lookup import CaptureFinder
 
 BATCH_SIZE = 200
 
@@ -88,7 +89,8 @@ def _reextract_site(archive: Archive, locator: WarcLocator, site: dict[str, Any]
             if entry.url:
                 entries.setdefault(url_key(entry.url), (entry, capture.url))
 
-    post_pages = store.post_captures(archive, list(entries))
+    # Through the redirects each entry's URL answered with: the page is captured under the final URL.
+    post_pages = {key: chain[-1] for key, chain in CaptureFinder(archive, locator).post_chains(list(entries)).items()}
     batch: list[dict[str, Any]] = []
     seen: set[str] = set()
     for start in range(0, len(entries), BATCH_SIZE):

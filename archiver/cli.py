@@ -66,7 +66,8 @@ class ArchiverGroup(click.Group):
         except Exception as error:
             if ctx.meta.get(VERBOSE_KEY):
                 raise
-            click.echo(f"Error: {_one_line(error)} (run with -v for the traceback)", err=True)
+            click.echo(f"Error: {_one_line(error)} (`archiver -v {ctx.invoked_subcommand or ''} ...` shows the "
+                       "traceback)", err=True)
             ctx.exit(EXIT_FAILED)
 
 
@@ -422,6 +423,9 @@ def demo(db, host, port, no_serve) -> None:
     from archiver.demo import start_demo_site
     from archiver.runner import run_crawl
 
+    _check_archive(db, create=True, readonly=False)
+    if not no_serve:
+        _check_port(host, port)  # before crawling, not after
     with tempfile.TemporaryDirectory(prefix="archiver-demo-") as tmp:
         server, info = start_demo_site(Path(tmp))
         click.echo(f"example blog ({info.post_count} posts) served at {server.url}/")
@@ -630,6 +634,7 @@ def schedule(db, max_parallel, jitter, log_dir, stop_timeout, sync_every, print_
         if print_systemd:
             click.echo(render_systemd_text(registered, db, jitter_seconds), nl=False)
         return
+    _check_archive(db, create=True, readonly=False)
     from archiver.schedule.scheduler import CrawlScheduler, SchedulerOptions, setup_logging
 
     setup_logging(log_dir)

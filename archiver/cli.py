@@ -184,15 +184,22 @@ def _blog_urls(urls: tuple[str, ...]) -> list[str]:
     """The start URLs, each http(s) with a host; a bare host (example.com/blog) gets https:// and a note."""
     checked = []
     for raw in urls:
-        url = raw.strip()
-        if "://" not in url and not url.startswith(("mailto:", "javascript:", "data:", "file:")):
-            url = "https://" + url
-            if _web_url(url):
-                click.echo(f"note: {raw} has no scheme: crawling {url}", err=True)
+        url = _with_scheme(raw, "crawling")
         if not _web_url(url):
             raise click.ClickException(f"not a blog address: {raw!r} (give its http:// or https:// URL)")
         checked.append(url)
     return checked
+
+
+def _with_scheme(raw: str, doing: str) -> str:
+    """`raw`, with https:// in front (and a note saying so) when it is a bare host like example.com/blog."""
+    url = raw.strip()
+    if "://" not in url and not url.startswith(("mailto:", "javascript:", "data:", "file:")):
+        assumed = "https://" + url
+        if _web_url(assumed):
+            click.echo(f"note: {raw} has no scheme: {doing} {assumed}", err=True)
+            return assumed
+    return url
 
 
 def _web_url(url: str) -> bool:
@@ -542,9 +549,13 @@ def sites() -> None:
 )
 def sites_add(url, db, every, cron, name, rules) -> None:
     """Register the blog at URL (or change its schedule, name or rules)."""
-    from archiver.schedule.registry import RegistryError, add_site, site_label
+    from archiver.schedule.registry import RegistryError, add_site, normalize_site_url, site_label
 
-    (url,) = _blog_urls((url,))
+    url = _with_scheme(url, "registering")
+    try:
+        normalize_site_url(url)  # what is no web address is refused before any archive is made
+    except RegistryError as error:
+        raise click.UsageError(str(error)) from error
     _check_archive(db, create=True, readonly=False)
     try:
         site, created = add_site(db, url, every=every, cron=cron, name=name, rules_path=rules)

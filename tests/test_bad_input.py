@@ -183,7 +183,8 @@ def test_a_url_that_is_no_blog_address_is_refused_before_crawling(tmp_path, url)
 def test_sites_add_takes_the_same_care_with_urls(tmp_path):
     db = tmp_path / "a.db"
     refused = run_archiver("sites", "add", "ftp://files.example/", "--db", str(db), cwd=tmp_path)
-    assert_one_clear_failure(refused, says="not a blog address")
+    assert_one_clear_failure(refused, says="give an http:// or https:// address", code=2)  # registry: usage error
+    assert not db.exists()
     added = run_archiver("sites", "add", "blog.example", "--db", str(db), cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     assert [r["url"] for r in rows(db, "select url from sites")] == ["https://blog.example/"]

@@ -89,15 +89,7 @@ def _outcome(fault_crawl, post) -> str:
 def _cases():
     from tests.faultserver import generated_posts
 
-    cases = []
-    for post in generated_posts():
-        marks = []
-        if post.fault == "redirect-loop":
-            marks.append(pytest.mark.xfail(
-                strict=True, reason="issue 13 item 1 (engineer core): Scrapy's duplicate filter drops the request "
-                                    "that loops back to the post's own URL; neither callback nor errback runs"))
-        cases.append(pytest.param(post, id=post.slug, marks=marks))
-    return cases
+    return [pytest.param(post, id=post.slug) for post in generated_posts()]
 
 
 @pytest.mark.parametrize("post", _cases())

@@ -550,11 +550,13 @@ def sites() -> None:
 def sites_add(url, db, every, cron, name, rules) -> None:
     """Register the blog at URL (or change its schedule, name or rules)."""
     from archiver.schedule.registry import RegistryError, add_site, normalize_site_url, site_label
+    from archiver.schedule.timing import ScheduleError, make_schedule
 
     url = _with_scheme(url, "registering")
-    try:
-        normalize_site_url(url)  # what is no web address is refused before any archive is made
-    except RegistryError as error:
+    try:  # a URL or schedule the registry refuses is refused before any archive is made
+        normalize_site_url(url)
+        make_schedule(every, cron)
+    except (RegistryError, ScheduleError) as error:
         raise click.UsageError(str(error)) from error
     _check_archive(db, create=True, readonly=False)
     try:

@@ -43,6 +43,7 @@ from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with
 from archiver.extract.post import parse_post
 from archiver.extract.urls import blog_root, in_scope, url_key
 from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.politeness import politeness_report, robots_note
 
 # Posts go before further listing pages so the request queue holds one page's posts, not the whole blog's.
 POST_PRIORITY = 10
@@ -72,6 +73,7 @@ class SiteState:
     overlap_left: int = 0  # unchanged listing pages still to walk before stopping
     failure: str | None = None  # why the whole site failed, when it did
     notes: list[str] = field(default_factory=list)  # per-crawl remarks for the summary line (loops, limits)
+    robots_refused: dict[str, int] = field(default_factory=dict)  # what robots.txt kept the crawl from, by kind
 
     def __reduce__(self):
         # Requests carry their site in cb_kwargs; when they travel (Redis queue, JOBDIR) only the site's identity
@@ -351,6 +353,7 @@ class BlogSpider(scrapy.Spider):
         request = failure.request
         state = self._site(request.cb_kwargs["state"])
         kind, message, status = describe_failure(failure)
+        _count_robots(state, kind, "pagination pages")
         state.complete = False
         state.errors += 1
         if not state.root:
@@ -397,6 +400,7 @@ class BlogSpider(scrapy.Spider):
         kwargs = request.cb_kwargs
         state = self._site(kwargs["state"])
         kind, message, status = describe_failure(failure)
+        _count_robots(state, kind, "posts")
         state.errors += 1
         yield ErrorItem(state.root, request.url, kind, message, status)
         yield PostItem(state.root, to_dict(kwargs["entry"]), None, status, kwargs["listing_url"],
@@ -458,10 +462,12 @@ class BlogSpider(scrapy.Spider):
     def feed_failed(self, failure: Failure) -> Iterable[Any]:
         """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address."""
         request = failure.request
-        if request.cb_kwargs.get("probing"):
-            return
         kind, message, status = describe_failure(failure)
-        yield ErrorItem(request.cb_kwargs["state"].root, request.url, kind, message, status)
+        state = self._site(request.cb_kwargs["state"])
+        _count_robots(state, kind, "feeds")  # a guessed address too: disallowed is never silent
+        if request.cb_kwargs.get("probing") and kind != "robots":
+            return
+        yield ErrorItem(state.root, request.url, kind, message, status)
 
     # -- outcome -------------------------------------------------------------------------------------------
 
@@ -469,6 +475,10 @@ class BlogSpider(scrapy.Spider):
         """Per start URL: what this crawl saw, kept in crawls.stats for the next crawl to compare with."""
         stats = {}
         for start_url, state in self.sites.items():
+            politeness = politeness_report(self.crawler, state.root or start_url) or {"notes": []}
+            politeness["robots_refused"] = dict(state.robots_refused)
+            if robots := robots_note(state.robots_refused):
+                politeness["notes"].append(robots)
             stats[url_key(start_url)] = {
                 "start_url": start_url,
                 "root": state.root,
@@ -479,8 +489,9 @@ class BlogSpider(scrapy.Spider):
                 "entries_with_title": state.entries_with_title,
                 "posts_fetched": state.posts_fetched,
                 "errors": state.errors,
-                "notes": state.notes,
+                "notes": state.notes + politeness["notes"],
                 "warnings": self._monitoring_warnings(start_url, state),
+                "politeness": politeness,
             }
         return stats
 
@@ -580,6 +591,11 @@ def _header(headers: Any, name: bytes) -> str | None:
 def _not_html_message(response: Response) -> str:
     content_type = _header(response.headers, b"Content-Type") or "unknown"
     return f"not an HTML page (Content-Type: {content_type})"
+
+
+def _count_robots(state: SiteState, kind: str, what: str) -> None:
+    if kind == "robots":
+        state.robots_refused[what] = state.robots_refused.get(what, 0) + 1
 
 
 def describe_failure(failure: Failure) -> tuple[str, str, int | None]:

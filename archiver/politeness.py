@@ -296,7 +296,10 @@ class PolitenessMiddleware:
         slot = self.downloader.slots.get(key)
         if slot is None:
             return
-        delay = self.policies[key].delay()
+        policy = self.policies[key]
+        delay = policy.delay()
+        if policy.backoff:  # Retry-After counts from the answer, not from when the refused request was sent
+            delay = max(delay, policy.backoff_until - slot.lastseen)
         saved = self._saved.get(key)
         if delay > 0:
             if saved is None or saved.slot is not slot:  # a slot Scrapy collected and made anew has its defaults

@@ -20,10 +20,8 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from protego import Protego
 from scrapy import signals
@@ -35,6 +33,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.python import to_unicode
 
 from archiver import PROJECT_URL, __version__
+from archiver.crawl.state import CrawlState
 from archiver.spiders.retry import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -233,6 +232,7 @@ class PolitenessMiddleware:
         policy = self._policy(self.downloader.get_slot_key(request))
         if policy.asked is None or asked.seconds > policy.asked.seconds:  # two ports of one host share a slot
             policy.asked = asked
+            self._publish(self.downloader.get_slot_key(request))
 
     def request_reached_downloader(self, request: Request) -> None:
         """The request's slot exists now: give it the host's pace before the slot decides when to send."""
@@ -248,6 +248,7 @@ class PolitenessMiddleware:
         now = time.monotonic()
         if response.status in self.backoff_statuses:
             self._back_off(key, response, now)
+            self._publish(key)
         elif key in self.policies:
             policy = self.policies[key]
             if policy.backoff and now >= policy.backoff_until:
@@ -312,22 +313,9 @@ class PolitenessMiddleware:
 
     # -- what the crawl reports -----------------------------------------------------------------------------
 
-    def report(self, url: str) -> dict[str, Any]:
-        """The policy of the host of `url`, for the crawl's stats and closing line (an unknown host: no pause)."""
-        host = urlsplit(url).hostname or ""
-        policy = self.policies.get(host) or HostPolicy(cap=self.cap)
-        return policy.report(host)
-
-
-def politeness_report(crawler: Crawler | None, url: str) -> dict[str, Any] | None:
-    """The politeness report of the host of `url` in this crawl, or None when the middleware is not installed."""
-    if crawler is None:
-        return None
-    with suppress(RuntimeError):  # the engine is not there (yet): nothing was crawled
-        middleware = crawler.get_downloader_middleware(PolitenessMiddleware)
-        if middleware is not None:
-            return middleware.report(url)
-    return None
+    def _publish(self, key: str) -> None:
+        """Hand the host's report to the crawl state: its blogs' stats, `archiver status`, the closing line."""
+        CrawlState.of(self.crawler).politeness[key] = self.policies[key].report(key)
 
 
 # -- the scheduler side -------------------------------------------------------------------------------------------
@@ -389,8 +377,3 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
 
 
 
-
-def robots_note(refused: dict[str, int]) -> str | None:
-    """A closing-line remark on what robots.txt kept the crawl from: {"posts": 2} -> "robots.txt disallowed 2 posts..."."""
-    parts = [f"{count} {what if count > 1 else what.removesuffix('s')}" for what, count in refused.items() if count]
-    return f"robots.txt disallowed {', '.join(parts)}: not fetched" if parts else None

@@ -23,8 +23,9 @@ import pytest
 from protego import Protego
 
 from archiver import PROJECT_URL, __version__
+from archiver.crawl.state import robots_note
 from archiver.demo.server import StaticFileHandler, StaticSiteServer
-from archiver.politeness import HostPolicy, RobotsDelay, robots_delay, robots_note, user_agent
+from archiver.politeness import HostPolicy, RobotsDelay, robots_delay, user_agent
 from tests.conftest import rows, run_archiver
 from tests.sitegen import build_wordpress
 
@@ -180,7 +181,7 @@ def test_user_agent_names_project_version_url_and_contact():
 
 
 def test_robots_note_names_what_was_not_fetched():
-    assert robots_note({"pagination pages": 1, "posts": 2}) == (
+    assert robots_note({"pagination": 1, "post": 2}) == (
         "robots.txt disallowed 1 pagination page, 2 posts: not fetched"
     )
     assert robots_note({}) is None

@@ -345,35 +345,48 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
         return self.pqueues[slot_key].peek() if slot_key is not None else None
 
     def _choose(self, *, remember: bool = True) -> str | None:
+        """One pass over the hosts with requests (a broad crawl has thousands, so the pass stays lean): the ready
+        one with the fewest requests in the downloader; among equals, the first key after the last one chosen."""
         if not self.pqueues:
             return None
         downloader = self.crawler.engine.downloader
+        slots = downloader.slots
         in_downloader = Counter(downloader.get_slot_key(r) for r in downloader.active)
+        new_host_limit = max(1, downloader.domain_concurrency)
         now = time.monotonic()
-        ready = [(in_downloader[k], k) for k in self.pqueues if self._ready(downloader, k, in_downloader[k], now)]
-        if not ready:
-            return None
-        # Fewest requests in the downloader first; among equals, the next key after the last one chosen (round robin).
         last = self._last_chosen
-        fewest = min(count for count, _ in ready)
-        keys = sorted(k for count, k in ready if count == fewest)
-        chosen = next((k for k in keys if last is not None and k > last), keys[0])
-        if remember:
+        fewest: int | None = None
+        first: str | None = None  # the smallest key among the fewest
+        after: str | None = None  # the smallest key after `last` among the fewest
+        for key in self.pqueues:
+            count = in_downloader.get(key, 0)
+            if fewest is not None and count > fewest:
+                continue
+            slot = slots.get(key)
+            if slot is None:  # a host not seen yet (or idle a while): its robots.txt may still be on the way
+                if count >= new_host_limit:
+                    continue
+            elif (count or slot.delay > 0) and not slot_ready(slot, count, now):  # an idle, undelayed slot is
+                continue  # ready: the common case, checked without a call
+            if fewest is None or count < fewest:
+                fewest, first, after = count, key, None
+            elif key < first:  # type: ignore[operator]  # first is set once fewest is
+                first = key
+            if last is not None and key > last and (after is None or key < after):
+                after = key
+        chosen = after if after is not None else first
+        if remember and chosen is not None:
             self._last_chosen = chosen
         return chosen
 
-    def _ready(self, downloader: Downloader, key: str, in_downloader: int, now: float) -> bool:
-        slot = downloader.slots.get(key)
-        if slot is None:  # a host not seen yet (or idle for a while): its robots.txt may still be on the way
-            return in_downloader < max(1, downloader.domain_concurrency)
-        waiting = max(0, in_downloader - len(slot.transferring))  # handed over, not on the wire yet
-        if waiting >= slot.concurrency:
-            return False
-        if slot.delay <= 0:
-            return True
-        # When the slot would send one more request: after its delay since the last, and after those already waiting.
-        wait = max(0.0, slot.lastseen + slot.delay - now) + waiting * slot.delay
-        return wait <= SLOT_HOLD_SECONDS
 
-
-
+def slot_ready(slot: Slot, in_downloader: int, now: float) -> bool:
+    """Whether one more request handed to this slot would leave soon: fewer than `concurrency` waiting in it, and
+    its delay lets the next one go within SLOT_HOLD_SECONDS."""
+    waiting = max(0, in_downloader - len(slot.transferring))  # handed over, not on the wire yet
+    if waiting >= slot.concurrency:
+        return False
+    if slot.delay <= 0:
+        return True
+    # When the slot would send one more: after its delay since the last, and after those already waiting.
+    return max(0.0, slot.lastseen + slot.delay - now) + waiting * slot.delay <= SLOT_HOLD_SECONDS

@@ -253,20 +253,22 @@ class PolitenessMiddleware:
             policy = self.policies[key]
             if policy.backoff and now >= policy.backoff_until:
                 policy.backoff, policy.failures = 0.0, 0
+                self._recovered(key)
         if key in self.policies:
             self._apply(key)
 
     # -- middleware -----------------------------------------------------------------------------------------
 
     def process_request(self, request: Request) -> None:
-        """Keep AutoThrottle off a slowed host's delay; refuse requests to a host that asked us to come back later."""
+        """Keep AutoThrottle off a backing-off host's delay; refuse requests to a host that asked us to come back
+        later."""
         key = self.downloader.get_slot_key(request)
         policy = self.policies.get(key)
         if policy is None:
             return
         if policy.closed_until > time.monotonic():
             raise IgnoreRequest(policy.closed_reason)
-        if policy.delay() > 0:
+        if policy.backoff:
             request.meta["autothrottle_dont_adjust_delay"] = True
 
     # -- the policy at work ---------------------------------------------------------------------------------
@@ -292,24 +294,36 @@ class PolitenessMiddleware:
         policy.backoffs += 1
 
     def _apply(self, key: str) -> None:
-        """Set the slot's delay to the host's pace, one request at a time, no jitter (never faster than asked);
-        give it back its own settings once the host no longer needs slowing."""
+        """Slow the slot to the host's pace: one request at a time, no jitter (never faster than asked). While it
+        backs off, the delay is exactly the backoff; under a robots.txt delay alone it is a floor that AutoThrottle
+        may raise for a slow server (its handler runs first: extensions connect before downloader middlewares).
+        Give the slot back its own settings once the host no longer needs slowing."""
         slot = self.downloader.slots.get(key)
         if slot is None:
             return
         policy = self.policies[key]
         delay = policy.delay()
-        if policy.backoff:  # Retry-After counts from the answer, not from when the refused request was sent
-            delay = max(delay, policy.backoff_until - slot.lastseen)
         saved = self._saved.get(key)
         if delay > 0:
             if saved is None or saved.slot is not slot:  # a slot Scrapy collected and made anew has its defaults
                 self._saved[key] = _SavedSlot(slot, slot.delay, slot.jitter, slot.concurrency)
-            slot.delay, slot.jitter, slot.concurrency = delay, 0.0, 1
+            if policy.backoff:  # Retry-After counts from the answer, not from when the refused request left
+                slot.delay = max(delay, policy.backoff_until - slot.lastseen)
+            else:
+                slot.delay = max(delay, slot.delay)
+            slot.jitter, slot.concurrency = 0.0, 1
         elif saved is not None:
             del self._saved[key]
             if saved.slot is slot:
                 slot.delay, slot.jitter, slot.concurrency = saved.delay, saved.jitter, saved.concurrency
+
+    def _recovered(self, key: str) -> None:
+        """The backoff is over: the slot's delay starts again from what it was before (a robots.txt delay, if any,
+        is applied on top by _apply)."""
+        saved = self._saved.get(key)
+        slot = self.downloader.slots.get(key)
+        if saved is not None and saved.slot is slot and slot is not None:
+            slot.delay = saved.delay
 
     # -- what the crawl reports -----------------------------------------------------------------------------
 

@@ -10,9 +10,11 @@ never slows the others:
   waiting for a slowed host do not fill the downloader (every request handed to the downloader counts against
   `CONCURRENT_REQUESTS`, whether it is on the wire or waiting in its slot).
 
-Only public Scrapy API: the `robots_parsed`, `request_reached_downloader` and `response_downloaded` signals,
-`RobotParser`, `Downloader.slots`/`get_slot_key`/`active`, the `autothrottle_dont_adjust_delay` request meta key,
-`DownloaderAwarePriorityQueue` and `ScrapyPriorityQueue`, add-ons.
+No private Scrapy API (no underscore names): the `robots_parsed`, `request_reached_downloader` and
+`response_downloaded` signals, `RobotParser`, the `autothrottle_dont_adjust_delay` request meta key,
+`DownloaderAwarePriorityQueue`, add-ons, and the downloader's public attributes AutoThrottle and Scrapy's own
+queues read too (`Downloader.slots`, `active`, `get_slot_key`, `domain_concurrency`; a slot's `delay`, `jitter`,
+`concurrency`, `lastseen`, `transferring`), which Scrapy documents less formally than the rest.
 """
 
 from __future__ import annotations

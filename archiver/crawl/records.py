@@ -113,6 +113,8 @@ class ErrorItem:
     kind: str  # "unreachable", "http-error", "timeout", "not-html", "no-posts", "pagination-loop", ...
     message: str
     status: int | None = None
+    # What the refused URL was to the crawl, on robots refusals: "start", "pagination", "post" or "feed".
+    wanted: str | None = None
 
 
 @dataclass(slots=True)

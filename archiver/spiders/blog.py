@@ -171,10 +171,16 @@ class BlogSpider(scrapy.Spider):
 
     def _failed(self, visit: Visit, blog: Blog, problem: Problem) -> list[Any]:
         try:
-            return list(self._handler(visit, 1)(problem, visit, blog))
+            records = list(self._handler(visit, 1)(problem, visit, blog))
         except Exception:
             log.exception("handling the failure of %s failed", visit.url)
-            return [ErrorItem(visit.blog, visit.root or None, visit.url, problem.kind, problem.message, problem.status)]
+            records = [ErrorItem(visit.blog, visit.root or None, visit.url, problem.kind, problem.message,
+                                 problem.status)]
+        if problem.kind == "robots":  # the closing line says what robots.txt kept the crawl from
+            for record in records:
+                if isinstance(record, ErrorItem) and record.kind == "robots":
+                    record.wanted = robots_wanted(visit)
+        return records
 
     def _handler(self, visit: Visit, which: int) -> Callable[..., Iterable[Any]]:
         return getattr(self, self.handlers[visit.kind][which])
@@ -369,6 +375,13 @@ def dropped_record(request: scrapy.Request) -> DroppedItem | None:
     else:
         reason = "its request duplicated one this crawl had already made"
     return DroppedItem(visit.blog, url_key(visit.entry.url), reason)
+
+
+def robots_wanted(visit: Visit) -> str:
+    """What a URL robots.txt refused was to the crawl: its start page, pagination, a post, a feed."""
+    if isinstance(visit, ListingVisit):
+        return "start" if visit.is_start else "pagination"
+    return visit.kind
 
 
 def fetched_of(response: Response) -> Fetched:

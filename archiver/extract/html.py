@@ -21,6 +21,17 @@ _ELEMENT_CLASSES = lxml.etree.ElementDefaultClassLookup(
 )
 _PARSERS = threading.local()  # lxml parsers must not be shared between threads
 
+# Characters XML cannot hold (C0 controls but tab/newline/return, U+FFFE/U+FFFF): libxml2 keeps some of them in
+# the tree, and any later `el.text = ...` or attribute copy then raises "All strings must be XML compatible".
+# Vertical tab and form feed are whitespace to a reader; the rest is invisible and dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML_REPLACEMENTS = {0x0B: " ", 0x0C: " "}
+# The same characters written as numeric character references (&#1; &#x1b; &#65535;), which libxml2 decodes.
+_NOT_XML_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
+    r"(?![0-9a-fA-F]));?"
+)
+
 
 def _parser() -> lxml.html.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
@@ -35,9 +46,11 @@ def _parser() -> lxml.html.HTMLParser:
 
 def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
     """Parse an HTML document into an lxml tree with `url` as its base; never raises on bad markup."""
-    # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL bytes.
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL and control characters.
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub(lambda m: _NOT_XML_REPLACEMENTS.get(ord(m.group()), ""), text)
+    if "&#" in text:
+        text = _NOT_XML_REFERENCE.sub("", text)
     if text[:512].lstrip().startswith("<?xml"):
         text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
     if not text or text.isspace():

@@ -37,6 +37,7 @@ from archiver.extract.listing_rules import (
 )
 from archiver.extract.model import DateValue, Listing, ListingEntry
 from archiver.extract.pagination import find_next_pages
+from archiver.extract.urls import is_date_index
 
 Element = lxml.html.HtmlElement
 
@@ -237,11 +238,28 @@ def _self_and_ancestors(el: Element) -> Iterable[Element]:
 
 
 def _in_chrome(el: Element) -> bool:
+    """Whether an element sits in the page's chrome (header, navigation, sidebar, footer, widgets).
+
+    Judged by tag, class and id of the element and its ancestors up to the page's main region: a <main> (or
+    role=main) is content whatever its class says ("main has-sidebar"), so the walk stops there."""
     for ancestor in _self_and_ancestors(el):
         tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
-        if tag in CHROME_TAGS or (tag != "body" and CHROME_CLASS.search(ancestor.get("class") or "")):
+        if tag in ("body", "html") or tag == "main" or ancestor.get("role") == "main":
+            return False
+        if tag in CHROME_TAGS:
+            return True
+        names = ancestor.get("class")
+        ident = ancestor.get("id")
+        if names and _chrome_name(names):
+            return True
+        if ident and _chrome_name(ident):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _chrome_name(name: str) -> bool:
+    return bool(CHROME_CLASS.search(name))
 
 
 # ---------------------------------------------------------------- generic detector
@@ -256,18 +274,29 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
     """generic_entries, with the layout signature of the winning group: its links' path and the block level."""
     best_blocks: list[Element] = []
     best_layout = None
-    best_score = 0.0
+    best_rank = (False, 0.0)
     for signature, members in _post_link_groups(ctx).items():
-        if len({url for _, url in members}) < 2:
+        urls = {url for _, url in members}
+        if len(urls) < 2 or _mostly_date_indexes(urls):
             continue
         blocks, container = _blocks_of(members)
         if container is None:
             continue
-        score = _group_score(members, blocks, container)
-        if score > best_score:
-            best_score, best_blocks = score, blocks
+        score, titled = _group_score(members, blocks)
+        # A list in the page's content beats any list in its chrome (a sidebar of all posts is longer than the
+        # page's own list, but it is the same on every page); chrome lists win only where content has none.
+        rank = (titled and not _in_chrome(container), score)
+        if rank > best_rank:
+            best_rank, best_blocks = rank, blocks
             best_layout = f"{GENERIC_LAYOUT_PREFIX}{_levels_up(members[0][0], blocks[0])}@{signature}"
     return _build_all(ctx, best_blocks, None, "generic"), best_layout
+
+
+def _mostly_date_indexes(urls: set[str]) -> bool:
+    """Whether a group of links is an archive widget: most of them lead to year/month pages (/2020/05/).
+
+    Judged per group, not per link: a blog with a broken slug may link one post as /2017/03/ from its list."""
+    return sum(1 for url in urls if is_date_index(url)) * 2 >= len(urls)
 
 
 def generic_entries_for_layout(ctx: PageContext, layout: str) -> list[ListingEntry]:
@@ -306,12 +335,28 @@ def _levels_up(link: Element, block: Element) -> int:
 
 
 def _signature(link: Element) -> str:
+    """The link's tag.class path up to <body>, each class attribute reduced to its structural name."""
     parts = []
     for el in _self_and_ancestors(link):
         if el.tag == "body":
             break
-        parts.append(f"{el.tag}.{el.get('class') or ''}")
+        parts.append(f"{el.tag}.{_structural_class(el.get('class') or '')}")
     return "/".join(parts)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=4096)
+def _structural_class(classes: str) -> str:
+    """The first class token without a digit: what a theme names the element, not what varies per post.
+
+    Entry classes carry per-post tokens ("post-1110", "category-travel", "tag-rust", "featured"): grouping by
+    the whole attribute would make every entry its own group. The theme's own name for the block comes first."""
+    for token in classes.split():
+        if not _DIGIT.search(token):
+            return token
+    return ""
 
 
 def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Element | None]:
@@ -336,9 +381,10 @@ def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Eleme
     return blocks, container
 
 
-def _group_score(members: list[tuple[Element, str]], blocks: list[Element], container: Element) -> float:
+def _group_score(members: list[tuple[Element, str]], blocks: list[Element]) -> tuple[float, bool]:
+    """How much a group of links looks like a post list, and whether its entries have titles (most blocks)."""
     distinct = len({url for _, url in members})
-    title_quality = dated = with_text = 0.0
+    title_quality = dated = with_text = titled = 0.0
     for (link, _), block in zip(members, blocks, strict=True):
         link_text = text_of(link)
         if READ_MORE_TEXT.fullmatch(link_text) or READ_MORE_CLASS.search(link.get("class") or ""):
@@ -347,9 +393,17 @@ def _group_score(members: list[tuple[Element, str]], blocks: list[Element], cont
         block_text = text_without(block, set(), 400)
         dated += 1.0 if DATE_HINT.search(block_text) else 0.0
         with_text += 1.0 if len(block_text) - len(link_text) > 60 else 0.0
+        # A title: the link's own words, or a heading in the block (titles that are not links, permalink on
+        # the time); not a date or a time of day.
+        if (len(link_text) >= 6 and not DATE_HINT.search(link_text) and not _TIME_OF_DAY.search(link_text)) \
+                or any(text_of(h) for h in block.iter(*HEADINGS)):
+            titled += 1.0
     n = len(members)
     score = distinct * (0.3 + title_quality / n + dated / n + 0.7 * with_text / n)
-    return score * (0.3 if _in_chrome(container) else 1.0)
+    return score, titled >= 0.5 * n
+
+
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 
 # ---------------------------------------------------------------- one entry
@@ -432,9 +486,14 @@ def _post_url(ctx: PageContext, href: str) -> str | None:
         return None
     if len(segments) <= 2 and segments[-1] in SECTION_SEGMENTS:
         return None
-    if re.fullmatch(r"(index|page)?\d*(\.html?)?", segments[-1]) and len(segments) == 1:
-        return None  # /index2.html, /page3: pagination of the site root
+    if len(segments) == 1 and _ROOT_PAGINATION.fullmatch(segments[-1]):
+        return None  # /index2.html, /page3, /2/: pagination of the site root (/1784522/, /20190607.html are posts)
     return absolute.split("#", 1)[0]
+
+
+# The root's own pagination: "index2.html", "page3", or a bare page number of at most three digits (longer
+# numbers are post ids or compact dates: /1784522/, /20190607.html).
+_ROOT_PAGINATION = re.compile(r"(?:index|page)[-_]?\d*(?:\.html?)?|\d{1,3}(?:\.html?)?|index\.html?")
 
 
 def _permalink(ctx: PageContext, block: Element, rule: ThemeRule | None,
@@ -475,6 +534,8 @@ def _majority_link(ctx: PageContext, block: Element) -> tuple[Element | None, st
         return (links.get(preferred) or [None])[0], preferred
     if not links:
         return None, None
+    if len(links) > 1:  # a date linked to its day's archive (/2020/05/17/) is not the permalink
+        links = {u: found for u, found in links.items() if not is_date_index(u)} or links
     url = max(links, key=lambda u: len(links[u]))  # first seen wins ties
     titled = [a for a in links[url] if text_of(a)]
     return (titled or links[url])[0], url

@@ -23,8 +23,10 @@ from archiver.extract.listing_rules import (
     CATEGORY_HREF,
     CHROME_CLASS,
     CHROME_TAGS,
-    EXCERPT_CLASS,
+    CONTENT_NAME,
+    EXCERPT_NAME,
     META_CLASS,
+    NEVER_EXCERPT_TAGS,
     NO_DATE,
     NON_POST_SEGMENTS,
     NON_POST_SUFFIXES,
@@ -59,7 +61,7 @@ THEME_LAYOUT_PREFIX = "theme:"
 GENERIC_LAYOUT_PREFIX = "generic:"
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title", "data-updated")
+DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title")
 BADGE_CLASS = re.compile(r"(badge|sticky|pinned|top-?icon|post-top|label|tag)", re.IGNORECASE)
 # A cheap "looks like a date" test for scoring repeated blocks (the real parse happens once per entry).
 DATE_HINT = re.compile(
@@ -71,6 +73,15 @@ DATE_HINT = re.compile(
 )
 DATE_CLASS = re.compile(r"(^|[-_\s])(date|time|published|pubdate|posted-on|post-time)([-_\s]|$)", re.IGNORECASE)
 META_DATE_CLASS = re.compile(r"(^|[-_\s])(meta|posted|byline|info)([-_\s]|$)", re.IGNORECASE)
+# Names, labels and icons of a last-modified date (never the publication date).
+MODIFIED_NAME = re.compile(r"(updated|modified|lastmod|last-mod|edited|revised|datemodified|(^|[-_\s])history)",
+                           re.IGNORECASE)
+_MODIFIED_WORDS = (r"(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+on)?|mis\s+à\s+jour(?:\s+le)?|"
+                   r"aktualisiert(?:\s+am)?|actualizado(?:\s+el)?|更新于|更新於|最后更新(?:于|時間|时间)?|最後更新|"
+                   r"更新日(?:時)?|最終更新日?|更新时间|修改于|업데이트")
+MODIFIED_LABEL = re.compile(rf"\s*(?:{_MODIFIED_WORDS})\s*[:：]?", re.IGNORECASE)
+MODIFIED_LABEL_END = re.compile(rf"(?:{_MODIFIED_WORDS})\s*[:：]?\s*$", re.IGNORECASE)
+MODIFIED_ICON = re.compile(r"(history|refresh|sync|rotate|redo|pen|edit|update)", re.IGNORECASE)
 MAX_DATE_LINE_CHARS = 200  # a meta line holding a date is short; longer text is body copy
 YEAR_ONLY = re.compile(r"^\s*((?:19|20)\d{2})\s*(年)?\s*(\(\d+\))?\s*$")
 HAS_YEAR = re.compile(r"(19|20)\d{2}")
@@ -211,10 +222,22 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
 
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
+    blocks = list(blocks)
+    entries = _build_entries(ctx, blocks, rule, by, frozenset())
+    repeated = _repeated_excerpts(entries)
+    if repeated and not (rule and rule.engine and rule.excerpt):
+        # The same "excerpt" in every entry is the entry's chrome (an author bio, a label): read them again
+        # without it.
+        entries = _build_entries(ctx, blocks, rule, by, repeated)
+    return entries
+
+
+def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | None, by: str,
+                   banned: frozenset[str]) -> list[ListingEntry]:
     entries: list[ListingEntry] = []
     seen: set[str] = set()
     for block in blocks:
-        entry = build_entry(ctx, block, rule)
+        entry = build_entry(ctx, block, rule, banned)
         if entry is None or entry.url in seen:
             continue  # pinned posts repeated further down: keep the first
         seen.add(entry.url)
@@ -222,6 +245,18 @@ def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | No
         entry.extracted_by = by
         entries.append(entry)
     return entries
+
+
+def _repeated_excerpts(entries: list[ListingEntry]) -> frozenset[str]:
+    """Excerpt texts that several entries share, when the entries are different posts: not an excerpt."""
+    if len(entries) < 2:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for entry in entries:
+        if entry.excerpt:
+            counts[entry.excerpt] = counts.get(entry.excerpt, 0) + 1
+    # Two entries may share a short teaser by chance only rarely; half of a page sharing one never.
+    return frozenset(text for text, n in counts.items() if n >= 2 and n * 2 >= len(entries))
 
 
 def outermost(elements: list[Element]) -> list[Element]:
@@ -409,7 +444,8 @@ _TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 # ---------------------------------------------------------------- one entry
 
 
-def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> ListingEntry | None:
+def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
+                banned: frozenset[str] = frozenset()) -> ListingEntry | None:
     """A ListingEntry from one entry block, or None when the block does not link to a post."""
     title_el = _first(block, rule.title) if rule and rule.title else None
     link, url = _permalink(ctx, block, rule, title_el)
@@ -417,7 +453,9 @@ def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> Lis
         return None
     if title_el is None and not (rule and rule.title):  # a theme that names its title element shows none here
         title_el = _generic_title_element(block, link)
-    excerpt_el, loose = _excerpt_element(block, rule, title_el, link)
+    excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned)
+    # A meta line inside the excerpt's box (date, author, tags above or below the text) is meta, not excerpt.
+    meta = _meta_children(excerpt_el) if excerpt_el is not None and not loose and not (rule and rule.engine) else []
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
@@ -427,9 +465,28 @@ def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> Lis
         if not entry.categories and not (rule and rule.engine):
             entry.categories = _class_labels(block, CATEGORY_CLASS, excerpt_el)
         entry.author = _author(block, rule)
+    if meta:
+        if entry.published is None and not (rule and rule.date == NO_DATE):
+            entry.published, date_el = _date_in_meta(meta)
+        for el in meta:
+            entry.tags += [t for t in _labels(el, "", TAG_HREF, None) if t not in entry.tags]
+            entry.categories += [c for c in _labels(el, "", CATEGORY_HREF, None) if c not in entry.categories]
+    if entry.published is None:
+        entry.published = dates.date_from_url(url)  # the last resort: /2020/01/02/slug/, /20190607.html
     if excerpt_el is not None:
-        entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el)
+        entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el, meta)
     return entry
+
+
+def _date_in_meta(meta: list[Element]) -> tuple[DateValue | None, Element | None]:
+    for el in meta:
+        for candidate in [t for t in el.iter("time")] + [el]:
+            if _is_modified(candidate):
+                continue
+            value = _date_of_element(candidate, el)
+            if value is not None:
+                return value, el
+    return None, None
 
 
 @contextlib.contextmanager
@@ -589,6 +646,8 @@ def entry_date(block: Element, rule: ThemeRule | None,
     if excerpt_el is not None and excerpt_el is not block:
         elements = [el for el in elements if not _inside(el, excerpt_el)]
     for el in elements:
+        if _is_modified(el):
+            continue
         value = _date_of_element(el, block)
         if value is not None:
             return value, el
@@ -605,10 +664,31 @@ def entry_date(block: Element, rule: ThemeRule | None,
                 continue
             if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
                 continue
+            if _is_modified(el):
+                continue
             value = _date_of_element(el, block)
             if value is not None:
                 return value, el
     return _date_from_heading_before(block, None), None
+
+
+def _is_modified(el: Element) -> bool:
+    """Whether a date element is the post's last-modified date, by its name, its label or its icon.
+
+    A listing that shows only an "updated" date shows no publication date: the post page or the feed has it."""
+    if MODIFIED_NAME.search(_names(el) + " " + (el.get("itemprop") or "")):
+        return True
+    if any(name.startswith("data-") and MODIFIED_NAME.search(name) for name in el.attrib):
+        return True
+    if MODIFIED_LABEL.match(text_without(el, set(), 40)):
+        return True  # "Updated: 2021-03-02" in the element itself
+    previous = el.getprevious()
+    label = (previous.tail if previous is not None else (el.getparent().text if el.getparent() is not None else ""))
+    if label and MODIFIED_LABEL_END.search(label):
+        return True  # "Last updated <time>"
+    # An icon of a clock turning back (history, refresh, pen) right before the date.
+    return previous is not None and isinstance(previous.tag, str) and not text_of(previous) and \
+        bool(MODIFIED_ICON.search(_names(previous))) and not collapse(previous.tail)
 
 
 def _inside(el: Element, container: Element) -> bool:
@@ -683,9 +763,13 @@ def _parse_date(value: str) -> DateValue | None:
 # ---------------------------------------------------------------- excerpt
 
 
-def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element | None,
-                     link: Element | None) -> tuple[Element | None, bool]:
-    """The element holding the excerpt, and whether it is a loose container (also holding title and meta)."""
+def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element | None, link: Element | None,
+                     banned: frozenset[str] = frozenset()) -> tuple[Element | None, bool]:
+    """The element holding the excerpt, and whether it is a loose container (also holding title and meta).
+
+    Generic cascade: an element named as an excerpt (class or id), then one named as the entry's content, then
+    the box around the entry's first paragraph, then the first box of bare text. `banned` texts (the same in
+    every entry of the page: an author's bio) are never the excerpt."""
     if rule and rule.excerpt == "*":
         return block, True
     if rule and rule.excerpt:
@@ -694,25 +778,148 @@ def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element |
             return found, False
     if rule and rule.engine:
         return None, False  # a theme rule that names no excerpt: the theme shows none
-    title_parts = {el for el in (title_el, link) if el is not None}
+    title_parts = tuple(el for el in (title_el, link) if el is not None)
+    named = _named_excerpt(block, title_parts, banned)
+    if named is not None:
+        return named, False
+    return _text_box(block, title_parts, banned)
+
+
+def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: frozenset[str]) -> Element | None:
+    """The first element (in page order) whose class or id names an excerpt or the entry's content."""
     for el in block.iterdescendants():
-        if not isinstance(el.tag, str) or el.tag in ("a", "span", "time") or el in title_parts:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or el in title_parts:
             continue
-        classes = el.get("class") or ""
-        if not EXCERPT_CLASS.search(classes) or META_CLASS.search(classes) or "title" in classes.lower():
+        names = _names(el)
+        if not names:
             continue
-        if any(_inside(t, el) for t in title_parts) or not text_of(el):
+        strong = EXCERPT_NAME.search(names) is not None
+        if not strong and not CONTENT_NAME.search(names):
             continue
-        return el, False
-    paragraphs = [p for p in block.iter("p") if text_of(p) and not any(_inside(p, t) for t in title_parts)]
-    if len(paragraphs) > 1:
-        return paragraphs[0].getparent(), True
-    return (paragraphs[0], False) if paragraphs else (None, False)
+        if META_CLASS.search(names) and not strong or "title" in names.lower():
+            continue
+        if tag in ("a", "span") and not strong:
+            continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
+        if any(_inside(t, el) for t in title_parts):
+            continue
+        text = text_of(el)
+        if not text or text in banned:
+            continue
+        return el
+    return None
 
 
-def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
-                  title_el: Element | None, date_el: Element | None) -> str | None:
-    skip: set[Element] = set()
+def _names(el: Element) -> str:
+    classes, ident = el.get("class"), el.get("id")
+    if ident:
+        return f"{classes} {ident}" if classes else ident
+    return classes or ""
+
+
+def _is_date_line(text: str) -> bool:
+    return len(text) < 60 and bool(DATE_HINT.search(text)) and bool(HAS_YEAR.search(text))
+
+
+def _text_box(block: Element, title_parts: tuple[Element, ...],
+              banned: frozenset[str]) -> tuple[Element | None, bool]:
+    """The box around the entry's first paragraph (or first run of bare text): the highest ancestor inside the
+    block that does not also hold the title. When the paragraphs sit beside the title, their parent is a loose
+    box (title and meta lines inside it are left out of the text)."""
+    first = None
+    for el in block.iter("p"):
+        if text_of(el) and not any(_inside(el, t) for t in title_parts) and not _meta_like(el):
+            first = el
+            break
+    if first is None:
+        first = _first_bare_text(block, title_parts)
+        if first is None:
+            return None, False
+    box, loose = first, False
+    for ancestor in first.iterancestors():
+        if ancestor is block or any(_inside(t, ancestor) for t in title_parts):
+            if box is first and first.tag == "p" and _has_paragraph_sibling(first):
+                box, loose = ancestor, True  # several paragraphs next to the title: their parent, loosely
+            break
+        box = ancestor
+    text = text_of(box)
+    if not text or text in banned:
+        return None, False
+    return box, loose
+
+
+def _has_paragraph_sibling(paragraph: Element) -> bool:
+    return any(sibling.tag == "p" for sibling in paragraph.itersiblings())
+
+
+def _first_bare_text(block: Element, title_parts: tuple[Element, ...]) -> Element | None:
+    """The first element (not the title, a link, a date or a meta line) carrying a run of prose of its own."""
+    for el in block.iterdescendants():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in ("a", "time") or tag in HEADINGS:
+            continue
+        own = (el.text or "") + "".join(child.tail or "" for child in el)
+        if len(own.strip()) < 30 or any(_inside(el, t) or _inside(t, el) for t in title_parts):
+            continue
+        if _meta_like(el) or _is_date_line(collapse(own)):
+            continue
+        return el
+    return None
+
+
+def _meta_like(el: Element) -> bool:
+    """An element (or one of its ancestors up to 3 levels) named as a meta line: date, byline, tags."""
+    for level, ancestor in enumerate(_self_and_ancestors(el)):
+        if level > 3:
+            break
+        names = _names(ancestor)
+        if names and META_CLASS.search(names) and not EXCERPT_NAME.search(names):
+            return True
+    return False
+
+
+def _meta_children(box: Element) -> list[Element]:
+    """Direct children of an excerpt box that are a meta line (date, author, category, tags), not excerpt text.
+
+    Themes put "Posted on March 3, 2020 by Ann in Travel" at the top (or the bottom) of the box that holds the
+    excerpt; the excerpt is the text after it, and the date in it is the entry's date."""
+    meta = []
+    for child in box:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+            continue
+        text = text_without(child, set(), MAX_DATE_LINE_CHARS)
+        if len(text) >= 150:
+            continue
+        names = _names(child)
+        if (tag == "time" or (names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
+                or next(child.iter("time"), None) is not None or _is_date_line(text)
+                or _all_taxonomy_links(child)):
+            meta.append(child)
+    if meta and not _text_besides(box, meta):
+        return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")
+    return meta
+
+
+def _text_besides(box: Element, skip: list[Element]) -> bool:
+    if collapse(box.text):
+        return True
+    return any(collapse(child.tail) or (child not in skip and isinstance(child.tag, str) and text_of(child))
+               for child in box)
+
+
+def _all_taxonomy_links(el: Element) -> bool:
+    """A tags/categories line: links to taxonomy pages and little else (a label, separators)."""
+    links = list(el.iter("a"))
+    if not links or not all(TAG_HREF.search(a.get("href") or "") or CATEGORY_HREF.search(a.get("href") or "")
+                            for a in links):
+        return False
+    return len(text_of(el)) - sum(len(text_of(a)) for a in links) <= 20
+
+
+def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, title_el: Element | None,
+                  date_el: Element | None, meta: list[Element] | None = None) -> str | None:
+    skip: set[Element] = set(meta or ())
     if loose and date_el is not None:
         skip.add(date_el)
     drop = simple_selectors(rule.drop) if rule and rule.drop else None

@@ -61,6 +61,8 @@ THEME_LAYOUT_PREFIX = "theme:"
 GENERIC_LAYOUT_PREFIX = "generic:"
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Elements that hold the post's own prose: inside an excerpt box they are text, never a meta line by content alone.
+PROSE_TAGS = frozenset({"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "table", "figure"})
 DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title")
 BADGE_CLASS = re.compile(r"(badge|sticky|pinned|top-?icon|post-top|label|tag)", re.IGNORECASE)
 # A cheap "looks like a date" test for scoring repeated blocks (the real parse happens once per entry).
@@ -789,8 +791,8 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: fro
     """The first element (in page order) whose class or id names an excerpt or the entry's content."""
     for el in block.iterdescendants():
         tag = el.tag
-        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or el in title_parts:
-            continue
+        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in HEADINGS or el in title_parts:
+            continue  # a heading's id is its anchor ("#intro", "#summary"), not a name for the excerpt box
         names = _names(el)
         if not names:
             continue
@@ -806,15 +808,26 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: fro
         text = text_of(el)
         if not text or text in banned:
             continue
+        if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
+            continue  # "excerpt_more": the read-more button
         return el
     return None
 
 
 def _names(el: Element) -> str:
+    """An element's class and id, as one string to search for names (code-language classes left out)."""
     classes, ident = el.get("class"), el.get("id")
+    if classes and "lang" in classes:
+        classes = _without_code_language(classes)
     if ident:
         return f"{classes} {ident}" if classes else ident
     return classes or ""
+
+
+@lru_cache(maxsize=1024)
+def _without_code_language(classes: str) -> str:
+    # "language-markdown", "lang-text": a code block's language, which would read as "markdown"/"text" names.
+    return " ".join(t for t in classes.split() if not t.startswith(("language-", "lang-")))
 
 
 def _is_date_line(text: str) -> bool:
@@ -838,8 +851,8 @@ def _text_box(block: Element, title_parts: tuple[Element, ...],
     box, loose = first, False
     for ancestor in first.iterancestors():
         if ancestor is block or any(_inside(t, ancestor) for t in title_parts):
-            if box is first and first.tag == "p" and _has_paragraph_sibling(first):
-                box, loose = ancestor, True  # several paragraphs next to the title: their parent, loosely
+            if _has_prose_sibling(box):
+                box, loose = ancestor, True  # the text goes on next to the title: their parent, loosely
             break
         box = ancestor
     text = text_of(box)
@@ -848,8 +861,8 @@ def _text_box(block: Element, title_parts: tuple[Element, ...],
     return box, loose
 
 
-def _has_paragraph_sibling(paragraph: Element) -> bool:
-    return any(sibling.tag == "p" for sibling in paragraph.itersiblings())
+def _has_prose_sibling(box: Element) -> bool:
+    return any(sibling.tag in PROSE_TAGS and text_of(sibling) for sibling in box.itersiblings())
 
 
 def _first_bare_text(block: Element, title_parts: tuple[Element, ...]) -> Element | None:
@@ -892,9 +905,11 @@ def _meta_children(box: Element) -> list[Element]:
         if len(text) >= 150:
             continue
         names = _names(child)
+        # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
+        # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
         if (tag == "time" or (names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
-                or next(child.iter("time"), None) is not None or _is_date_line(text)
-                or _all_taxonomy_links(child)):
+                or next(child.iter("time"), None) is not None
+                or (tag not in PROSE_TAGS and (_is_date_line(text) or _all_taxonomy_links(child)))):
             meta.append(child)
     if meta and not _text_besides(box, meta):
         return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")

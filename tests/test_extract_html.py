@@ -57,3 +57,19 @@ def test_post_page_with_control_characters_keeps_title_and_body() -> None:
         assert not NOT_XML.search(value or "")
     body = lxml.html.fragment_fromstring(post.content_html, create_parent="div")
     assert body.find(".//img").get("alt") == "a seam before pitch"
+
+
+def test_a_stray_end_of_document_in_the_text_loses_nothing_after_it() -> None:
+    # A post about HTML whose excerpt writes the tags unescaped: browsers ignore them, libxml2 stopped there.
+    entries = "".join(
+        f'<li class="entry"><h3><a href="/notes/{slug}/">{title}</a></h3><p>{text}</p></li>'
+        for slug, title, text in [
+            ("closing-tags", "Closing tags", "Put </body> and </html> last, then <html> starts nothing new."),
+            ("doctype", "The doctype line", "It tells the browser which mode to render in."),
+            ("meta-charset", "Meta charset", "Declare the encoding within the first kilobyte."),
+        ]
+    )
+    page = f"<!DOCTYPE html><html><head><title>Markup notes</title></head><body><ul>{entries}</ul></body></html>\n"
+    doc = parse_html(page, "https://markup.example.org/")
+    assert [text_of(a) for a in doc.iter("a")] == ["Closing tags", "The doctype line", "Meta charset"]
+    assert doc.find("body") is not None and len(doc.find("body").findall(".//li")) == 3

@@ -33,6 +33,35 @@ _NOT_XML_REFERENCE = re.compile(
 )
 
 
+# <html>/<body> tags, start or end. A browser ignores the ones out of place (a post that writes "</html>" in
+# its text unescaped); libxml2 stops reading the document at an end tag and loses everything after it.
+_DOCUMENT_TAG = re.compile(rb"<(/?)(html|body|HTML|BODY|Html|Body)(?=[\s>/])[^>]*>")
+_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--.*?-->)*", re.DOTALL)
+
+
+def _without_stray_document_tags(data: bytes) -> bytes:
+    """The document with only its first <html> and <body> start tags and no end tags, when some are out of place
+    (the parser closes both at the end); unchanged otherwise."""
+    # Cheap first (two byte searches): the first end tag is where the document ends. Stray start tags alone are
+    # harmless to libxml2; end tags in capitals mid-document are too rare to pay a case-blind scan for.
+    ends = [i for i in (data.find(b"</body"), data.find(b"</html")) if i >= 0]
+    if not ends or _ONLY_CLOSING_TAIL.fullmatch(data, min(ends)):
+        return data
+    tags = list(_DOCUMENT_TAG.finditer(data))
+    seen: set[bytes] = set()
+    parts: list[bytes] = []
+    position = 0
+    for tag in tags:
+        name = tag.group(2).lower()
+        if not tag.group(1) and name not in seen:
+            seen.add(name)
+            continue  # the first start tag stays
+        parts.append(data[position:tag.start()])
+        position = tag.end()
+    parts.append(data[position:])
+    return b"".join(parts)
+
+
 def _parser() -> lxml.html.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
@@ -56,7 +85,7 @@ def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
     if not text or text.isspace():
         text = "<html></html>"
     # "replace": a lone surrogate (undecodable input) becomes "?" instead of cutting the text off.
-    data = text.encode("utf-8", "replace")
+    data = _without_stray_document_tags(text.encode("utf-8", "replace"))
     try:
         return lxml.html.document_fromstring(data, parser=_parser(), base_url=url)
     except (lxml.etree.ParserError, ValueError):

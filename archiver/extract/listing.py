@@ -63,7 +63,7 @@ GENERIC_LAYOUT_PREFIX = "generic:"
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Elements that hold the post's own prose: inside an excerpt box they are text, never a meta line by content alone.
 PROSE_TAGS = frozenset({"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "table", "figure"})
-DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title")
+DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "data-published", "title")
 BADGE_CLASS = re.compile(r"(badge|sticky|pinned|top-?icon|post-top|label|tag)", re.IGNORECASE)
 # A cheap "looks like a date" test for scoring repeated blocks (the real parse happens once per entry).
 DATE_HINT = re.compile(
@@ -73,6 +73,8 @@ DATE_HINT = re.compile(
     r"\d{1,2}-\d{1,2}\b)",
     re.IGNORECASE,
 )
+# Attributes that only ever carry a machine-readable date ("<em date='2024-05-09 00:00:00 +0100'>May 9</em>").
+MACHINE_DATE = ("datetime", "data-date", "date", "data-time", "data-ts", "pubdate", "data-published")
 DATE_CLASS = re.compile(r"(^|[-_\s])(date|time|published|pubdate|posted-on|post-time)([-_\s]|$)", re.IGNORECASE)
 META_DATE_CLASS = re.compile(r"(^|[-_\s])(meta|posted|byline|info)([-_\s]|$)", re.IGNORECASE)
 # Names, labels and icons of a last-modified date (never the publication date).
@@ -262,11 +264,19 @@ def _repeated_excerpts(entries: list[ListingEntry]) -> frozenset[str]:
 
 
 def outermost(elements: list[Element]) -> list[Element]:
-    """Drop elements nested inside another element of the list (an embed's <article> inside a post)."""
+    """Drop elements nested inside another element of the list (an embed's <article> inside a post).
+
+    A nested element marked up exactly like the one around it stays: that is a sibling entry swallowed by an
+    unclosed tag in the entry before it (the parser nests every entry after the broken one)."""
     if len(elements) < 2:
         return elements
     chosen = set(elements)
-    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
+    kept = []
+    for el in elements:
+        around = next((a for a in el.iterancestors() if a in chosen), None)
+        if around is None or (around.tag == el.tag and around.get("class") == el.get("class")):
+            kept.append(el)
+    return kept
 
 
 def _self_and_ancestors(el: Element) -> Iterable[Element]:
@@ -653,7 +663,8 @@ def entry_date(block: Element, rule: ThemeRule | None,
         value = _date_of_element(el, block)
         if value is not None:
             return value, el
-    for pattern in (DATE_CLASS, META_DATE_CLASS, None):  # a "date" element beats a whole meta line
+    # A "date" element beats an element carrying a machine date, which beats a whole meta line.
+    for pattern in (DATE_CLASS, MACHINE_DATE, META_DATE_CLASS, None):
         for el in block.iter():
             if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS:
                 continue
@@ -661,6 +672,9 @@ def entry_date(block: Element, rule: ThemeRule | None,
                 continue
             if pattern is None:  # last resort: a short element whose whole text is a dated line
                 if len(el) > 2 or not HAS_YEAR.search(el.text or ""):
+                    continue
+            elif pattern is MACHINE_DATE:
+                if not any(name in el.attrib for name in MACHINE_DATE):
                     continue
             elif not pattern.search((el.get("class") or "") + " " + (el.get("id") or "")):
                 continue

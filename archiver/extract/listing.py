@@ -51,16 +51,21 @@ SCHEMA_ORG_RULE = ThemeRule(
     "", "schema.org", "[itemscope]",
     "[itemtype*='BlogPosting'], [itemtype$='schema.org/Article'], [itemtype$='schema.org/NewsArticle'], "
     "[itemprop='blogPost']",
-    title="[itemprop='headline'], [itemprop='name']", link="[itemprop='url']",
-    date="[itemprop='datePublished'], [itemprop='dateCreated']",
-    excerpt="[itemprop='description'], [itemprop='articleBody'], [itemprop='abstract']",
-    author="[itemprop='author'] [itemprop='name'], [itemprop='author']")
+    # itemprop holds a list of names ("name headline", "dateCreated datePublished"): match words. Only the
+    # headline names the title (a bare "name" is as often the author's or a category's); else the generic title.
+    title="[itemprop~='headline']", link="[itemprop~='url']",
+    date="[itemprop~='datePublished'], [itemprop~='dateCreated']",
+    excerpt="[itemprop~='description'], [itemprop~='articleBody'], [itemprop~='abstract']",
+    author="[itemprop~='author'] [itemprop~='name'], [itemprop~='author']")
 ARTICLE_RULE = ThemeRule("", "article", "article", "article")
 SEMANTIC_RULES = (H_ENTRY_RULE, SCHEMA_ORG_RULE, ARTICLE_RULE)
 THEME_LAYOUT_PREFIX = "theme:"
 GENERIC_LAYOUT_PREFIX = "generic:"
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Class tokens of elements a reader does not see (screen-reader-only text, collapsed or hidden blocks).
+HIDDEN_CLASSES = frozenset({"hidden", "is-hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text",
+                            "invisible", "hide", "u-hidden", "hidden-xs-up"})
 # Elements that hold the post's own prose: inside an excerpt box they are text, never a meta line by content alone.
 PROSE_TAGS = frozenset({"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "table", "figure"})
 DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "data-published", "title")
@@ -107,6 +112,8 @@ class PageContext:
     host: str
     page_path: str
     post_urls: dict[str, str | None]
+    # Texts of the blog's chrome (its name, labels every page repeats): never an entry's title or excerpt.
+    chrome_texts: frozenset[str] = frozenset()
 
 
 def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True) -> Listing:
@@ -144,7 +151,9 @@ def _context(doc: Element, url: str) -> PageContext:
         base = urljoin(url, base_el.get("href") or "")
         break
     parts = urlsplit(url)
-    return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={})
+    name = site_title(doc)
+    return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={},
+                       chrome_texts=frozenset([name]) if name else frozenset())
 
 
 # ---------------------------------------------------------------- layers
@@ -227,17 +236,29 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
     blocks = list(blocks)
-    entries = _build_entries(ctx, blocks, rule, by, frozenset())
-    repeated = _repeated_excerpts(entries)
-    if repeated and not (rule and rule.engine and rule.excerpt):
-        # The same "excerpt" in every entry is the entry's chrome (an author bio, a label): read them again
-        # without it.
-        entries = _build_entries(ctx, blocks, rule, by, repeated)
+    banned = _Banned(titles=ctx.chrome_texts, excerpts=ctx.chrome_texts)
+    entries = _build_entries(ctx, blocks, rule, by, banned)
+    titles, excerpts = _repeated(entries, "title"), _repeated(entries, "excerpt")
+    if rule and rule.engine:  # a theme rule names its fields: what it finds repeated is what the theme shows
+        titles = excerpts = frozenset()
+    if titles or excerpts:
+        # The same "title" or "excerpt" in every entry is the entries' chrome (a section label, an author's
+        # bio): read them again without it.
+        banned = _Banned(titles=banned.titles | titles, excerpts=banned.excerpts | excerpts)
+        entries = _build_entries(ctx, blocks, rule, by, banned)
     return entries
 
 
+@dataclass(frozen=True, slots=True)
+class _Banned:
+    """Texts that are not an entry's title, and not its excerpt, on this page."""
+
+    titles: frozenset[str] = frozenset()
+    excerpts: frozenset[str] = frozenset()
+
+
 def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | None, by: str,
-                   banned: frozenset[str]) -> list[ListingEntry]:
+                   banned: _Banned) -> list[ListingEntry]:
     entries: list[ListingEntry] = []
     seen: set[str] = set()
     for block in blocks:
@@ -251,15 +272,16 @@ def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | No
     return entries
 
 
-def _repeated_excerpts(entries: list[ListingEntry]) -> frozenset[str]:
-    """Excerpt texts that several entries share, when the entries are different posts: not an excerpt."""
+def _repeated(entries: list[ListingEntry], field: str) -> frozenset[str]:
+    """Texts of a field that several entries share, when the entries are different posts: chrome, not content."""
     if len(entries) < 2:
         return frozenset()
     counts: dict[str, int] = {}
     for entry in entries:
-        if entry.excerpt:
-            counts[entry.excerpt] = counts.get(entry.excerpt, 0) + 1
-    # Two entries may share a short teaser by chance only rarely; half of a page sharing one never.
+        text = getattr(entry, field)
+        if text:
+            counts[text] = counts.get(text, 0) + 1
+    # Two posts may share a short teaser or a title by chance only rarely; half of a page sharing one never.
     return frozenset(text for text, n in counts.items() if n >= 2 and n * 2 >= len(entries))
 
 
@@ -457,15 +479,18 @@ _TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 
 def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
-                banned: frozenset[str] = frozenset()) -> ListingEntry | None:
+                banned: _Banned | None = None) -> ListingEntry | None:
     """A ListingEntry from one entry block, or None when the block does not link to a post."""
     title_el = _first(block, rule.title) if rule and rule.title else None
     link, url = _permalink(ctx, block, rule, title_el)
     if url is None:
         return None
-    if title_el is None and not (rule and rule.title):  # a theme that names its title element shows none here
-        title_el = _generic_title_element(block, link)
-    excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned)
+    banned = banned or _Banned()
+    if title_el is not None and not (rule and rule.engine) and text_of(title_el) in banned.titles:
+        title_el = None  # a semantic layer's title that is the site's name or every entry's label
+    if title_el is None and not (rule and rule.engine and rule.title):  # a theme naming its title shows none
+        title_el = _generic_title_element(block, link, banned.titles)
+    excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned.excerpts)
     # A meta line inside the excerpt's box (date, author, tags above or below the text) is meta, not excerpt.
     meta = _meta_children(excerpt_el) if excerpt_el is not None and not loose and not (rule and rule.engine) else []
     entry = ListingEntry(url=url)
@@ -610,24 +635,68 @@ def _majority_link(ctx: PageContext, block: Element) -> tuple[Element | None, st
     return (titled or links[url])[0], url
 
 
-def _generic_title_element(block: Element, link: Element | None) -> Element | None:
+def _generic_title_element(block: Element, link: Element | None,
+                           banned: frozenset[str] = frozenset()) -> Element | None:
+    """The entry's title element: the permalink's heading, else the first visible heading or title-like
+    permalink text in page order. Never a heading a reader does not see, nor a `banned` text (the site's name,
+    a label every entry repeats)."""
     if link is not None:
         for ancestor in link.iterancestors(*HEADINGS):
-            return link if text_of(link) else ancestor
+            if _shown_title(link if text_of(link) else ancestor, block, banned):
+                return link if text_of(link) else ancestor
+            break
         for heading in link.iter(*HEADINGS):
-            return heading
-    for heading in block.iter(*HEADINGS):
-        if text_of(heading):
-            return heading
-    if link is not None and not READ_MORE_TEXT.fullmatch(text_of(link)):
-        text = text_of(link)
-        if text and not DATE_HINT.fullmatch(text):
+            if _shown_title(heading, block, banned):
+                return heading
+    link_is_title = link is not None and _title_like(text_of(link)) and text_of(link) not in banned
+    for el in block.iter(*HEADINGS, "a"):
+        if el is link and link_is_title:
             return link
+        if el.tag != "a" and _shown_title(el, block, banned):
+            return el
     # A styled title inside the permalink (cards whose whole body is one link); not a title in the body text.
     for el in (link.iterdescendants() if link is not None else ()):
-        if isinstance(el.tag, str) and "title" in (el.get("class") or "").lower() and text_of(el):
+        if isinstance(el.tag, str) and "title" in (el.get("class") or "").lower() and text_of(el) \
+                and text_of(el) not in banned:
             return el
     return None
+
+
+def _title_like(text: str) -> bool:
+    """Link text that can be a title: not a read-more label, a date, a time of day or a count of comments."""
+    if not text or READ_MORE_TEXT.fullmatch(text) or DATE_HINT.fullmatch(text) or _TIME_OF_DAY.fullmatch(text):
+        return False
+    return not _COMMENT_COUNT.fullmatch(text)
+
+
+_COMMENT_COUNT = re.compile(r"\s*(no|\d+)\s+(comments?|responses?|replies|reply|条评论|评论|コメント)\s*", re.IGNORECASE)
+
+
+def _shown_title(heading: Element, block: Element, banned: frozenset[str]) -> bool:
+    text = text_of(heading)
+    return bool(text) and text not in banned and _visible(heading, block)
+
+
+def _visible(el: Element, block: Element) -> bool:
+    """Whether a reader sees an element of the block: not in a <template>, not hidden by attribute or class."""
+    for ancestor in _self_and_ancestors(el):
+        if ancestor.tag in INVISIBLE_TAGS or ancestor.get("hidden") is not None \
+                or ancestor.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(ancestor.get("style") or ""):
+            return False
+        classes = ancestor.get("class")
+        if classes and _hidden_class(classes):
+            return False
+        if ancestor is block:
+            break
+    return True
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(classes: str) -> bool:
+    return any(token in HIDDEN_CLASSES for token in classes.split())
 
 
 def _title_text(title_el: Element | None) -> str | None:
@@ -817,10 +886,10 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: fro
             continue
         if tag in ("a", "span") and not strong:
             continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
-        if any(_inside(t, el) for t in title_parts):
+        if any(_inside(t, el) or _inside(el, t) for t in title_parts):
             continue
         text = text_of(el)
-        if not text or text in banned:
+        if not text or text in banned or _only_a_date(text):
             continue
         if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
             continue  # "excerpt_more": the read-more button
@@ -842,6 +911,18 @@ def _names(el: Element) -> str:
 def _without_code_language(classes: str) -> str:
     # "language-markdown", "lang-text": a code block's language, which would read as "markdown"/"text" names.
     return " ".join(t for t in classes.split() if not t.startswith(("language-", "lang-")))
+
+
+def _only_a_date(text: str) -> bool:
+    """Whether a short text is a date and nothing else ("2024-02-11", "Mon, March 3, 2020 10:02")."""
+    return len(text) <= 40 and bool(DATE_HINT.search(text)) and len(_DATE_WORDS.sub("", text)) <= 2
+
+
+_DATE_WORDS = re.compile(
+    r"[\d\s\-/.,:年月日号時时分秒]+|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"janv|fév|mars|avr|mai|juin|juil|août|sept|déc|am|pm)[a-zéû]*\.?",
+    re.IGNORECASE,
+)
 
 
 def _is_date_line(text: str) -> bool:

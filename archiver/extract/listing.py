@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -24,6 +25,7 @@ from archiver.extract.listing_rules import (
     CHROME_CLASS,
     CHROME_TAGS,
     CONTENT_NAME,
+    EXCERPT_FIRST_NAME,
     EXCERPT_NAME,
     META_CLASS,
     NEVER_EXCERPT_TAGS,
@@ -328,7 +330,12 @@ def _in_chrome(el: Element) -> bool:
 
 @lru_cache(maxsize=4096)
 def _chrome_name(name: str) -> bool:
-    return bool(CHROME_CLASS.search(name))
+    """Whether a class or id names chrome: a token like "sidebar" or "site-header", not a layout modifier of
+    the element around the content ("with-right-sidebar", "has-sidebar", "layout-sidebar-left")."""
+    return any(CHROME_CLASS.search(token) and not _LAYOUT_MODIFIER.match(token) for token in name.split())
+
+
+_LAYOUT_MODIFIER = re.compile(r"(has|with|without|no|show|hide|is|layout|page|body|toggle|sticky)[-_]", re.I)
 
 
 # ---------------------------------------------------------------- generic detector
@@ -481,6 +488,24 @@ _TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
                 banned: _Banned | None = None) -> ListingEntry | None:
     """A ListingEntry from one entry block, or None when the block does not link to a post."""
+    twins = [el for el in block.iterdescendants(block.tag) if el.get("class") == block.get("class")]
+    if twins:
+        # A twin holding the entry's own permalink is a wrapper of the same grid class, not another entry.
+        link, _ = _permalink(ctx, block, rule, None)
+        twins = [t for t in twins if link is None or not _inside(link, t)]
+    if not twins:
+        return _build_entry(ctx, block, rule, banned)
+    # Later entries swallowed by an unclosed tag in this one (see outermost): not part of this entry.
+    nested = set(twins)
+    with contextlib.ExitStack() as stack:
+        for twin in twins:
+            if not any(a in nested for a in twin.iterancestors()):
+                stack.enter_context(_set_aside(twin, block))
+        return _build_entry(ctx, block, rule, banned)
+
+
+def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
+                 banned: _Banned | None) -> ListingEntry | None:
     title_el = _first(block, rule.title) if rule and rule.title else None
     link, url = _permalink(ctx, block, rule, title_el)
     if url is None:
@@ -509,10 +534,55 @@ def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
             entry.tags += [t for t in _labels(el, "", TAG_HREF, None) if t not in entry.tags]
             entry.categories += [c for c in _labels(el, "", CATEGORY_HREF, None) if c not in entry.categories]
     if entry.published is None:
-        entry.published = dates.date_from_url(url)  # the last resort: /2020/01/02/slug/, /20190607.html
+        # The last resort: the day in the URL (/2020/01/02/slug/, /20190607.html). A short date the entry shows
+        # without a full year ("24/04/04", "Apr 4") is read with it, and wins when they agree within a day:
+        # URLs are often written in UTC, the listing shows the reader's day.
+        entry.published = dates.date_from_url(url)
+        if entry.published is not None:
+            entry.published = _shown_day_near(block, entry.published) or entry.published
     if excerpt_el is not None:
         entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el, meta)
     return entry
+
+
+_SHORT_NUMERIC_DATE = re.compile(r"\s*(\d{2})[/.-](\d{1,2})[/.-](\d{1,2})\s*")
+
+
+def _shown_day_near(block: Element, url_day: DateValue) -> DateValue | None:
+    """A short date shown in the entry (two-digit year, or none) that the URL's day confirms within a day."""
+    anchor = date.fromisoformat(url_day.iso[:10])
+    best: tuple[int, DateValue] | None = None
+    for el in block.iter():
+        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in HEADINGS or len(el):
+            continue
+        text = collapse(el.text)
+        if not text or len(text) > 30 or not any(ch.isdigit() for ch in text):
+            continue
+        for candidate in _readings(text, anchor.year):
+            distance = abs((candidate - anchor).days)
+            if distance <= 1 and (best is None or distance < best[0]):
+                best = (distance, DateValue(candidate.isoformat(), text, "listing-text"))
+    return best[1] if best else None
+
+
+def _readings(text: str, year: int) -> list[date]:
+    """The days a short date text can mean around `year`: YY/MM/DD, DD/MM/YY, MM/DD/YY, or a yearless date."""
+    found: list[date] = []
+    numeric = _SHORT_NUMERIC_DATE.fullmatch(text)
+    if numeric:
+        a, b, c = (int(g) for g in numeric.groups())
+        century = year - year % 100
+        for y, m, d in ((a, b, c), (c, b, a), (c, a, b)):
+            with contextlib.suppress(ValueError):
+                found.append(date(century + y, m, d))
+        return found
+    if HAS_YEAR.search(text):
+        return found
+    for guess in (year, year - 1, year + 1):
+        value = dates.find_date_in_text(text, "listing-text", default_year=guess)
+        if value is not None:
+            found.append(date.fromisoformat(value.iso[:10]))
+    return found
 
 
 def _date_in_meta(meta: list[Element]) -> tuple[DateValue | None, Element | None]:
@@ -547,7 +617,24 @@ def _set_aside(excerpt_el: Element | None, block: Element) -> Iterator[None]:
 
 
 def _first(block: Element, selector: str) -> Element | None:
+    if "itemprop" in selector:
+        return next(iter(_item_properties(block, selector)), None)
     return css_first(selector, block)
+
+
+def _item_properties(block: Element, selector: str) -> list[Element]:
+    """Microdata properties of the entry's own item: an itemprop inside a nested itemscope (the author's
+    "description", a category's "name") belongs to that nested item."""
+    return [el for el in css(selector)(block) if _in_item(el, block)]
+
+
+def _in_item(el: Element, block: Element) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor is block:
+            return True
+        if ancestor.get("itemscope") is not None:
+            return False
+    return True
 
 
 def post_url(ctx: PageContext, href: str | None) -> str | None:
@@ -648,11 +735,14 @@ def _generic_title_element(block: Element, link: Element | None,
         for heading in link.iter(*HEADINGS):
             if _shown_title(heading, block, banned):
                 return heading
-    link_is_title = link is not None and _title_like(text_of(link)) and text_of(link) not in banned
+    href = link.get("href") if link is not None else None
     for el in block.iter(*HEADINGS, "a"):
-        if el is link and link_is_title:
-            return link
-        if el.tag != "a" and _shown_title(el, block, banned):
+        if el.tag == "a":
+            # The permalink, or another link to the same post ("Unread" badge first, the title link next).
+            if href and el.get("href") == href and _title_like(text_of(el)) and text_of(el) not in banned \
+                    and _visible(el, block):
+                return el
+        elif _shown_title(el, block, banned):
             return el
     # A styled title inside the permalink (cards whose whole body is one link); not a title in the body text.
     for el in (link.iterdescendants() if link is not None else ()):
@@ -664,7 +754,7 @@ def _generic_title_element(block: Element, link: Element | None,
 
 def _title_like(text: str) -> bool:
     """Link text that can be a title: not a read-more label, a date, a time of day or a count of comments."""
-    if not text or READ_MORE_TEXT.fullmatch(text) or DATE_HINT.fullmatch(text) or _TIME_OF_DAY.fullmatch(text):
+    if not text or READ_MORE_TEXT.fullmatch(text) or _only_a_date(text) or _TIME_OF_DAY.fullmatch(text):
         return False
     return not _COMMENT_COUNT.fullmatch(text)
 
@@ -674,7 +764,8 @@ _COMMENT_COUNT = re.compile(r"\s*(no|\d+)\s+(comments?|responses?|replies|reply|
 
 def _shown_title(heading: Element, block: Element, banned: frozenset[str]) -> bool:
     text = text_of(heading)
-    return bool(text) and text not in banned and _visible(heading, block)
+    # A heading that is only a date is an untitled post's stand-in (or a day header), not its title.
+    return bool(text) and text not in banned and not _only_a_date(text) and _visible(heading, block)
 
 
 def _visible(el: Element, block: Element) -> bool:
@@ -722,7 +813,7 @@ def entry_date(block: Element, rule: ThemeRule | None,
     if rule and rule.date == NO_DATE:
         return None, None
     if rule and rule.date:
-        elements += css(rule.date)(block)
+        elements += _item_properties(block, rule.date) if "itemprop" in rule.date else css(rule.date)(block)
     elements += [t for t in block.iter("time") if t not in elements]
     if excerpt_el is not None and excerpt_el is not block:
         elements = [el for el in elements if not _inside(el, excerpt_el)]
@@ -740,7 +831,7 @@ def entry_date(block: Element, rule: ThemeRule | None,
             if el is block or el.tag in HEADINGS or el.tag == "a":
                 continue
             if pattern is None:  # last resort: a short element whose whole text is a dated line
-                if len(el) > 2 or not HAS_YEAR.search(el.text or ""):
+                if len(el) > 8 or not HAS_YEAR.search(el.text or ""):
                     continue
             elif pattern is MACHINE_DATE:
                 if not any(name in el.attrib for name in MACHINE_DATE):
@@ -859,19 +950,24 @@ def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element |
         return block, True
     if rule and rule.excerpt:
         found = _first(block, rule.excerpt)
-        if found is not None or rule.engine:
-            return found, False
+        if rule.engine or (found is not None and text_of(found)):
+            return found, False  # a semantic layer's empty property (<meta itemprop=description>) says nothing
     if rule and rule.engine:
         return None, False  # a theme rule that names no excerpt: the theme shows none
+    # The excerpt box never holds the title or the permalink; it may sit inside the permalink (a card that is
+    # one big link), never inside the title.
     title_parts = tuple(el for el in (title_el, link) if el is not None)
-    named = _named_excerpt(block, title_parts, banned)
+    named = _named_excerpt(block, title_parts, title_el, banned)
     if named is not None:
         return named, False
-    return _text_box(block, title_parts, banned)
+    return _text_box(block, title_parts, title_el, banned)
 
 
-def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: frozenset[str]) -> Element | None:
-    """The first element (in page order) whose class or id names an excerpt or the entry's content."""
+def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: Element | None,
+                   banned: frozenset[str]) -> Element | None:
+    """The element whose class or id names the entry's excerpt, else its description, else its content area;
+    the first in page order of the best kind. A named box with next to no text (a "desc" label) is none."""
+    best: tuple[int, Element, str] | None = None
     for el in block.iterdescendants():
         tag = el.tag
         if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in HEADINGS or el in title_parts:
@@ -882,19 +978,35 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], banned: fro
         strong = EXCERPT_NAME.search(names) is not None
         if not strong and not CONTENT_NAME.search(names):
             continue
+        rank = (0 if EXCERPT_FIRST_NAME.search(names) else 1) if strong else 2
+        if best is not None and rank >= best[0]:
+            continue
+        inside_best = best is not None and _inside(el, best[1])
         if META_CLASS.search(names) and not strong or "title" in names.lower():
             continue
         if tag in ("a", "span") and not strong:
             continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
-        if any(_inside(t, el) or _inside(el, t) for t in title_parts):
+        if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
             continue
         text = text_of(el)
-        if not text or text in banned or _only_a_date(text):
+        if not text or text in banned or _only_a_date(text) or (rank == 1 and not _substantial(text)):
             continue
         if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
             continue  # "excerpt_more": the read-more button
-        return el
-    return None
+        if inside_best and not best[2].startswith(text[:40]):
+            continue  # a described attachment inside the content box: the box's own text starts before it
+        best = (rank, el, text)
+        if rank == 0:
+            break
+    return best[1] if best else None
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _substantial(text: str) -> bool:
+    """Enough text to be an excerpt rather than a label: 20 characters, or 6 CJK characters."""
+    return len(text) >= 20 or len(_CJK.findall(text)) >= 6
 
 
 def _names(el: Element) -> str:
@@ -929,18 +1041,18 @@ def _is_date_line(text: str) -> bool:
     return len(text) < 60 and bool(DATE_HINT.search(text)) and bool(HAS_YEAR.search(text))
 
 
-def _text_box(block: Element, title_parts: tuple[Element, ...],
+def _text_box(block: Element, title_parts: tuple[Element, ...], title_el: Element | None,
               banned: frozenset[str]) -> tuple[Element | None, bool]:
     """The box around the entry's first paragraph (or first run of bare text): the highest ancestor inside the
     block that does not also hold the title. When the paragraphs sit beside the title, their parent is a loose
     box (title and meta lines inside it are left out of the text)."""
     first = None
     for el in block.iter("p"):
-        if text_of(el) and not any(_inside(el, t) for t in title_parts) and not _meta_like(el):
+        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, title_parts):
             first = el
             break
     if first is None:
-        first = _first_bare_text(block, title_parts)
+        first = _first_bare_text(block, title_parts, title_el)
         if first is None:
             return None, False
     box, loose = first, False
@@ -960,25 +1072,27 @@ def _has_prose_sibling(box: Element) -> bool:
     return any(sibling.tag in PROSE_TAGS and text_of(sibling) for sibling in box.itersiblings())
 
 
-def _first_bare_text(block: Element, title_parts: tuple[Element, ...]) -> Element | None:
+def _first_bare_text(block: Element, title_parts: tuple[Element, ...], title_el: Element | None) -> Element | None:
     """The first element (not the title, a link, a date or a meta line) carrying a run of prose of its own."""
     for el in block.iterdescendants():
         tag = el.tag
         if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in ("a", "time") or tag in HEADINGS:
             continue
         own = (el.text or "") + "".join(child.tail or "" for child in el)
-        if len(own.strip()) < 30 or any(_inside(el, t) or _inside(t, el) for t in title_parts):
+        if len(own.strip()) < 30 or any(_inside(t, el) for t in title_parts) \
+                or (title_el is not None and _inside(el, title_el)):
             continue
-        if _meta_like(el) or _is_date_line(collapse(own)):
+        if _meta_like(el, title_parts) or _is_date_line(collapse(own)):
             continue
         return el
     return None
 
 
-def _meta_like(el: Element) -> bool:
-    """An element (or one of its ancestors up to 3 levels) named as a meta line: date, byline, tags."""
+def _meta_like(el: Element, title_parts: tuple[Element, ...] = ()) -> bool:
+    """An element (or one of its ancestors up to 3 levels) named as a meta line: date, byline, tags. An
+    ancestor that also holds the title is the entry's body, whatever its name ("post-info")."""
     for level, ancestor in enumerate(_self_and_ancestors(el)):
-        if level > 3:
+        if level > 3 or any(_inside(t, ancestor) for t in title_parts):
             break
         names = _names(ancestor)
         if names and META_CLASS.search(names) and not EXCERPT_NAME.search(names):

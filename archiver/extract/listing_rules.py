@@ -61,6 +61,8 @@ EXCERPT_NAME = re.compile(
     r"(excerpt|summary|abstract|teaser|preview|description|synopsis|snippet|(^|[-_\s])(desc|intro|lead)([-_\s]|$))",
     re.IGNORECASE,
 )
+# The names among those that say "the post's excerpt" rather than "a description" (a subtitle, a caption).
+EXCERPT_FIRST_NAME = re.compile(r"(excerpt|summary|abstract|teaser|preview|synopsis|snippet)", re.IGNORECASE)
 # ...and of the entry's content area, which on a listing holds the excerpt or the whole post.
 CONTENT_NAME = re.compile(
     r"(entry-content|post-content|post-body|article-entry|content|(^|[-_\s])(entry|body|text|markdown|prose)"

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archiver.extract.listing import parse_listing  # noqa: E402
+from archiver.extract.profile import BlogProfile  # noqa: E402
 
 DEFAULT_CORPUS = "/work/shared/corpus"
 _WS = re.compile(r"\s+")
@@ -73,12 +74,15 @@ def score_site(site_dir: Path, verbose: bool, theme_rules: bool = True) -> dict:
     elapsed = 0.0
     misses: list[str] = []
     layout_hint = None  # as the spider does: the first page's layout is the hint for the blog's other pages
+    profile = BlogProfile()  # and what the pages read so far taught about the blog's chrome
     for page in site["listing_pages"]:
         file = www_file(site_dir, site["base_path"], page)
         html = file.read_bytes().decode(encoding, errors="replace")
         started = time.perf_counter()
-        listing = parse_listing(html, origins[0] + page, layout_hint=layout_hint, theme_rules=theme_rules)
+        listing = parse_listing(html, origins[0] + page, layout_hint=layout_hint, theme_rules=theme_rules,
+                                profile=profile)
         elapsed += time.perf_counter() - started
+        profile = profile.learn(listing.facts)
         layout_hint = layout_hint or listing.layout
         gold_entries: dict[str, list[dict]] = {}
         for p in gold_by_page.get(page, []):

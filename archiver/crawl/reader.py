@@ -21,6 +21,7 @@ from archiver.extract.merge import feed_fill, merge_post
 from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
 from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
 from archiver.extract.post import parse_post
+from archiver.extract.profile import BlogProfile
 from archiver.extract.urls import blog_root, canonical_url, url_key
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class BlogReader:
         self.blog = blog
         self.rules = rules
         self.theme_rules = theme_rules
+        # What the blog's listing pages read so far taught about its chrome (extract.profile).
+        self.profile = BlogProfile()
 
     # -- listing pages -----------------------------------------------------------------------------------
 
@@ -111,10 +114,14 @@ class BlogReader:
         return read
 
     def parse_listing(self, text: str, url: str, layout: str | None) -> Listing:
-        """Listing extraction with the blog's rules (raises what extraction raises)."""
+        """Listing extraction with the blog's rules and profile (raises what extraction raises)."""
         if self.rules and self.rules.listing:
-            return parse_listing_with_rules(text, url, self.rules, layout_hint=layout, theme_rules=self.theme_rules)
-        return parse_listing(text, url, layout_hint=layout, theme_rules=self.theme_rules)
+            listing = parse_listing_with_rules(text, url, self.rules, layout_hint=layout,
+                                               theme_rules=self.theme_rules, profile=self.profile)
+        else:
+            listing = parse_listing(text, url, layout_hint=layout, theme_rules=self.theme_rules, profile=self.profile)
+        self.profile = self.profile.learn(listing.facts)
+        return listing
 
     # -- post pages --------------------------------------------------------------------------------------
 

@@ -39,8 +39,9 @@ from archiver.extract.listing_rules import (
     THEME_RULES,
     ThemeRule,
 )
-from archiver.extract.model import DateValue, Listing, ListingEntry
+from archiver.extract.model import DateValue, Listing, ListingEntry, PageFacts
 from archiver.extract.pagination import find_next_pages
+from archiver.extract.profile import BlogProfile, link_list_key, page_texts
 from archiver.extract.urls import is_date_index
 
 Element = lxml.html.HtmlElement
@@ -116,17 +117,26 @@ class PageContext:
     post_urls: dict[str, str | None]
     # Texts of the blog's chrome (its name, labels every page repeats): never an entry's title or excerpt.
     chrome_texts: frozenset[str] = frozenset()
+    # Keys of link lists the blog shows on most pages (extract.profile): a sidebar of posts, not the list.
+    chrome_lists: frozenset[int] = frozenset()
 
 
-def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True) -> Listing:
+def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True,
+                  profile: BlogProfile | None = None) -> Listing:
     """Extract post entries, pagination, engine and feeds from one listing page.
 
     `layout_hint` is the `layout` of another listing page of the same blog: that layout is tried first and
     trusted even when it finds a single entry (a last page), the usual cascade runs when it finds none.
     `theme_rules=False` switches off every theme-specific table (a diagnostic: only generic layers run).
+    `profile` is what the blog's pages read so far taught (extract.profile): its chrome texts are never a title
+    or an excerpt, its chrome link lists never the post list; while it is still learning, `Listing.facts` holds
+    this page's contribution (`profile.learn(listing.facts)`).
     """
     doc = parse_html(html, url)
     ctx = _context(doc, url)
+    if profile is not None and profile.pages:
+        ctx.chrome_texts |= profile.chrome_texts
+        ctx.chrome_lists = profile.chrome_lists
     engine, theme, rule = detect_engine_and_rule(doc, theme_rules=theme_rules)
     if layout_hint and not theme_rules and layout_hint.startswith(THEME_LAYOUT_PREFIX):
         layout_hint = None
@@ -135,6 +145,8 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     layout = None
     if layout_hint:
         entries, layout = entries_for_layout(ctx, layout_hint), layout_hint
+        if len(entries) >= 3 and ctx.chrome_lists and link_list_key(e.url for e in entries) in ctx.chrome_lists:
+            entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
     listing.entries = entries
@@ -144,7 +156,18 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     listing.site_root = site_root(ctx)
     listing.feeds = discover_feeds(doc, url)
     listing.next_pages = find_next_pages(doc, url)
+    if profile is not None and profile.learning:
+        listing.facts = page_facts(ctx)
     return listing
+
+
+def page_facts(ctx: PageContext) -> PageFacts:
+    """What this page shows that may be the blog's chrome: short texts, and its lists of links to posts."""
+    lists = frozenset(
+        link_list_key(urls) for urls in ({url for _, url in members} for members in _post_link_groups(ctx).values())
+        if len(urls) >= 3
+    )
+    return PageFacts(texts=page_texts(ctx.doc), link_lists=lists)
 
 
 def _context(doc: Element, url: str) -> PageContext:
@@ -350,7 +373,7 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
     """generic_entries, with the layout signature of the winning group: its links' path and the block level."""
     best_blocks: list[Element] = []
     best_layout = None
-    best_rank = (False, 0.0)
+    best_rank = (False, False, 0.0)
     for signature, members in _post_link_groups(ctx).items():
         urls = {url for _, url in members}
         if len(urls) < 2 or _mostly_date_indexes(urls):
@@ -358,10 +381,13 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
         blocks, container = _blocks_of(members)
         if container is None:
             continue
-        score, titled = _group_score(members, blocks)
+        score, titled, texty = _group_score(members, blocks)
         # A list in the page's content beats any list in its chrome (a sidebar of all posts is longer than the
         # page's own list, but it is the same on every page); chrome lists win only where content has none.
-        rank = (titled and not _in_chrome(container), score)
+        # Then entries that show text besides their title (the page's posts with their excerpts) beat bare
+        # titles, however many (a column of recent posts, an index of all of them).
+        chrome = _in_chrome(container) or (bool(ctx.chrome_lists) and link_list_key(urls) in ctx.chrome_lists)
+        rank = (titled and not chrome, texty, score)
         if rank > best_rank:
             best_rank, best_blocks = rank, blocks
             best_layout = f"{GENERIC_LAYOUT_PREFIX}{_levels_up(members[0][0], blocks[0])}@{signature}"
@@ -457,8 +483,9 @@ def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Eleme
     return blocks, container
 
 
-def _group_score(members: list[tuple[Element, str]], blocks: list[Element]) -> tuple[float, bool]:
-    """How much a group of links looks like a post list, and whether its entries have titles (most blocks)."""
+def _group_score(members: list[tuple[Element, str]], blocks: list[Element]) -> tuple[float, bool, bool]:
+    """How much a group of links looks like a post list, whether its entries have titles (most blocks), and
+    whether they show text besides the title (an excerpt: most blocks)."""
     distinct = len({url for _, url in members})
     title_quality = dated = with_text = titled = 0.0
     for (link, _), block in zip(members, blocks, strict=True):
@@ -476,7 +503,7 @@ def _group_score(members: list[tuple[Element, str]], blocks: list[Element]) -> t
             titled += 1.0
     n = len(members)
     score = distinct * (0.3 + title_quality / n + dated / n + 0.7 * with_text / n)
-    return score, titled >= 0.5 * n
+    return score, titled >= 0.5 * n, with_text >= 0.5 * n
 
 
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")

@@ -99,6 +99,9 @@ YEAR_ONLY = re.compile(r"^\s*((?:19|20)\d{2})\s*(年)?\s*(\(\d+\))?\s*$")
 HAS_YEAR = re.compile(r"(19|20)\d{2}")
 # Listings that show whole posts would make huge excerpts; past this much text the rest is not an excerpt.
 MAX_EXCERPT_CHARS = 4000
+# An excerpt this long is a whole post shown on the listing; its summary is what the archive keeps.
+WHOLE_POST_CHARS = 1000
+SUMMARY_CHARS = 300
 LAYER_WEIGHT = {"theme": 1.3, "h-entry": 1.1, "schema.org": 1.1, "article": 1.0, "generic": 1.0,
                 "json-ld": 0.9, "embedded-state": 0.9}
 # Machine data a page embeds: a fallback for pages whose markup shows little (JavaScript front ends).
@@ -255,7 +258,7 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
         if excluded:
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
-        blocks = [b for b in blocks if not _in_chrome(b)]
+        blocks = [b for b in blocks if not in_chrome(b)]
     return _build_all(ctx, blocks, rule, extracted_by)
 
 
@@ -331,7 +334,7 @@ def _self_and_ancestors(el: Element) -> Iterable[Element]:
     yield from el.iterancestors()
 
 
-def _in_chrome(el: Element) -> bool:
+def in_chrome(el: Element) -> bool:
     """Whether an element sits in the page's chrome (header, navigation, sidebar, footer, widgets).
 
     Judged by tag, class and id of the element and its ancestors up to the page's main region: a <main> (or
@@ -386,7 +389,7 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
         # page's own list, but it is the same on every page); chrome lists win only where content has none.
         # Then entries that show text besides their title (the page's posts with their excerpts) beat bare
         # titles, however many (a column of recent posts, an index of all of them).
-        chrome = _in_chrome(container) or (bool(ctx.chrome_lists) and link_list_key(urls) in ctx.chrome_lists)
+        chrome = in_chrome(container) or (bool(ctx.chrome_lists) and link_list_key(urls) in ctx.chrome_lists)
         rank = (titled and not chrome, texty, score)
         if rank > best_rank:
             best_rank, best_blocks = rank, blocks
@@ -1075,7 +1078,7 @@ def _text_box(block: Element, title_parts: tuple[Element, ...], title_el: Elemen
     box (title and meta lines inside it are left out of the text)."""
     first = None
     for el in block.iter("p"):
-        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, title_parts):
+        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, (title_el,) if title_el is not None else ()):
             first = el
             break
     if first is None:
@@ -1109,7 +1112,7 @@ def _first_bare_text(block: Element, title_parts: tuple[Element, ...], title_el:
         if len(own.strip()) < 30 or any(_inside(t, el) for t in title_parts) \
                 or (title_el is not None and _inside(el, title_el)):
             continue
-        if _meta_like(el, title_parts) or _is_date_line(collapse(own)):
+        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)):
             continue
         return el
     return None
@@ -1195,7 +1198,45 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, titl
 
     # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit.
     text = text_without_matching(excerpt_el, skipped, MAX_EXCERPT_CHARS)
+    if len(text) >= WHOLE_POST_CHARS:
+        text = summary_text(excerpt_el, skipped) or text  # the listing shows the whole post: its summary
     return text or None
+
+
+def summary_text(box: Element, skipped: Callable[[Element], bool]) -> str:
+    """The summary of a whole post a listing shows: its text up to the "more" marker, else its first blocks
+    (paragraphs, headings, lists, code) until about SUMMARY_CHARS characters."""
+    children = [c for c in box if isinstance(c.tag, str) or _is_more_marker(c)]
+    while len(children) == 1 and isinstance(children[0].tag, str) and children[0].tag in ("div", "section"):
+        children = [c for c in children[0] if isinstance(c.tag, str) or _is_more_marker(c)]  # a lone wrapper
+    marked = any(_is_more_marker(c) or _holds_more_marker(c) for c in children)
+    parts: list[str] = []
+    size = 0
+    for child in children:
+        if _is_more_marker(child):
+            break
+        if skipped(child) or child.tag in INVISIBLE_TAGS:
+            continue
+        text = text_without_matching(child, skipped, MAX_EXCERPT_CHARS)
+        if text:
+            parts.append(text)
+            size += len(text) + 1
+        if _holds_more_marker(child) or (not marked and size >= SUMMARY_CHARS):
+            break
+    return collapse(" ".join(parts))
+
+
+def _is_more_marker(node: Element) -> bool:
+    """<!--more-->, Pelican's END_SUMMARY comment, WordPress' <span id="more-12">, Hexo's <a id="more">."""
+    if isinstance(node, lxml.etree._Comment):
+        text = (node.text or "").strip().lower()
+        return text == "more" or "end_summary" in text or text.startswith("more ")
+    ident = (node.get("id") or "").lower() if isinstance(node.tag, str) else ""
+    return ident == "more" or (ident.startswith("more-") and ident[5:].isdigit())
+
+
+def _holds_more_marker(el: Element) -> bool:
+    return isinstance(el.tag, str) and any(_is_more_marker(n) for n in el.iterdescendants())
 
 
 _CLASS_SKIPPED: dict[tuple[str, bool], bool] = {}

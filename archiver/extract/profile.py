@@ -30,7 +30,7 @@ CHROME_SHARE = 0.5
 MAX_TEXT = 120
 # Pages learned from; later pages only use what was learned (the chrome does not change within a crawl).
 MAX_PAGES = 30
-TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", "｜", " _ ")
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", "｜", " _ ", ": ")
 # Elements whose text is a name or a label: headings, the <title>, the banner's and the menu's links.
 TEXT_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 

@@ -551,7 +551,8 @@ def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
-        entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+        with _modified_dates_aside(block):  # a meta line "Posted X · Updated Y" gives X; "Updated Y" alone none
+            entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
         entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
         entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
         if not entry.categories and not (rule and rule.engine):
@@ -878,13 +879,43 @@ def entry_date(block: Element, rule: ThemeRule | None,
     return _date_from_heading_before(block, None), None
 
 
+@contextlib.contextmanager
+def _modified_dates_aside(block: Element) -> Iterator[None]:
+    """Take the elements named as a last-modified date out of the block while its date is searched."""
+    marked = [el for el in block.iterdescendants() if isinstance(el.tag, str) and _named_modified(el)]
+    if not marked:
+        yield
+        return
+    chosen = set(marked)
+    with contextlib.ExitStack() as stack:
+        for el in marked:
+            if not any(a in chosen for a in el.iterancestors()):
+                stack.enter_context(_set_aside(el, block))
+        yield
+
+
+_MODIFIED_ATTRIBUTES = ("data-updated", "data-modified", "data-lastmod", "data-last-modified", "data-edited")
+
+
+def _named_modified(el: Element) -> bool:
+    """Whether an element's class, id, itemprop or data attribute names a last-modified date."""
+    names = _names(el)
+    itemprop = el.get("itemprop")
+    if (names and _modified_name(names)) or (itemprop and _modified_name(itemprop)):
+        return True
+    return bool(el.attrib) and any(el.get(name) is not None for name in _MODIFIED_ATTRIBUTES)
+
+
+@lru_cache(maxsize=4096)
+def _modified_name(names: str) -> bool:
+    return bool(MODIFIED_NAME.search(names))
+
+
 def _is_modified(el: Element) -> bool:
     """Whether a date element is the post's last-modified date, by its name, its label or its icon.
 
     A listing that shows only an "updated" date shows no publication date: the post page or the feed has it."""
-    if MODIFIED_NAME.search(_names(el) + " " + (el.get("itemprop") or "")):
-        return True
-    if any(name.startswith("data-") and MODIFIED_NAME.search(name) for name in el.attrib):
+    if _named_modified(el):
         return True
     if MODIFIED_LABEL.match(text_without(el, set(), 40)):
         return True  # "Updated: 2021-03-02" in the element itself

@@ -164,6 +164,12 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     return listing
 
 
+def facts_of_page(html: str, url: str) -> PageFacts:
+    """PageFacts of any page of a blog (a post page too: its chrome is the blog's chrome)."""
+    doc = parse_html(html, url)
+    return page_facts(_context(doc, url))
+
+
 def page_facts(ctx: PageContext) -> PageFacts:
     """What this page shows that may be the blog's chrome: short texts, and its lists of links to posts."""
     lists = frozenset(
@@ -908,7 +914,11 @@ def _named_modified(el: Element) -> bool:
 
 @lru_cache(maxsize=4096)
 def _modified_name(names: str) -> bool:
-    return bool(MODIFIED_NAME.search(names))
+    # WordPress marks an unedited post's date "entry-date published updated": published wins.
+    return bool(MODIFIED_NAME.search(names)) and not PUBLISHED_NAME.search(names)
+
+
+PUBLISHED_NAME = re.compile(r"(published|pubdate|date-?created|datecreated|posted-on|post-date)", re.IGNORECASE)
 
 
 def _is_modified(el: Element) -> bool:

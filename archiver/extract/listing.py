@@ -400,7 +400,42 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
         if rank > best_rank:
             best_rank, best_blocks = rank, blocks
             best_layout = f"{GENERIC_LAYOUT_PREFIX}{_levels_up(members[0][0], blocks[0])}@{signature}"
+    if best_blocks:
+        best_blocks = _lead_blocks(ctx, best_blocks) + best_blocks
     return _build_all(ctx, best_blocks, None, "generic"), best_layout
+
+
+# How far up from the list a lead entry may sit (the list's container, its wrapper, the page's main column).
+LEAD_LEVELS = 3
+
+
+def _lead_blocks(ctx: PageContext, blocks: list[Element]) -> list[Element]:
+    """Entries right before the list that are marked up differently: a featured or lead post (a bigger card,
+    another tag, its own section). Each holds one post the list does not, with a title; a box linking several
+    posts, or none, ends the search (another list, an introduction)."""
+    listed = {post_url(ctx, a.get("href")) for block in blocks for a in block.iter("a")}
+    found: list[Element] = []
+    el = blocks[0]
+    for _ in range(LEAD_LEVELS):
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        for sibling in el.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or in_chrome(sibling):
+                continue
+            urls = {url for a in sibling.iter("a") if (url := post_url(ctx, a.get("href"))) is not None}
+            if not urls:
+                continue
+            if len(urls) > 1 or urls & listed or not _has_title(sibling):
+                return found
+            found.insert(0, sibling)
+        el = parent
+    return found
+
+
+def _has_title(block: Element) -> bool:
+    return any(text_of(h) for h in block.iter(*HEADINGS)) or any(
+        _title_like(text_of(a)) and len(text_of(a)) >= 6 for a in block.iter("a"))
 
 
 def _mostly_date_indexes(urls: set[str]) -> bool:

@@ -592,8 +592,12 @@ def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
-        with _modified_dates_aside(block):  # a meta line "Posted X · Updated Y" gives X; "Updated Y" alone none
-            entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+        entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+        if date_el is not None and _holds_modified(date_el):
+            # The date came through a line holding a last-modified date: "Posted X · Updated Y" gives X,
+            # "Updated Y" alone gives none.
+            with _modified_dates_aside(block):
+                entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
         entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
         entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
         if not entry.categories and not (rule and rule.engine):
@@ -689,9 +693,10 @@ def _set_aside(excerpt_el: Element | None, block: Element) -> Iterator[None]:
 
 
 def _first(block: Element, selector: str) -> Element | None:
-    if "itemprop" in selector:
-        return next(iter(_item_properties(block, selector)), None)
-    return css_first(selector, block)
+    found = css_first(selector, block)
+    if found is not None and "itemprop" in selector and not _in_item(found, block):
+        return next(iter(_item_properties(block, selector)), None)  # the first was a nested item's
+    return found
 
 
 def _item_properties(block: Element, selector: str) -> list[Element]:
@@ -938,6 +943,11 @@ def _modified_dates_aside(block: Element) -> Iterator[None]:
 _MODIFIED_ATTRIBUTES = ("data-updated", "data-modified", "data-lastmod", "data-last-modified", "data-edited")
 
 
+def _holds_modified(el: Element) -> bool:
+    """Whether an element holds (below it) an element named as a last-modified date."""
+    return any(isinstance(d.tag, str) and _named_modified(d) for d in el.iterdescendants())
+
+
 def _named_modified(el: Element) -> bool:
     """Whether an element's class, id, itemprop or data attribute names a last-modified date."""
     names = _names(el)
@@ -1094,8 +1104,8 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
             continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
         if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
             continue
-        text = text_of(el)
-        if not text or text in banned or _only_a_date(text) or (rank == 1 and not _substantial(text)):
+        text = text_without(el, set(), NAMED_TEXT_PEEK)  # a peek: a whole post's text is not needed to judge
+        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)):
             continue
         if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
             continue  # "excerpt_more": the read-more button
@@ -1105,6 +1115,18 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
         if rank == 0:
             break
     return best[1] if best else None
+
+
+NAMED_TEXT_PEEK = 300
+
+
+def _banned(peek: str, banned: frozenset[str]) -> bool:
+    """Whether a text (a peek at most NAMED_TEXT_PEEK long, cut near a node's end) is one of the banned ones."""
+    if not banned:
+        return False
+    if len(peek) < NAMED_TEXT_PEEK:
+        return peek in banned
+    return any(text.startswith(peek[: NAMED_TEXT_PEEK // 2]) for text in banned)
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -1282,14 +1304,15 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, titl
 def summary_text(box: Element, skipped: Callable[[Element], bool]) -> str:
     """The summary of a whole post a listing shows: its text up to the "more" marker, else its first blocks
     (paragraphs, headings, lists, code) until about SUMMARY_CHARS characters."""
-    children = [c for c in box if isinstance(c.tag, str) or _is_more_marker(c)]
+    markers = _more_markers(box)
+    children = [c for c in box if isinstance(c.tag, str) or c in markers]
     while len(children) == 1 and isinstance(children[0].tag, str) and children[0].tag in ("div", "section"):
-        children = [c for c in children[0] if isinstance(c.tag, str) or _is_more_marker(c)]  # a lone wrapper
-    marked = any(_is_more_marker(c) or _holds_more_marker(c) for c in children)
+        children = [c for c in children[0] if isinstance(c.tag, str) or c in markers]  # a lone wrapper
+    marked = bool(markers)
     parts: list[str] = []
     size = 0
     for child in children:
-        if _is_more_marker(child):
+        if child in markers:
             break
         if skipped(child) or child.tag in INVISIBLE_TAGS:
             continue
@@ -1297,9 +1320,17 @@ def summary_text(box: Element, skipped: Callable[[Element], bool]) -> str:
         if text:
             parts.append(text)
             size += len(text) + 1
-        if _holds_more_marker(child) or (not marked and size >= SUMMARY_CHARS):
+        if (marked and any(_inside(m, child) for m in markers)) or (not marked and size >= SUMMARY_CHARS):
             break
     return collapse(" ".join(parts))
+
+
+_MORE_MARKER_CANDIDATES = lxml.etree.XPath(".//comment() | .//*[@id='more' or starts-with(@id, 'more-')]")
+
+
+def _more_markers(box: Element) -> set[Element]:
+    """The "more" markers inside a box (comments and elements, see _is_more_marker)."""
+    return {node for node in _MORE_MARKER_CANDIDATES(box) if _is_more_marker(node)}
 
 
 def _is_more_marker(node: Element) -> bool:
@@ -1309,10 +1340,6 @@ def _is_more_marker(node: Element) -> bool:
         return text == "more" or "end_summary" in text or text.startswith("more ")
     ident = (node.get("id") or "").lower() if isinstance(node.tag, str) else ""
     return ident == "more" or (ident.startswith("more-") and ident[5:].isdigit())
-
-
-def _holds_more_marker(el: Element) -> bool:
-    return isinstance(el.tag, str) and any(_is_more_marker(n) for n in el.iterdescendants())
 
 
 _CLASS_SKIPPED: dict[tuple[str, bool], bool] = {}

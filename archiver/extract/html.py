@@ -23,13 +23,15 @@ _PARSERS = threading.local()  # lxml parsers must not be shared between threads
 
 # Characters XML cannot hold (C0 controls but tab/newline/return, U+FFFE/U+FFFF): libxml2 keeps some of them in
 # the tree, and any later `el.text = ...` or attribute copy then raises "All strings must be XML compatible".
-# Vertical tab and form feed are whitespace to a reader; the rest is invisible and dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_NOT_XML_REPLACEMENTS = {0x0B: " ", 0x0C: " "}
+# Vertical tab and form feed are whitespace to a reader; the rest is invisible and dropped. Removed from the UTF-8
+# bytes in one bytes.translate pass (a regex scan of the text costs as much as a sixth of the parse).
+_CONTROL_TABLE = bytes(range(256)).replace(b"\x0b", b" ").replace(b"\x0c", b" ")
+_CONTROL_DELETE = bytes(c for c in range(32) if c not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D))
+_NONCHARACTERS = ("\ufffe", "\uffff")
 # The same characters written as numeric character references (&#1; &#x1b; &#65535;), which libxml2 decodes.
 _NOT_XML_REFERENCE = re.compile(
-    r"&#(?:0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
-    r"(?![0-9a-fA-F]));?"
+    rb"&#(?:0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
+    rb"(?![0-9a-fA-F]));?"
 )
 
 
@@ -75,17 +77,18 @@ def _parser() -> lxml.html.HTMLParser:
 
 def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
     """Parse an HTML document into an lxml tree with `url` as its base; never raises on bad markup."""
-    # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL and control characters.
-    if _NOT_XML.search(text):
-        text = _NOT_XML.sub(lambda m: _NOT_XML_REPLACEMENTS.get(ord(m.group()), ""), text)
-    if "&#" in text:
-        text = _NOT_XML_REFERENCE.sub("", text)
+    # lxml refuses str input that carries an XML encoding declaration.
     if text[:512].lstrip().startswith("<?xml"):
         text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
     if not text or text.isspace():
         text = "<html></html>"
+    if any(ch in text for ch in _NONCHARACTERS):
+        text = text.replace("\ufffe", "").replace("\uffff", "")
     # "replace": a lone surrogate (undecodable input) becomes "?" instead of cutting the text off.
-    data = _without_stray_document_tags(text.encode("utf-8", "replace"))
+    data = text.encode("utf-8", "replace").translate(_CONTROL_TABLE, _CONTROL_DELETE)
+    if _NOT_XML_REFERENCE.search(data):
+        data = _NOT_XML_REFERENCE.sub(b"", data)
+    data = _without_stray_document_tags(data)
     try:
         return lxml.html.document_fromstring(data, parser=_parser(), base_url=url)
     except (lxml.etree.ParserError, ValueError):

@@ -1,6 +1,6 @@
 """Listing extraction speed per core on the corpus listing pages: parse_listing, and its parts.
 
-Usage: .venv/bin/python benchmarks/bench_listing_speed.py [--corpus DIR] [--rounds N]
+Usage: .venv/bin/python benchmarks/bench_listing_speed.py [--corpus DIR] [--rounds N] [--no-theme-rules]
 
 CPU time of this process (time.process_time) is measured, so other work on the machine does not count; the
 best of N rounds is kept. "without pagination" subtracts find_next_pages, timed alone on the parsed trees.
@@ -49,10 +49,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-theme-rules", action="store_true", help="generic layers only (theme tables off)")
     args = parser.parse_args()
+    theme_rules = not args.no_theme_rules
     pages = corpus_pages(Path(args.corpus))
     trees = [(parse_html(html, url), url) for html, url in pages]
-    total = best_seconds(lambda: [parse_listing(html, url) for html, url in pages], args.rounds)
+    total = best_seconds(lambda: [parse_listing(html, url, theme_rules=theme_rules) for html, url in pages],
+                         args.rounds)
     parsing = best_seconds(lambda: [parse_html(html, url) for html, url in pages], args.rounds)
     pagination = best_seconds(lambda: [find_next_pages(tree, url) for tree, url in trees], args.rounds)
     n = len(pages)
@@ -61,7 +64,7 @@ def main() -> None:
         print(f"{label:44} {n / seconds:7.0f} pages/s  {seconds / n * 1000:6.2f} ms/page")
 
     print(f"{n} listing pages, {sum(len(h) for h, _ in pages) / n / 1000:.0f} kB average, CPU time, best of "
-          f"{args.rounds}")
+          f"{args.rounds}" + ("" if theme_rules else ", theme tables off"))
     line("parse_listing (parse + extract + pagination)", total)
     line("parse_listing without find_next_pages", total - pagination)
     line("  parse_html alone", parsing)

@@ -1,6 +1,8 @@
 """Offline dev loop for listing extraction: run parse_listing on every corpus listing page and score it.
 
-Usage: .venv/bin/python benchmarks/listing_offline.py [--corpus DIR] [--sites id1,id2] [--verbose]
+Usage: .venv/bin/python benchmarks/listing_offline.py [--corpus DIR] [--sites id1,id2] [--verbose] [--no-theme-rules]
+
+`--no-theme-rules` runs only the generic layers (what `-s ARCHIVER_THEME_RULES=False` does in a crawl).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from archiver.extract.listing import parse_listing  # noqa: E402
+from archiver.extract.profile import BlogProfile  # noqa: E402
 
 DEFAULT_CORPUS = "/work/shared/corpus"
 _WS = re.compile(r"\s+")
@@ -57,7 +60,7 @@ def www_file(site_dir: Path, base_path: str, path: str) -> Path:
     return candidate
 
 
-def score_site(site_dir: Path, verbose: bool) -> dict:
+def score_site(site_dir: Path, verbose: bool, theme_rules: bool = True) -> dict:
     """Score one corpus site's listing pages; returns the figures and the parse time."""
     site = json.loads((site_dir / "site.json").read_text(encoding="utf-8"))
     origins = site["origins"]
@@ -71,12 +74,15 @@ def score_site(site_dir: Path, verbose: bool) -> dict:
     elapsed = 0.0
     misses: list[str] = []
     layout_hint = None  # as the spider does: the first page's layout is the hint for the blog's other pages
+    profile = BlogProfile()  # and what the pages read so far taught about the blog's chrome
     for page in site["listing_pages"]:
         file = www_file(site_dir, site["base_path"], page)
         html = file.read_bytes().decode(encoding, errors="replace")
         started = time.perf_counter()
-        listing = parse_listing(html, origins[0] + page, layout_hint=layout_hint)
+        listing = parse_listing(html, origins[0] + page, layout_hint=layout_hint, theme_rules=theme_rules,
+                                profile=profile)
         elapsed += time.perf_counter() - started
+        profile = profile.learn(listing.facts)
         layout_hint = layout_hint or listing.layout
         gold_entries: dict[str, list[dict]] = {}
         for p in gold_by_page.get(page, []):
@@ -141,10 +147,11 @@ def main() -> None:
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--sites", default="")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--no-theme-rules", action="store_true", help="generic layers only (theme tables off)")
     args = parser.parse_args()
     wanted = set(filter(None, args.sites.split(",")))
     sites = sorted(p.parent for p in Path(args.corpus).glob("*/site.json"))
-    results = [score_site(s, args.verbose) for s in sites if not wanted or s.name in wanted]
+    results = [score_site(s, args.verbose, not args.no_theme_rules) for s in sites if not wanted or s.name in wanted]
     figures = ("recall", "precision", "title", "date", "excerpt")
     print(f"{'site':38} pages " + " ".join(f"{f[:6]:>6}" for f in figures))
     for r in results:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from archiver.extract.dates import (
+    date_from_url,
     date_part,
     find_date_in_text,
     offset_minutes,
@@ -315,3 +316,26 @@ def _value(iso: str, raw: str = "") -> DateValue:
 def test_reconcile_dates(machine: str | None, shown: str | None, expected: str) -> None:
     result = reconcile_dates(_value(machine) if machine else None, _value(shown) if shown else None)
     assert result is not None and result.iso == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://b.example/2020/01/02/first-frost/", "2020-01-02"),
+        ("https://b.example/blog/2020-01-02-first-frost/", "2020-01-02"),
+        ("https://b.example/2020/1/2/first-frost.html", "2020-01-02"),
+        ("https://b.example/20190607.html", "2019-06-07"),
+        ("https://b.example/notes/20190607-first-frost/", "2019-06-07"),
+        ("https://b.example/1784522/", None),  # a post id, not a date
+        ("https://b.example/posts/2145646931/", None),
+        ("https://b.example/p/201906071/", None),  # digits glued to the date: an id
+        ("https://b.example/2020/01/first-frost/", None),  # a month, not a day
+        ("https://b.example/2021/02/30/x/", None),  # no such day
+        ("https://b.example/2999/01/02/x/", None),  # the future: a placeholder
+    ],
+)
+def test_date_from_url(url: str, expected: str | None) -> None:
+    found = date_from_url(url)
+    assert (found.iso if found else None) == expected
+    if found:
+        assert found.source == "url"

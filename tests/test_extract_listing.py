@@ -14,16 +14,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.stem for p in FIXTURES.glob("*-listing*.html"))
 ENTRY_FIELDS = ("url", "title", "published", "excerpt", "tags", "categories")
 PAGE_FIELDS = ("engine", "theme", "site_title", "lang")
-_parsed: dict[str, tuple[Listing, dict]] = {}
+_parsed: dict[tuple[str, bool], tuple[Listing, dict]] = {}
 
 
-def load(case: str) -> tuple[Listing, dict]:
-    """Parse a fixture once per session, with its expected JSON."""
-    if case not in _parsed:
+def load(case: str, theme_rules: bool = True) -> tuple[Listing, dict]:
+    """Parse a fixture once per session (with the theme tables or without), with its expected JSON."""
+    if (case, theme_rules) not in _parsed:
         expected = json.loads((FIXTURES / f"{case}.json").read_text(encoding="utf-8"))
         html = (FIXTURES / f"{case}.html").read_text(encoding="utf-8")
-        _parsed[case] = (parse_listing(html, expected["url"]), expected)
-    return _parsed[case]
+        _parsed[case, theme_rules] = (parse_listing(html, expected["url"], theme_rules=theme_rules), expected)
+    return _parsed[case, theme_rules]
 
 
 def entry_field(entry, field: str):
@@ -33,10 +33,12 @@ def entry_field(entry, field: str):
     return value
 
 
+@pytest.mark.parametrize("theme_rules", [True, False], ids=["tables", "generic"])
 @pytest.mark.parametrize("field", ENTRY_FIELDS)
 @pytest.mark.parametrize("case", CASES)
-def test_entry_field(case: str, field: str) -> None:
-    listing, expected = load(case)
+def test_entry_field(case: str, field: str, theme_rules: bool) -> None:
+    """Every fixture reads the same with the theme tables and without them: the tables are only a fast path."""
+    listing, expected = load(case, theme_rules)
     got = [entry_field(e, field) for e in listing.entries]
     assert got == [e[field] for e in expected["entries"]]
 

@@ -32,6 +32,13 @@ def test_page_datetime_with_offset_wins_when_the_day_agrees():
     assert merged_published(listing, page) is page
 
 
+def test_a_day_only_the_url_carries_yields_to_the_page_date():
+    listing = DateValue("2024-03-05", "2024/03/05", "url")
+    page = DateValue("2024-03-07T10:00:00+01:00", "2024-03-07T10:00:00+01:00", "json-ld")
+    assert merged_published(listing, page) is page
+    assert merged_published(listing, None) is listing
+
+
 def test_excerpt_stays_the_listings_and_falls_back_to_the_page_description():
     entry = {"url": "http://x/a/", "title": "A", "excerpt": "As listed"}
     page = {"title": "A", "description": "Meta description", "description_source": "meta"}

@@ -8,6 +8,7 @@ does to extraction, the reader returns records and never raises: a page that def
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -16,11 +17,12 @@ from archiver.crawl.memory import KnownPage
 from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
 from archiver.extract.feeds import parse_feed
-from archiver.extract.listing import parse_listing
+from archiver.extract.listing import facts_of_page, parse_listing
 from archiver.extract.merge import feed_fill, merge_post
 from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
 from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
 from archiver.extract.post import parse_post
+from archiver.extract.profile import BlogProfile
 from archiver.extract.urls import blog_root, canonical_url, url_key
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ class BlogReader:
         self.blog = blog
         self.rules = rules
         self.theme_rules = theme_rules
+        # What the blog's pages read so far taught about its chrome (extract.profile), and its name.
+        self.profile = BlogProfile()
+        self.site_names: set[str] = set()
 
     # -- listing pages -----------------------------------------------------------------------------------
 
@@ -78,6 +83,8 @@ class BlogReader:
             records.append(ErrorItem(self.blog, root or None, fetched.url, "extract-error", _error_text(error)))
         read = ListingRead(fetched.url, root, layout=visit.layout, next_pages=listing.next_pages,
                            content_hash=fetched.content_hash)
+        if listing.site_title:
+            self.site_names.add(listing.site_title)
         if visit.is_start:
             read.root = root = blog_root(visit.blog, listing.site_root)
             read.layout = listing.layout
@@ -111,10 +118,14 @@ class BlogReader:
         return read
 
     def parse_listing(self, text: str, url: str, layout: str | None) -> Listing:
-        """Listing extraction with the blog's rules (raises what extraction raises)."""
+        """Listing extraction with the blog's rules and profile (raises what extraction raises)."""
         if self.rules and self.rules.listing:
-            return parse_listing_with_rules(text, url, self.rules, layout_hint=layout, theme_rules=self.theme_rules)
-        return parse_listing(text, url, layout_hint=layout, theme_rules=self.theme_rules)
+            listing = parse_listing_with_rules(text, url, self.rules, layout_hint=layout,
+                                               theme_rules=self.theme_rules, profile=self.profile)
+        else:
+            listing = parse_listing(text, url, layout_hint=layout, theme_rules=self.theme_rules, profile=self.profile)
+        self.profile = self.profile.learn(listing.facts)
+        return listing
 
     # -- post pages --------------------------------------------------------------------------------------
 
@@ -136,9 +147,19 @@ class BlogReader:
                                      fetched.status))
             records.append(self.listed_post(visit, fetched.status))
             return records
+        self.learn_from_post(text, fetched.url, page)
         records.append(self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url,
                                       visit.entry_hash, fetched.fetched_at))
         return records
+
+    def learn_from_post(self, text: str, url: str, page: PostPage) -> None:
+        """A post page teaches the blog's chrome too; a page "title" that is the blog's chrome (its name on
+        every page, a widget's label) is not the post's title: the listing's title stands."""
+        if self.profile.learning:
+            with contextlib.suppress(Exception):  # learning is a bonus; the post is read either way
+                self.profile = self.profile.learn(facts_of_page(text, url))
+        if page.title and (page.title in self.site_names or page.title in self.profile.chrome_texts):
+            page.title = None
 
     def post_failed(self, visit: PostVisit, problem: Problem, was_live: bool) -> list:
         """A post page that could not be fetched: the post as its listing showed it, and the problem; a post

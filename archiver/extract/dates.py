@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from archiver.extract.model import DateValue
 
@@ -382,6 +383,32 @@ def find_date_in_text(
     if found is None and len(text) <= RELATIVE_WORD_MAX_TEXT:
         return _relative_word(text, source, now)
     return found
+
+
+# A day in a post URL: /2020/01/02/, /2020-01-02-slug/, /2020/01/02-slug.html, compact /20190607.html or
+# /20190607-slug/. Only whole path pieces: digits glued to other digits are an id, not a date.
+_URL_DAY = re.compile(
+    r"(?:^|/)(?P<year>(?:19|20)\d{2})(?P<sep>[/-])(?P<month>0?[1-9]|1[0-2])(?P=sep)(?P<day>0?[1-9]|[12]\d|3[01])"
+    r"(?=/|$|[-_.])"
+)
+_URL_COMPACT_DAY = re.compile(
+    r"(?:^|/)(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])(?=/|$|[-_.])"
+)
+
+
+def date_from_url(url: str, *, now: datetime | None = None) -> DateValue | None:
+    """The publication day a post URL carries (/2020/01/02/slug/, /2020-01-02-slug/, /20190607.html), source "url".
+
+    A last resort for a post whose pages show no date: the day is right for nearly every engine that writes one
+    (it comes from the post's own date), but it has no time and no offset."""
+    path = urlsplit(url).path
+    match = _URL_DAY.search(path) or _URL_COMPACT_DAY.search(path)
+    if match is None:
+        return None
+    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    if not _valid_day(year, month, day) or not _plausible(date(year, month, day), _now(now)):
+        return None
+    return DateValue(iso=date(year, month, day).isoformat(), raw=match.group(0).lstrip("/"), source="url")
 
 
 def date_part(iso: str) -> str:

@@ -21,6 +21,48 @@ _ELEMENT_CLASSES = lxml.etree.ElementDefaultClassLookup(
 )
 _PARSERS = threading.local()  # lxml parsers must not be shared between threads
 
+# Characters XML cannot hold (C0 controls but tab/newline/return, U+FFFE/U+FFFF): libxml2 keeps some of them in
+# the tree, and any later `el.text = ...` or attribute copy then raises "All strings must be XML compatible".
+# Vertical tab and form feed are whitespace to a reader; the rest is invisible and dropped. Removed from the UTF-8
+# bytes in one bytes.translate pass (a regex scan of the text costs as much as a sixth of the parse).
+_CONTROL_TABLE = bytes(range(256)).replace(b"\x0b", b" ").replace(b"\x0c", b" ")
+_CONTROL_DELETE = bytes(c for c in range(32) if c not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D))
+_NONCHARACTERS = ("\ufffe", "\uffff")
+# The same characters written as numeric character references (&#1; &#x1b; &#65535;), which libxml2 decodes.
+_NOT_XML_REFERENCE = re.compile(
+    rb"&#(?:0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|6553[45])(?![0-9])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])"
+    rb"(?![0-9a-fA-F]));?"
+)
+
+
+# <html>/<body> tags, start or end. A browser ignores the ones out of place (a post that writes "</html>" in
+# its text unescaped); libxml2 stops reading the document at an end tag and loses everything after it.
+_DOCUMENT_TAG = re.compile(rb"<(/?)(html|body|HTML|BODY|Html|Body)(?=[\s>/])[^>]*>")
+_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--.*?-->)*", re.DOTALL)
+
+
+def _without_stray_document_tags(data: bytes) -> bytes:
+    """The document with only its first <html> and <body> start tags and no end tags, when some are out of place
+    (the parser closes both at the end); unchanged otherwise."""
+    # Cheap first (two byte searches): the first end tag is where the document ends. Stray start tags alone are
+    # harmless to libxml2; end tags in capitals mid-document are too rare to pay a case-blind scan for.
+    ends = [i for i in (data.find(b"</body"), data.find(b"</html")) if i >= 0]
+    if not ends or _ONLY_CLOSING_TAIL.fullmatch(data, min(ends)):
+        return data
+    tags = list(_DOCUMENT_TAG.finditer(data))
+    seen: set[bytes] = set()
+    parts: list[bytes] = []
+    position = 0
+    for tag in tags:
+        name = tag.group(2).lower()
+        if not tag.group(1) and name not in seen:
+            seen.add(name)
+            continue  # the first start tag stays
+        parts.append(data[position:tag.start()])
+        position = tag.end()
+    parts.append(data[position:])
+    return b"".join(parts)
+
 
 def _parser() -> lxml.html.HTMLParser:
     parser = getattr(_PARSERS, "parser", None)
@@ -35,15 +77,18 @@ def _parser() -> lxml.html.HTMLParser:
 
 def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
     """Parse an HTML document into an lxml tree with `url` as its base; never raises on bad markup."""
-    # lxml refuses str input that carries an XML encoding declaration, and chokes on NUL bytes.
-    if "\x00" in text:
-        text = text.replace("\x00", "")
+    # lxml refuses str input that carries an XML encoding declaration.
     if text[:512].lstrip().startswith("<?xml"):
         text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
     if not text or text.isspace():
         text = "<html></html>"
+    if any(ch in text for ch in _NONCHARACTERS):
+        text = text.replace("\ufffe", "").replace("\uffff", "")
     # "replace": a lone surrogate (undecodable input) becomes "?" instead of cutting the text off.
-    data = text.encode("utf-8", "replace")
+    data = text.encode("utf-8", "replace").translate(_CONTROL_TABLE, _CONTROL_DELETE)
+    if _NOT_XML_REFERENCE.search(data):
+        data = _NOT_XML_REFERENCE.sub(b"", data)
+    data = _without_stray_document_tags(data)
     try:
         return lxml.html.document_fromstring(data, parser=_parser(), base_url=url)
     except (lxml.etree.ParserError, ValueError):

@@ -7,6 +7,7 @@ import contextlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -23,8 +24,11 @@ from archiver.extract.listing_rules import (
     CATEGORY_HREF,
     CHROME_CLASS,
     CHROME_TAGS,
-    EXCERPT_CLASS,
+    CONTENT_NAME,
+    EXCERPT_FIRST_NAME,
+    EXCERPT_NAME,
     META_CLASS,
+    NEVER_EXCERPT_TAGS,
     NO_DATE,
     NON_POST_SEGMENTS,
     NON_POST_SUFFIXES,
@@ -35,8 +39,10 @@ from archiver.extract.listing_rules import (
     THEME_RULES,
     ThemeRule,
 )
-from archiver.extract.model import DateValue, Listing, ListingEntry
+from archiver.extract.model import DateValue, Listing, ListingEntry, PageFacts
 from archiver.extract.pagination import find_next_pages
+from archiver.extract.profile import BlogProfile, link_list_key, page_texts
+from archiver.extract.urls import is_date_index
 
 Element = lxml.html.HtmlElement
 
@@ -48,17 +54,24 @@ SCHEMA_ORG_RULE = ThemeRule(
     "", "schema.org", "[itemscope]",
     "[itemtype*='BlogPosting'], [itemtype$='schema.org/Article'], [itemtype$='schema.org/NewsArticle'], "
     "[itemprop='blogPost']",
-    title="[itemprop='headline'], [itemprop='name']", link="[itemprop='url']",
-    date="[itemprop='datePublished'], [itemprop='dateCreated']",
-    excerpt="[itemprop='description'], [itemprop='articleBody'], [itemprop='abstract']",
-    author="[itemprop='author'] [itemprop='name'], [itemprop='author']")
+    # itemprop holds a list of names ("name headline", "dateCreated datePublished"): match words. Only the
+    # headline names the title (a bare "name" is as often the author's or a category's); else the generic title.
+    title="[itemprop~='headline']", link="[itemprop~='url']",
+    date="[itemprop~='datePublished'], [itemprop~='dateCreated']",
+    excerpt="[itemprop~='description'], [itemprop~='articleBody'], [itemprop~='abstract']",
+    author="[itemprop~='author'] [itemprop~='name'], [itemprop~='author']")
 ARTICLE_RULE = ThemeRule("", "article", "article", "article")
 SEMANTIC_RULES = (H_ENTRY_RULE, SCHEMA_ORG_RULE, ARTICLE_RULE)
 THEME_LAYOUT_PREFIX = "theme:"
 GENERIC_LAYOUT_PREFIX = "generic:"
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "title", "data-updated")
+# Class tokens of elements a reader does not see (screen-reader-only text, collapsed or hidden blocks).
+HIDDEN_CLASSES = frozenset({"hidden", "is-hidden", "d-none", "sr-only", "visually-hidden", "screen-reader-text",
+                            "invisible", "hide", "u-hidden", "hidden-xs-up"})
+# Elements that hold the post's own prose: inside an excerpt box they are text, never a meta line by content alone.
+PROSE_TAGS = frozenset({"p", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "table", "figure"})
+DATE_ATTRIBUTES = ("datetime", "data-date", "date", "content", "data-time", "data-ts", "data-published", "title")
 BADGE_CLASS = re.compile(r"(badge|sticky|pinned|top-?icon|post-top|label|tag)", re.IGNORECASE)
 # A cheap "looks like a date" test for scoring repeated blocks (the real parse happens once per entry).
 DATE_HINT = re.compile(
@@ -68,13 +81,27 @@ DATE_HINT = re.compile(
     r"\d{1,2}-\d{1,2}\b)",
     re.IGNORECASE,
 )
+# Attributes that only ever carry a machine-readable date ("<em date='2024-05-09 00:00:00 +0100'>May 9</em>").
+MACHINE_DATE = ("datetime", "data-date", "date", "data-time", "data-ts", "pubdate", "data-published")
 DATE_CLASS = re.compile(r"(^|[-_\s])(date|time|published|pubdate|posted-on|post-time)([-_\s]|$)", re.IGNORECASE)
 META_DATE_CLASS = re.compile(r"(^|[-_\s])(meta|posted|byline|info)([-_\s]|$)", re.IGNORECASE)
+# Names, labels and icons of a last-modified date (never the publication date).
+MODIFIED_NAME = re.compile(r"(updated|modified|lastmod|last-mod|edited|revised|datemodified|(^|[-_\s])history)",
+                           re.IGNORECASE)
+_MODIFIED_WORDS = (r"(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+on)?|mis\s+à\s+jour(?:\s+le)?|"
+                   r"aktualisiert(?:\s+am)?|actualizado(?:\s+el)?|更新于|更新於|最后更新(?:于|時間|时间)?|最後更新|"
+                   r"更新日(?:時)?|最終更新日?|更新时间|修改于|업데이트")
+MODIFIED_LABEL = re.compile(rf"\s*(?:{_MODIFIED_WORDS})\s*[:：]?", re.IGNORECASE)
+MODIFIED_LABEL_END = re.compile(rf"(?:{_MODIFIED_WORDS})\s*[:：]?\s*$", re.IGNORECASE)
+MODIFIED_ICON = re.compile(r"(history|refresh|sync|rotate|redo|pen|edit|update)", re.IGNORECASE)
 MAX_DATE_LINE_CHARS = 200  # a meta line holding a date is short; longer text is body copy
 YEAR_ONLY = re.compile(r"^\s*((?:19|20)\d{2})\s*(年)?\s*(\(\d+\))?\s*$")
 HAS_YEAR = re.compile(r"(19|20)\d{2}")
 # Listings that show whole posts would make huge excerpts; past this much text the rest is not an excerpt.
 MAX_EXCERPT_CHARS = 4000
+# An excerpt this long is a whole post shown on the listing; its summary is what the archive keeps.
+WHOLE_POST_CHARS = 1000
+SUMMARY_CHARS = 300
 LAYER_WEIGHT = {"theme": 1.3, "h-entry": 1.1, "schema.org": 1.1, "article": 1.0, "generic": 1.0,
                 "json-ld": 0.9, "embedded-state": 0.9}
 # Machine data a page embeds: a fallback for pages whose markup shows little (JavaScript front ends).
@@ -91,17 +118,28 @@ class PageContext:
     host: str
     page_path: str
     post_urls: dict[str, str | None]
+    # Texts of the blog's chrome (its name, labels every page repeats): never an entry's title or excerpt.
+    chrome_texts: frozenset[str] = frozenset()
+    # Keys of link lists the blog shows on most pages (extract.profile): a sidebar of posts, not the list.
+    chrome_lists: frozenset[int] = frozenset()
 
 
-def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True) -> Listing:
+def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True,
+                  profile: BlogProfile | None = None) -> Listing:
     """Extract post entries, pagination, engine and feeds from one listing page.
 
     `layout_hint` is the `layout` of another listing page of the same blog: that layout is tried first and
     trusted even when it finds a single entry (a last page), the usual cascade runs when it finds none.
     `theme_rules=False` switches off every theme-specific table (a diagnostic: only generic layers run).
+    `profile` is what the blog's pages read so far taught (extract.profile): its chrome texts are never a title
+    or an excerpt, its chrome link lists never the post list; while it is still learning, `Listing.facts` holds
+    this page's contribution (`profile.learn(listing.facts)`).
     """
     doc = parse_html(html, url)
     ctx = _context(doc, url)
+    if profile is not None and profile.pages:
+        ctx.chrome_texts |= profile.chrome_texts
+        ctx.chrome_lists = profile.chrome_lists
     engine, theme, rule = detect_engine_and_rule(doc, theme_rules=theme_rules)
     if layout_hint and not theme_rules and layout_hint.startswith(THEME_LAYOUT_PREFIX):
         layout_hint = None
@@ -110,6 +148,8 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     layout = None
     if layout_hint:
         entries, layout = entries_for_layout(ctx, layout_hint), layout_hint
+        if len(entries) >= 3 and ctx.chrome_lists and link_list_key(e.url for e in entries) in ctx.chrome_lists:
+            entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
     listing.entries = entries
@@ -119,7 +159,24 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     listing.site_root = site_root(ctx)
     listing.feeds = discover_feeds(doc, url)
     listing.next_pages = find_next_pages(doc, url)
+    if profile is not None and profile.learning:
+        listing.facts = page_facts(ctx)
     return listing
+
+
+def facts_of_page(html: str, url: str) -> PageFacts:
+    """PageFacts of any page of a blog (a post page too: its chrome is the blog's chrome)."""
+    doc = parse_html(html, url)
+    return page_facts(_context(doc, url))
+
+
+def page_facts(ctx: PageContext) -> PageFacts:
+    """What this page shows that may be the blog's chrome: short texts, and its lists of links to posts."""
+    lists = frozenset(
+        link_list_key(urls) for urls in ({url for _, url in members} for members in _post_link_groups(ctx).values())
+        if len(urls) >= 3
+    )
+    return PageFacts(texts=page_texts(ctx.doc), link_lists=lists)
 
 
 def _context(doc: Element, url: str) -> PageContext:
@@ -128,7 +185,9 @@ def _context(doc: Element, url: str) -> PageContext:
         base = urljoin(url, base_el.get("href") or "")
         break
     parts = urlsplit(url)
-    return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={})
+    name = site_title(doc)
+    return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={},
+                       chrome_texts=frozenset([name]) if name else frozenset())
 
 
 # ---------------------------------------------------------------- layers
@@ -205,15 +264,39 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
         if excluded:
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
-        blocks = [b for b in blocks if not _in_chrome(b)]
+        blocks = [b for b in blocks if not in_chrome(b)]
     return _build_all(ctx, blocks, rule, extracted_by)
 
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
+    blocks = list(blocks)
+    banned = _Banned(titles=ctx.chrome_texts, excerpts=ctx.chrome_texts)
+    entries = _build_entries(ctx, blocks, rule, by, banned)
+    titles, excerpts = _repeated(entries, "title"), _repeated(entries, "excerpt")
+    if rule and rule.engine:  # a theme rule names its fields: what it finds repeated is what the theme shows
+        titles = excerpts = frozenset()
+    if titles or excerpts:
+        # The same "title" or "excerpt" in every entry is the entries' chrome (a section label, an author's
+        # bio): read them again without it.
+        banned = _Banned(titles=banned.titles | titles, excerpts=banned.excerpts | excerpts)
+        entries = _build_entries(ctx, blocks, rule, by, banned)
+    return entries
+
+
+@dataclass(frozen=True, slots=True)
+class _Banned:
+    """Texts that are not an entry's title, and not its excerpt, on this page."""
+
+    titles: frozenset[str] = frozenset()
+    excerpts: frozenset[str] = frozenset()
+
+
+def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | None, by: str,
+                   banned: _Banned) -> list[ListingEntry]:
     entries: list[ListingEntry] = []
     seen: set[str] = set()
     for block in blocks:
-        entry = build_entry(ctx, block, rule)
+        entry = build_entry(ctx, block, rule, banned)
         if entry is None or entry.url in seen:
             continue  # pinned posts repeated further down: keep the first
         seen.add(entry.url)
@@ -223,12 +306,33 @@ def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | No
     return entries
 
 
+def _repeated(entries: list[ListingEntry], field: str) -> frozenset[str]:
+    """Texts of a field that several entries share, when the entries are different posts: chrome, not content."""
+    if len(entries) < 2:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for entry in entries:
+        text = getattr(entry, field)
+        if text:
+            counts[text] = counts.get(text, 0) + 1
+    # Two posts may share a short teaser or a title by chance only rarely; half of a page sharing one never.
+    return frozenset(text for text, n in counts.items() if n >= 2 and n * 2 >= len(entries))
+
+
 def outermost(elements: list[Element]) -> list[Element]:
-    """Drop elements nested inside another element of the list (an embed's <article> inside a post)."""
+    """Drop elements nested inside another element of the list (an embed's <article> inside a post).
+
+    A nested element marked up exactly like the one around it stays: that is a sibling entry swallowed by an
+    unclosed tag in the entry before it (the parser nests every entry after the broken one)."""
     if len(elements) < 2:
         return elements
     chosen = set(elements)
-    return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
+    kept = []
+    for el in elements:
+        around = next((a for a in el.iterancestors() if a in chosen), None)
+        if around is None or (around.tag == el.tag and around.get("class") == el.get("class")):
+            kept.append(el)
+    return kept
 
 
 def _self_and_ancestors(el: Element) -> Iterable[Element]:
@@ -236,12 +340,34 @@ def _self_and_ancestors(el: Element) -> Iterable[Element]:
     yield from el.iterancestors()
 
 
-def _in_chrome(el: Element) -> bool:
+def in_chrome(el: Element) -> bool:
+    """Whether an element sits in the page's chrome (header, navigation, sidebar, footer, widgets).
+
+    Judged by tag, class and id of the element and its ancestors up to the page's main region: a <main> (or
+    role=main) is content whatever its class says ("main has-sidebar"), so the walk stops there."""
     for ancestor in _self_and_ancestors(el):
         tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
-        if tag in CHROME_TAGS or (tag != "body" and CHROME_CLASS.search(ancestor.get("class") or "")):
+        if tag in ("body", "html") or tag == "main" or ancestor.get("role") == "main":
+            return False
+        if tag in CHROME_TAGS:
+            return True
+        names = ancestor.get("class")
+        ident = ancestor.get("id")
+        if names and _chrome_name(names):
+            return True
+        if ident and _chrome_name(ident):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _chrome_name(name: str) -> bool:
+    """Whether a class or id names chrome: a token like "sidebar" or "site-header", not a layout modifier of
+    the element around the content ("with-right-sidebar", "has-sidebar", "layout-sidebar-left")."""
+    return any(CHROME_CLASS.search(token) and not _LAYOUT_MODIFIER.match(token) for token in name.split())
+
+
+_LAYOUT_MODIFIER = re.compile(r"(has|with|without|no|show|hide|is|layout|page|body|toggle|sticky)[-_]", re.I)
 
 
 # ---------------------------------------------------------------- generic detector
@@ -256,18 +382,67 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
     """generic_entries, with the layout signature of the winning group: its links' path and the block level."""
     best_blocks: list[Element] = []
     best_layout = None
-    best_score = 0.0
+    best_rank = (False, False, 0.0)
     for signature, members in _post_link_groups(ctx).items():
-        if len({url for _, url in members}) < 2:
+        urls = {url for _, url in members}
+        if len(urls) < 2 or _mostly_date_indexes(urls):
             continue
         blocks, container = _blocks_of(members)
         if container is None:
             continue
-        score = _group_score(members, blocks, container)
-        if score > best_score:
-            best_score, best_blocks = score, blocks
+        score, titled, texty = _group_score(members, blocks)
+        # A list in the page's content beats any list in its chrome (a sidebar of all posts is longer than the
+        # page's own list, but it is the same on every page); chrome lists win only where content has none.
+        # Then entries that show text besides their title (the page's posts with their excerpts) beat bare
+        # titles, however many (a column of recent posts, an index of all of them).
+        chrome = in_chrome(container) or (bool(ctx.chrome_lists) and link_list_key(urls) in ctx.chrome_lists)
+        rank = (titled and not chrome, texty, score)
+        if rank > best_rank:
+            best_rank, best_blocks = rank, blocks
             best_layout = f"{GENERIC_LAYOUT_PREFIX}{_levels_up(members[0][0], blocks[0])}@{signature}"
+    if best_blocks:
+        best_blocks = _lead_blocks(ctx, best_blocks) + best_blocks
     return _build_all(ctx, best_blocks, None, "generic"), best_layout
+
+
+# How far up from the list a lead entry may sit (the list's container, its wrapper, the page's main column).
+LEAD_LEVELS = 3
+
+
+def _lead_blocks(ctx: PageContext, blocks: list[Element]) -> list[Element]:
+    """Entries right before the list that are marked up differently: a featured or lead post (a bigger card,
+    another tag, its own section). Each holds one post the list does not, with a title; a box linking several
+    posts, or none, ends the search (another list, an introduction)."""
+    listed = {post_url(ctx, a.get("href")) for block in blocks for a in block.iter("a")}
+    found: list[Element] = []
+    el = blocks[0]
+    for _ in range(LEAD_LEVELS):
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        for sibling in el.itersiblings(preceding=True):
+            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or in_chrome(sibling):
+                continue
+            urls = {url for a in sibling.iter("a") if (url := post_url(ctx, a.get("href"))) is not None}
+            if not urls:
+                continue
+            if len(urls) > 1 or urls & listed or not _has_title(sibling):
+                return found
+            found.insert(0, sibling)
+        el = parent
+    return found
+
+
+def _has_title(block: Element) -> bool:
+    return any(text_of(h) for h in block.iter(*HEADINGS)) or any(
+        _title_like(text_of(a)) and len(text_of(a)) >= 6 for a in block.iter("a"))
+
+
+def _mostly_date_indexes(urls: set[str]) -> bool:
+    """Whether a group of links is an archive widget: most of them lead to year/month pages (/2020/05/).
+
+    Judged per group, not per link: a blog with a broken slug may link one post as /2017/03/ from its list."""
+    return sum(1 for url in urls if is_date_index(url)) * 2 >= len(urls)
 
 
 def generic_entries_for_layout(ctx: PageContext, layout: str) -> list[ListingEntry]:
@@ -306,12 +481,28 @@ def _levels_up(link: Element, block: Element) -> int:
 
 
 def _signature(link: Element) -> str:
+    """The link's tag.class path up to <body>, each class attribute reduced to its structural name."""
     parts = []
     for el in _self_and_ancestors(link):
         if el.tag == "body":
             break
-        parts.append(f"{el.tag}.{el.get('class') or ''}")
+        parts.append(f"{el.tag}.{_structural_class(el.get('class') or '')}")
     return "/".join(parts)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=4096)
+def _structural_class(classes: str) -> str:
+    """The first class token without a digit: what a theme names the element, not what varies per post.
+
+    Entry classes carry per-post tokens ("post-1110", "category-travel", "tag-rust", "featured"): grouping by
+    the whole attribute would make every entry its own group. The theme's own name for the block comes first."""
+    for token in classes.split():
+        if not _DIGIT.search(token):
+            return token
+    return ""
 
 
 def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Element | None]:
@@ -336,9 +527,11 @@ def _blocks_of(members: list[tuple[Element, str]]) -> tuple[list[Element], Eleme
     return blocks, container
 
 
-def _group_score(members: list[tuple[Element, str]], blocks: list[Element], container: Element) -> float:
+def _group_score(members: list[tuple[Element, str]], blocks: list[Element]) -> tuple[float, bool, bool]:
+    """How much a group of links looks like a post list, whether its entries have titles (most blocks), and
+    whether they show text besides the title (an excerpt: most blocks)."""
     distinct = len({url for _, url in members})
-    title_quality = dated = with_text = 0.0
+    title_quality = dated = with_text = titled = 0.0
     for (link, _), block in zip(members, blocks, strict=True):
         link_text = text_of(link)
         if READ_MORE_TEXT.fullmatch(link_text) or READ_MORE_CLASS.search(link.get("class") or ""):
@@ -347,35 +540,136 @@ def _group_score(members: list[tuple[Element, str]], blocks: list[Element], cont
         block_text = text_without(block, set(), 400)
         dated += 1.0 if DATE_HINT.search(block_text) else 0.0
         with_text += 1.0 if len(block_text) - len(link_text) > 60 else 0.0
+        # A title: the link's own words, or a heading in the block (titles that are not links, permalink on
+        # the time); not a date or a time of day.
+        if (len(link_text) >= 6 and not DATE_HINT.search(link_text) and not _TIME_OF_DAY.search(link_text)) \
+                or any(text_of(h) for h in block.iter(*HEADINGS)):
+            titled += 1.0
     n = len(members)
     score = distinct * (0.3 + title_quality / n + dated / n + 0.7 * with_text / n)
-    return score * (0.3 if _in_chrome(container) else 1.0)
+    return score, titled >= 0.5 * n, with_text >= 0.5 * n
+
+
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 
 # ---------------------------------------------------------------- one entry
 
 
-def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None) -> ListingEntry | None:
+def build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
+                banned: _Banned | None = None) -> ListingEntry | None:
     """A ListingEntry from one entry block, or None when the block does not link to a post."""
+    twins = [el for el in block.iterdescendants(block.tag) if el.get("class") == block.get("class")]
+    if twins:
+        # A twin holding the entry's own permalink is a wrapper of the same grid class, not another entry.
+        link, _ = _permalink(ctx, block, rule, None)
+        twins = [t for t in twins if link is None or not _inside(link, t)]
+    if not twins:
+        return _build_entry(ctx, block, rule, banned)
+    # Later entries swallowed by an unclosed tag in this one (see outermost): not part of this entry.
+    nested = set(twins)
+    with contextlib.ExitStack() as stack:
+        for twin in twins:
+            if not any(a in nested for a in twin.iterancestors()):
+                stack.enter_context(_set_aside(twin, block))
+        return _build_entry(ctx, block, rule, banned)
+
+
+def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
+                 banned: _Banned | None) -> ListingEntry | None:
     title_el = _first(block, rule.title) if rule and rule.title else None
     link, url = _permalink(ctx, block, rule, title_el)
     if url is None:
         return None
-    if title_el is None and not (rule and rule.title):  # a theme that names its title element shows none here
-        title_el = _generic_title_element(block, link)
-    excerpt_el, loose = _excerpt_element(block, rule, title_el, link)
+    banned = banned or _Banned()
+    if title_el is not None and not (rule and rule.engine) and text_of(title_el) in banned.titles:
+        title_el = None  # a semantic layer's title that is the site's name or every entry's label
+    if title_el is None and not (rule and rule.engine and rule.title):  # a theme naming its title shows none
+        title_el = _generic_title_element(block, link, banned.titles)
+    excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned.excerpts)
+    # A meta line inside the excerpt's box (date, author, tags above or below the text) is meta, not excerpt.
+    meta = _meta_children(excerpt_el) if excerpt_el is not None and not loose and not (rule and rule.engine) else []
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
         entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
+        if date_el is not None and _holds_modified(date_el):
+            # The date came through a line holding a last-modified date: "Posted X · Updated Y" gives X,
+            # "Updated Y" alone gives none.
+            with _modified_dates_aside(block):
+                entry.published, date_el = entry_date(block, rule, None if loose else excerpt_el)
         entry.tags = _labels(block, rule.tags if rule else "", TAG_HREF, excerpt_el)
         entry.categories = _labels(block, rule.categories if rule else "", CATEGORY_HREF, excerpt_el)
         if not entry.categories and not (rule and rule.engine):
             entry.categories = _class_labels(block, CATEGORY_CLASS, excerpt_el)
         entry.author = _author(block, rule)
+    if meta:
+        if entry.published is None and not (rule and rule.date == NO_DATE):
+            entry.published, date_el = _date_in_meta(meta)
+        for el in meta:
+            entry.tags += [t for t in _labels(el, "", TAG_HREF, None) if t not in entry.tags]
+            entry.categories += [c for c in _labels(el, "", CATEGORY_HREF, None) if c not in entry.categories]
+    if entry.published is None:
+        # The last resort: the day in the URL (/2020/01/02/slug/, /20190607.html). A short date the entry shows
+        # without a full year ("24/04/04", "Apr 4") is read with it, and wins when they agree within a day:
+        # URLs are often written in UTC, the listing shows the reader's day.
+        entry.published = dates.date_from_url(url)
+        if entry.published is not None:
+            entry.published = _shown_day_near(block, entry.published) or entry.published
     if excerpt_el is not None:
-        entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el)
+        entry.excerpt = _excerpt_text(excerpt_el, loose, rule, title_el, date_el, meta)
     return entry
+
+
+_SHORT_NUMERIC_DATE = re.compile(r"\s*(\d{2})[/.-](\d{1,2})[/.-](\d{1,2})\s*")
+
+
+def _shown_day_near(block: Element, url_day: DateValue) -> DateValue | None:
+    """A short date shown in the entry (two-digit year, or none) that the URL's day confirms within a day."""
+    anchor = date.fromisoformat(url_day.iso[:10])
+    best: tuple[int, DateValue] | None = None
+    for el in block.iter():
+        if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS or el.tag in HEADINGS or len(el):
+            continue
+        text = collapse(el.text)
+        if not text or len(text) > 30 or not any(ch.isdigit() for ch in text):
+            continue
+        for candidate in _readings(text, anchor.year):
+            distance = abs((candidate - anchor).days)
+            if distance <= 1 and (best is None or distance < best[0]):
+                best = (distance, DateValue(candidate.isoformat(), text, "listing-text"))
+    return best[1] if best else None
+
+
+def _readings(text: str, year: int) -> list[date]:
+    """The days a short date text can mean around `year`: YY/MM/DD, DD/MM/YY, MM/DD/YY, or a yearless date."""
+    found: list[date] = []
+    numeric = _SHORT_NUMERIC_DATE.fullmatch(text)
+    if numeric:
+        a, b, c = (int(g) for g in numeric.groups())
+        century = year - year % 100
+        for y, m, d in ((a, b, c), (c, b, a), (c, a, b)):
+            with contextlib.suppress(ValueError):
+                found.append(date(century + y, m, d))
+        return found
+    if HAS_YEAR.search(text):
+        return found
+    for guess in (year, year - 1, year + 1):
+        value = dates.find_date_in_text(text, "listing-text", default_year=guess)
+        if value is not None:
+            found.append(date.fromisoformat(value.iso[:10]))
+    return found
+
+
+def _date_in_meta(meta: list[Element]) -> tuple[DateValue | None, Element | None]:
+    for el in meta:
+        for candidate in [t for t in el.iter("time")] + [el]:
+            if _is_modified(candidate):
+                continue
+            value = _date_of_element(candidate, el)
+            if value is not None:
+                return value, el
+    return None, None
 
 
 @contextlib.contextmanager
@@ -399,7 +693,25 @@ def _set_aside(excerpt_el: Element | None, block: Element) -> Iterator[None]:
 
 
 def _first(block: Element, selector: str) -> Element | None:
-    return css_first(selector, block)
+    found = css_first(selector, block)
+    if found is not None and "itemprop" in selector and not _in_item(found, block):
+        return next(iter(_item_properties(block, selector)), None)  # the first was a nested item's
+    return found
+
+
+def _item_properties(block: Element, selector: str) -> list[Element]:
+    """Microdata properties of the entry's own item: an itemprop inside a nested itemscope (the author's
+    "description", a category's "name") belongs to that nested item."""
+    return [el for el in css(selector)(block) if _in_item(el, block)]
+
+
+def _in_item(el: Element, block: Element) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor is block:
+            return True
+        if ancestor.get("itemscope") is not None:
+            return False
+    return True
 
 
 def post_url(ctx: PageContext, href: str | None) -> str | None:
@@ -432,9 +744,14 @@ def _post_url(ctx: PageContext, href: str) -> str | None:
         return None
     if len(segments) <= 2 and segments[-1] in SECTION_SEGMENTS:
         return None
-    if re.fullmatch(r"(index|page)?\d*(\.html?)?", segments[-1]) and len(segments) == 1:
-        return None  # /index2.html, /page3: pagination of the site root
+    if len(segments) == 1 and _ROOT_PAGINATION.fullmatch(segments[-1]):
+        return None  # /index2.html, /page3, /2/: pagination of the site root (/1784522/, /20190607.html are posts)
     return absolute.split("#", 1)[0]
+
+
+# The root's own pagination: "index2.html", "page3", or a bare page number of at most three digits (longer
+# numbers are post ids or compact dates: /1784522/, /20190607.html).
+_ROOT_PAGINATION = re.compile(r"(?:index|page)[-_]?\d*(?:\.html?)?|\d{1,3}(?:\.html?)?|index\.html?")
 
 
 def _permalink(ctx: PageContext, block: Element, rule: ThemeRule | None,
@@ -475,29 +792,79 @@ def _majority_link(ctx: PageContext, block: Element) -> tuple[Element | None, st
         return (links.get(preferred) or [None])[0], preferred
     if not links:
         return None, None
+    if len(links) > 1:  # a date linked to its day's archive (/2020/05/17/) is not the permalink
+        links = {u: found for u, found in links.items() if not is_date_index(u)} or links
     url = max(links, key=lambda u: len(links[u]))  # first seen wins ties
     titled = [a for a in links[url] if text_of(a)]
     return (titled or links[url])[0], url
 
 
-def _generic_title_element(block: Element, link: Element | None) -> Element | None:
+def _generic_title_element(block: Element, link: Element | None,
+                           banned: frozenset[str] = frozenset()) -> Element | None:
+    """The entry's title element: the permalink's heading, else the first visible heading or title-like
+    permalink text in page order. Never a heading a reader does not see, nor a `banned` text (the site's name,
+    a label every entry repeats)."""
     if link is not None:
         for ancestor in link.iterancestors(*HEADINGS):
-            return link if text_of(link) else ancestor
+            if _shown_title(link if text_of(link) else ancestor, block, banned):
+                return link if text_of(link) else ancestor
+            break
         for heading in link.iter(*HEADINGS):
-            return heading
-    for heading in block.iter(*HEADINGS):
-        if text_of(heading):
-            return heading
-    if link is not None and not READ_MORE_TEXT.fullmatch(text_of(link)):
-        text = text_of(link)
-        if text and not DATE_HINT.fullmatch(text):
-            return link
+            if _shown_title(heading, block, banned):
+                return heading
+    href = link.get("href") if link is not None else None
+    for el in block.iter(*HEADINGS, "a"):
+        if el.tag == "a":
+            # The permalink, or another link to the same post ("Unread" badge first, the title link next).
+            if href and el.get("href") == href and _title_like(text_of(el)) and text_of(el) not in banned \
+                    and _visible(el, block):
+                return el
+        elif _shown_title(el, block, banned):
+            return el
     # A styled title inside the permalink (cards whose whole body is one link); not a title in the body text.
     for el in (link.iterdescendants() if link is not None else ()):
-        if isinstance(el.tag, str) and "title" in (el.get("class") or "").lower() and text_of(el):
+        if isinstance(el.tag, str) and "title" in (el.get("class") or "").lower() and text_of(el) \
+                and text_of(el) not in banned:
             return el
     return None
+
+
+def _title_like(text: str) -> bool:
+    """Link text that can be a title: not a read-more label, a date, a time of day or a count of comments."""
+    if not text or READ_MORE_TEXT.fullmatch(text) or _only_a_date(text) or _TIME_OF_DAY.fullmatch(text):
+        return False
+    return not _COMMENT_COUNT.fullmatch(text)
+
+
+_COMMENT_COUNT = re.compile(r"\s*(no|\d+)\s+(comments?|responses?|replies|reply|条评论|评论|コメント)\s*", re.IGNORECASE)
+
+
+def _shown_title(heading: Element, block: Element, banned: frozenset[str]) -> bool:
+    text = text_of(heading)
+    # A heading that is only a date is an untitled post's stand-in (or a day header), not its title.
+    return bool(text) and text not in banned and not _only_a_date(text) and _visible(heading, block)
+
+
+def _visible(el: Element, block: Element) -> bool:
+    """Whether a reader sees an element of the block: not in a <template>, not hidden by attribute or class."""
+    for ancestor in _self_and_ancestors(el):
+        if ancestor.tag in INVISIBLE_TAGS or ancestor.get("hidden") is not None \
+                or ancestor.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(ancestor.get("style") or ""):
+            return False
+        classes = ancestor.get("class")
+        if classes and _hidden_class(classes):
+            return False
+        if ancestor is block:
+            break
+    return True
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _hidden_class(classes: str) -> bool:
+    return any(token in HIDDEN_CLASSES for token in classes.split())
 
 
 def _title_text(title_el: Element | None) -> str | None:
@@ -523,31 +890,97 @@ def entry_date(block: Element, rule: ThemeRule | None,
     if rule and rule.date == NO_DATE:
         return None, None
     if rule and rule.date:
-        elements += css(rule.date)(block)
+        elements += _item_properties(block, rule.date) if "itemprop" in rule.date else css(rule.date)(block)
     elements += [t for t in block.iter("time") if t not in elements]
     if excerpt_el is not None and excerpt_el is not block:
         elements = [el for el in elements if not _inside(el, excerpt_el)]
     for el in elements:
+        if _is_modified(el):
+            continue
         value = _date_of_element(el, block)
         if value is not None:
             return value, el
-    for pattern in (DATE_CLASS, META_DATE_CLASS, None):  # a "date" element beats a whole meta line
+    # A "date" element beats an element carrying a machine date, which beats a whole meta line.
+    for pattern in (DATE_CLASS, MACHINE_DATE, META_DATE_CLASS, None):
         for el in block.iter():
             if not isinstance(el.tag, str) or el.tag in INVISIBLE_TAGS:
                 continue
             if el is block or el.tag in HEADINGS or el.tag == "a":
                 continue
             if pattern is None:  # last resort: a short element whose whole text is a dated line
-                if len(el) > 2 or not HAS_YEAR.search(el.text or ""):
+                if len(el) > 8 or not HAS_YEAR.search(el.text or ""):
+                    continue
+            elif pattern is MACHINE_DATE:
+                if not any(name in el.attrib for name in MACHINE_DATE):
                     continue
             elif not pattern.search((el.get("class") or "") + " " + (el.get("id") or "")):
                 continue
             if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
                 continue
+            if _is_modified(el):
+                continue
             value = _date_of_element(el, block)
             if value is not None:
                 return value, el
     return _date_from_heading_before(block, None), None
+
+
+@contextlib.contextmanager
+def _modified_dates_aside(block: Element) -> Iterator[None]:
+    """Take the elements named as a last-modified date out of the block while its date is searched."""
+    marked = [el for el in block.iterdescendants() if isinstance(el.tag, str) and _named_modified(el)]
+    if not marked:
+        yield
+        return
+    chosen = set(marked)
+    with contextlib.ExitStack() as stack:
+        for el in marked:
+            if not any(a in chosen for a in el.iterancestors()):
+                stack.enter_context(_set_aside(el, block))
+        yield
+
+
+_MODIFIED_ATTRIBUTES = ("data-updated", "data-modified", "data-lastmod", "data-last-modified", "data-edited")
+
+
+def _holds_modified(el: Element) -> bool:
+    """Whether an element holds (below it) an element named as a last-modified date."""
+    return any(isinstance(d.tag, str) and _named_modified(d) for d in el.iterdescendants())
+
+
+def _named_modified(el: Element) -> bool:
+    """Whether an element's class, id, itemprop or data attribute names a last-modified date."""
+    names = _names(el)
+    itemprop = el.get("itemprop")
+    if (names and _modified_name(names)) or (itemprop and _modified_name(itemprop)):
+        return True
+    return bool(el.attrib) and any(el.get(name) is not None for name in _MODIFIED_ATTRIBUTES)
+
+
+@lru_cache(maxsize=4096)
+def _modified_name(names: str) -> bool:
+    # WordPress marks an unedited post's date "entry-date published updated": published wins.
+    return bool(MODIFIED_NAME.search(names)) and not PUBLISHED_NAME.search(names)
+
+
+PUBLISHED_NAME = re.compile(r"(published|pubdate|date-?created|datecreated|posted-on|post-date)", re.IGNORECASE)
+
+
+def _is_modified(el: Element) -> bool:
+    """Whether a date element is the post's last-modified date, by its name, its label or its icon.
+
+    A listing that shows only an "updated" date shows no publication date: the post page or the feed has it."""
+    if _named_modified(el):
+        return True
+    if MODIFIED_LABEL.match(text_without(el, set(), 40)):
+        return True  # "Updated: 2021-03-02" in the element itself
+    previous = el.getprevious()
+    label = (previous.tail if previous is not None else (el.getparent().text if el.getparent() is not None else ""))
+    if label and MODIFIED_LABEL_END.search(label):
+        return True  # "Last updated <time>"
+    # An icon of a clock turning back (history, refresh, pen) right before the date.
+    return previous is not None and isinstance(previous.tag, str) and not text_of(previous) and \
+        bool(MODIFIED_ICON.search(_names(previous))) and not collapse(previous.tail)
 
 
 def _inside(el: Element, container: Element) -> bool:
@@ -622,36 +1055,223 @@ def _parse_date(value: str) -> DateValue | None:
 # ---------------------------------------------------------------- excerpt
 
 
-def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element | None,
-                     link: Element | None) -> tuple[Element | None, bool]:
-    """The element holding the excerpt, and whether it is a loose container (also holding title and meta)."""
+def _excerpt_element(block: Element, rule: ThemeRule | None, title_el: Element | None, link: Element | None,
+                     banned: frozenset[str] = frozenset()) -> tuple[Element | None, bool]:
+    """The element holding the excerpt, and whether it is a loose container (also holding title and meta).
+
+    Generic cascade: an element named as an excerpt (class or id), then one named as the entry's content, then
+    the box around the entry's first paragraph, then the first box of bare text. `banned` texts (the same in
+    every entry of the page: an author's bio) are never the excerpt."""
     if rule and rule.excerpt == "*":
         return block, True
     if rule and rule.excerpt:
         found = _first(block, rule.excerpt)
-        if found is not None or rule.engine:
-            return found, False
+        if rule.engine or (found is not None and text_of(found)):
+            return found, False  # a semantic layer's empty property (<meta itemprop=description>) says nothing
     if rule and rule.engine:
         return None, False  # a theme rule that names no excerpt: the theme shows none
-    title_parts = {el for el in (title_el, link) if el is not None}
+    # The excerpt box never holds the title or the permalink; it may sit inside the permalink (a card that is
+    # one big link), never inside the title.
+    title_parts = tuple(el for el in (title_el, link) if el is not None)
+    named = _named_excerpt(block, title_parts, title_el, banned)
+    if named is not None:
+        return named, False
+    return _text_box(block, title_parts, title_el, banned)
+
+
+def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: Element | None,
+                   banned: frozenset[str]) -> Element | None:
+    """The element whose class or id names the entry's excerpt, else its description, else its content area;
+    the first in page order of the best kind. A named box with next to no text (a "desc" label) is none."""
+    best: tuple[int, Element, str] | None = None
     for el in block.iterdescendants():
-        if not isinstance(el.tag, str) or el.tag in ("a", "span", "time") or el in title_parts:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in HEADINGS or el in title_parts:
+            continue  # a heading's id is its anchor ("#intro", "#summary"), not a name for the excerpt box
+        names = _names(el)
+        if not names:
             continue
-        classes = el.get("class") or ""
-        if not EXCERPT_CLASS.search(classes) or META_CLASS.search(classes) or "title" in classes.lower():
+        strong = EXCERPT_NAME.search(names) is not None
+        if not strong and not CONTENT_NAME.search(names):
             continue
-        if any(_inside(t, el) for t in title_parts) or not text_of(el):
+        rank = (0 if EXCERPT_FIRST_NAME.search(names) else 1) if strong else 2
+        if best is not None and rank >= best[0]:
             continue
-        return el, False
-    paragraphs = [p for p in block.iter("p") if text_of(p) and not any(_inside(p, t) for t in title_parts)]
-    if len(paragraphs) > 1:
-        return paragraphs[0].getparent(), True
-    return (paragraphs[0], False) if paragraphs else (None, False)
+        inside_best = best is not None and _inside(el, best[1])
+        if META_CLASS.search(names) and not strong or "title" in names.lower():
+            continue
+        if tag in ("a", "span") and not strong:
+            continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
+        if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
+            continue
+        text = text_without(el, set(), NAMED_TEXT_PEEK)  # a peek: a whole post's text is not needed to judge
+        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)):
+            continue
+        if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
+            continue  # "excerpt_more": the read-more button
+        if inside_best and not best[2].startswith(text[:40]):
+            continue  # a described attachment inside the content box: the box's own text starts before it
+        best = (rank, el, text)
+        if rank == 0:
+            break
+    return best[1] if best else None
 
 
-def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
-                  title_el: Element | None, date_el: Element | None) -> str | None:
-    skip: set[Element] = set()
+NAMED_TEXT_PEEK = 300
+
+
+def _banned(peek: str, banned: frozenset[str]) -> bool:
+    """Whether a text (a peek at most NAMED_TEXT_PEEK long, cut near a node's end) is one of the banned ones."""
+    if not banned:
+        return False
+    if len(peek) < NAMED_TEXT_PEEK:
+        return peek in banned
+    return any(text.startswith(peek[: NAMED_TEXT_PEEK // 2]) for text in banned)
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _substantial(text: str) -> bool:
+    """Enough text to be an excerpt rather than a label: 20 characters, or 6 CJK characters."""
+    return len(text) >= 20 or len(_CJK.findall(text)) >= 6
+
+
+def _names(el: Element) -> str:
+    """An element's class and id, as one string to search for names (code-language classes left out)."""
+    classes, ident = el.get("class"), el.get("id")
+    if classes and "lang" in classes:
+        classes = _without_code_language(classes)
+    if ident:
+        return f"{classes} {ident}" if classes else ident
+    return classes or ""
+
+
+@lru_cache(maxsize=1024)
+def _without_code_language(classes: str) -> str:
+    # "language-markdown", "lang-text": a code block's language, which would read as "markdown"/"text" names.
+    return " ".join(t for t in classes.split() if not t.startswith(("language-", "lang-")))
+
+
+def _only_a_date(text: str) -> bool:
+    """Whether a short text is a date and nothing else ("2024-02-11", "Mon, March 3, 2020 10:02")."""
+    return len(text) <= 40 and bool(DATE_HINT.search(text)) and len(_DATE_WORDS.sub("", text)) <= 2
+
+
+_DATE_WORDS = re.compile(
+    r"[\d\s\-/.,:年月日号時时分秒]+|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+    r"janv|fév|mars|avr|mai|juin|juil|août|sept|déc|am|pm)[a-zéû]*\.?",
+    re.IGNORECASE,
+)
+
+
+def _is_date_line(text: str) -> bool:
+    return len(text) < 60 and bool(DATE_HINT.search(text)) and bool(HAS_YEAR.search(text))
+
+
+def _text_box(block: Element, title_parts: tuple[Element, ...], title_el: Element | None,
+              banned: frozenset[str]) -> tuple[Element | None, bool]:
+    """The box around the entry's first paragraph (or first run of bare text): the highest ancestor inside the
+    block that does not also hold the title. When the paragraphs sit beside the title, their parent is a loose
+    box (title and meta lines inside it are left out of the text)."""
+    first = None
+    for el in block.iter("p"):
+        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, (title_el,) if title_el is not None else ()):
+            first = el
+            break
+    if first is None:
+        first = _first_bare_text(block, title_parts, title_el)
+        if first is None:
+            return None, False
+    box, loose = first, False
+    for ancestor in first.iterancestors():
+        if ancestor is block or any(_inside(t, ancestor) for t in title_parts):
+            if _has_prose_sibling(box):
+                box, loose = ancestor, True  # the text goes on next to the title: their parent, loosely
+            break
+        box = ancestor
+    text = text_of(box)
+    if not text or text in banned:
+        return None, False
+    return box, loose
+
+
+def _has_prose_sibling(box: Element) -> bool:
+    return any(sibling.tag in PROSE_TAGS and text_of(sibling) for sibling in box.itersiblings())
+
+
+def _first_bare_text(block: Element, title_parts: tuple[Element, ...], title_el: Element | None) -> Element | None:
+    """The first element (not the title, a link, a date or a meta line) carrying a run of prose of its own."""
+    for el in block.iterdescendants():
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in ("a", "time") or tag in HEADINGS:
+            continue
+        own = (el.text or "") + "".join(child.tail or "" for child in el)
+        if len(own.strip()) < 30 or any(_inside(t, el) for t in title_parts) \
+                or (title_el is not None and _inside(el, title_el)):
+            continue
+        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)):
+            continue
+        return el
+    return None
+
+
+def _meta_like(el: Element, title_parts: tuple[Element, ...] = ()) -> bool:
+    """An element (or one of its ancestors up to 3 levels) named as a meta line: date, byline, tags. An
+    ancestor that also holds the title is the entry's body, whatever its name ("post-info")."""
+    for level, ancestor in enumerate(_self_and_ancestors(el)):
+        if level > 3 or any(_inside(t, ancestor) for t in title_parts):
+            break
+        names = _names(ancestor)
+        if names and META_CLASS.search(names) and not EXCERPT_NAME.search(names):
+            return True
+    return False
+
+
+def _meta_children(box: Element) -> list[Element]:
+    """Direct children of an excerpt box that are a meta line (date, author, category, tags), not excerpt text.
+
+    Themes put "Posted on March 3, 2020 by Ann in Travel" at the top (or the bottom) of the box that holds the
+    excerpt; the excerpt is the text after it, and the date in it is the entry's date."""
+    meta = []
+    for child in box:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+            continue
+        text = text_without(child, set(), MAX_DATE_LINE_CHARS)
+        if len(text) >= 150:
+            continue
+        names = _names(child)
+        # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
+        # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
+        if (tag == "time" or (names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
+                or next(child.iter("time"), None) is not None
+                or (tag not in PROSE_TAGS and (_is_date_line(text) or _all_taxonomy_links(child)))):
+            meta.append(child)
+    if meta and not _text_besides(box, meta):
+        return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")
+    return meta
+
+
+def _text_besides(box: Element, skip: list[Element]) -> bool:
+    if collapse(box.text):
+        return True
+    return any(collapse(child.tail) or (child not in skip and isinstance(child.tag, str) and text_of(child))
+               for child in box)
+
+
+def _all_taxonomy_links(el: Element) -> bool:
+    """A tags/categories line: links to taxonomy pages and little else (a label, separators)."""
+    links = list(el.iter("a"))
+    if not links or not all(TAG_HREF.search(a.get("href") or "") or CATEGORY_HREF.search(a.get("href") or "")
+                            for a in links):
+        return False
+    return len(text_of(el)) - sum(len(text_of(a)) for a in links) <= 20
+
+
+def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, title_el: Element | None,
+                  date_el: Element | None, meta: list[Element] | None = None) -> str | None:
+    skip: set[Element] = set(meta or ())
     if loose and date_el is not None:
         skip.add(date_el)
     drop = simple_selectors(rule.drop) if rule and rule.drop else None
@@ -676,7 +1296,50 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None,
 
     # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit.
     text = text_without_matching(excerpt_el, skipped, MAX_EXCERPT_CHARS)
+    if len(text) >= WHOLE_POST_CHARS:
+        text = summary_text(excerpt_el, skipped) or text  # the listing shows the whole post: its summary
     return text or None
+
+
+def summary_text(box: Element, skipped: Callable[[Element], bool]) -> str:
+    """The summary of a whole post a listing shows: its text up to the "more" marker, else its first blocks
+    (paragraphs, headings, lists, code) until about SUMMARY_CHARS characters."""
+    markers = _more_markers(box)
+    children = [c for c in box if isinstance(c.tag, str) or c in markers]
+    while len(children) == 1 and isinstance(children[0].tag, str) and children[0].tag in ("div", "section"):
+        children = [c for c in children[0] if isinstance(c.tag, str) or c in markers]  # a lone wrapper
+    marked = bool(markers)
+    parts: list[str] = []
+    size = 0
+    for child in children:
+        if child in markers:
+            break
+        if skipped(child) or child.tag in INVISIBLE_TAGS:
+            continue
+        text = text_without_matching(child, skipped, MAX_EXCERPT_CHARS)
+        if text:
+            parts.append(text)
+            size += len(text) + 1
+        if (marked and any(_inside(m, child) for m in markers)) or (not marked and size >= SUMMARY_CHARS):
+            break
+    return collapse(" ".join(parts))
+
+
+_MORE_MARKER_CANDIDATES = lxml.etree.XPath(".//comment() | .//*[@id='more' or starts-with(@id, 'more-')]")
+
+
+def _more_markers(box: Element) -> set[Element]:
+    """The "more" markers inside a box (comments and elements, see _is_more_marker)."""
+    return {node for node in _MORE_MARKER_CANDIDATES(box) if _is_more_marker(node)}
+
+
+def _is_more_marker(node: Element) -> bool:
+    """<!--more-->, Pelican's END_SUMMARY comment, WordPress' <span id="more-12">, Hexo's <a id="more">."""
+    if isinstance(node, lxml.etree._Comment):
+        text = (node.text or "").strip().lower()
+        return text == "more" or "end_summary" in text or text.startswith("more ")
+    ident = (node.get("id") or "").lower() if isinstance(node.tag, str) else ""
+    return ident == "more" or (ident.startswith("more-") and ident[5:].isdigit())
 
 
 _CLASS_SKIPPED: dict[tuple[str, bool], bool] = {}

@@ -56,12 +56,22 @@ META_CLASS = re.compile(
     re.IGNORECASE,
 )
 
-# Classes that hold the excerpt/summary in unknown themes, best first.
-EXCERPT_CLASS = re.compile(
-    r"(excerpt|summary|abstract|description|preview|entry-content|post-content|post-body|article-entry|"
-    r"content|intro|desc|entry|body|text)",
+# Class or id names of the element holding an entry's excerpt in unknown themes...
+EXCERPT_NAME = re.compile(
+    r"(excerpt|summary|abstract|teaser|preview|description|synopsis|snippet|(^|[-_\s])(desc|intro|lead)([-_\s]|$))",
     re.IGNORECASE,
 )
+# The names among those that say "the post's excerpt" rather than "a description" (a subtitle, a caption).
+EXCERPT_FIRST_NAME = re.compile(r"(excerpt|summary|abstract|teaser|preview|synopsis|snippet)", re.IGNORECASE)
+# ...and of the entry's content area, which on a listing holds the excerpt or the whole post.
+CONTENT_NAME = re.compile(
+    r"(entry-content|post-content|post-body|article-entry|content|(^|[-_\s])(entry|body|text|markdown|prose)"
+    r"([-_\s]|$))",
+    re.IGNORECASE,
+)
+# Elements that never hold an excerpt by themselves (code and its line numbers, media, tables of data).
+NEVER_EXCERPT_TAGS = frozenset({"code", "pre", "kbd", "samp", "table", "img", "figure", "svg", "button", "time",
+                                "script", "style", "template", "noscript", "input", "select", "textarea"})
 
 # Ancestors that mark a link as navigation or a sidebar widget rather than a listing entry.
 CHROME_CLASS = re.compile(

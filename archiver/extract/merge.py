@@ -85,6 +85,8 @@ def merged_published(listing: DateValue | None, page: DateValue | None) -> DateV
         return page
     if page is None:
         return listing
+    if listing.source == "url" and page.source != "url":
+        return page  # the listing showed no date, only its URL carries one: what the page shows wins
     if page.iso[:10] == listing.iso[:10]:
         return page if len(page.iso) > len(listing.iso) else listing
     return listing

@@ -34,6 +34,15 @@ class ListingEntry:
     extracted_by: str = ""  # which layer found it: "theme:hexo-next", "schema.org", "h-entry", "generic", ...
 
 
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What one page of a blog shows that may be its chrome (see extract.profile): short heading and <title>
+    texts, and the keys of its lists of links to inner pages."""
+
+    texts: frozenset[str] = frozenset()
+    link_lists: frozenset[int] = frozenset()
+
+
 @dataclass(slots=True)
 class Listing:
     """What a listing page gives: its post entries, where its pagination leads, and site facts seen on it."""
@@ -50,6 +59,8 @@ class Listing:
     # Opaque, stable signature of the entry layout that won ("theme:hexo-next|...", "generic:..."); pass it back
     # as parse_listing(..., layout_hint=) for further pages of the same blog (single-entry last pages).
     layout: str | None = None
+    # What this page teaches about the blog's chrome, when parse_listing was given a profile still learning.
+    facts: PageFacts | None = None
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from archiver.extract.html import parse_html, text_of
 from archiver.extract.listing import parse_listing
 from archiver.extract.model import DateValue, Listing, ListingEntry, PostPage
 from archiver.extract.post import parse_post
+from archiver.extract.profile import BlogProfile
 
 LISTING_KEYS = ("entry", "title", "link", "date", "excerpt", "next")
 POST_KEYS = ("title", "body", "date", "author")
@@ -115,10 +116,11 @@ def _date_of(element: lxml.html.HtmlElement | None, source: str) -> DateValue | 
 
 
 def parse_listing_with_rules(
-    html: str, url: str, rules: SiteRules, *, layout_hint: str | None = None, theme_rules: bool = True
+    html: str, url: str, rules: SiteRules, *, layout_hint: str | None = None, theme_rules: bool = True,
+    profile: BlogProfile | None = None,
 ) -> Listing:
     """parse_listing, with entries and pagination taken from the user's selectors where the rules give them."""
-    listing = parse_listing(html, url, layout_hint=layout_hint, theme_rules=theme_rules)
+    listing = parse_listing(html, url, layout_hint=layout_hint, theme_rules=theme_rules, profile=profile)
     if not rules.listing:
         return listing
     doc = parse_html(html, url)

@@ -198,3 +198,44 @@ def blog_root(start_url: str, home_hint: str | None = None) -> str:
     if base != "/" and (start_path.startswith(base) or start_path + "/" == base):
         return urlunsplit((start.scheme, start.netloc, base, "", ""))
     return host_root
+
+
+# ---------------------------------------------------------------- index pages (never posts)
+
+# Date archives: /2020/, /2020/05/, /2020/05/17/ with nothing after them, under any prefix (/archives/2020/05/,
+# /blog/2020/); Blogger classic's /2005_01_01_archive.html; "archive-2020-05.html"-like names.
+_DATE_INDEX_PATH = re.compile(
+    r"(?:^|/)(?:19|20)\d{2}(?:/(?:0?[1-9]|1[0-2])(?:/(?:0?[1-9]|[12]\d|3[01]))?)?/?$"
+    r"|(?:^|/)(?:19|20)\d{2}[-_](?:0?[1-9]|1[0-2])(?:[-_](?:0?[1-9]|[12]\d|3[01]))?[-_]archive\.html?$"
+    r"|(?:^|/)archives?[-_](?:19|20)\d{2}(?:[-_](?:0?[1-9]|1[0-2]))?(?:\.html?|/)?$",
+    re.IGNORECASE,
+)
+# WordPress ?m=202005 (month) / ?m=2020 (year), Blogger ?updated-max= / ?updated-min= listing slices.
+_DATE_INDEX_QUERY = re.compile(r"(?:^|&)(?:m=(?:19|20)\d{2}(?:\d{2}){0,2}|updated-(?:max|min)=[^&]*)(?:&|$)", re.I)
+# Path segments of taxonomy and people indexes: a page listing posts, never a post. ("archive" is not one: some
+# blogs keep old posts under /archive/2015/03/slug/; /archives/ alone is a section, see SECTION_SEGMENTS.)
+TAXONOMY_SEGMENTS = frozenset(
+    {"tag", "tags", "category", "categories", "categorie", "label", "labels", "topic", "topics", "author",
+     "authors", "series", "search"}
+)
+_TRAILING_PAGE = re.compile(r"/page[-_/]?\d{1,5}/?$", re.I)
+
+
+def is_date_index(url: str) -> bool:
+    """Whether a URL is a year/month/day archive page (/2020/05/, /archives/2020/, ?m=202005), never a post."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return bool(_DATE_INDEX_PATH.search(path) or (parts.query and _DATE_INDEX_QUERY.search(parts.query)))
+
+
+def is_taxonomy_index(url: str) -> bool:
+    """Whether a URL is a tag/category/author/archive index (/tags/, /tags/rust/, /category/a/b/), never a post."""
+    path = _TRAILING_PAGE.sub("/", (urlsplit(url).path or "/").lower())
+    segments = [s for s in path.split("/") if s]
+    # The taxonomy segment within the last three: /tags/rust/, /blog/category/a/b/, /tags/rust/page/2/.
+    return any(s in TAXONOMY_SEGMENTS for s in segments[-3:])
+
+
+def is_index_url(url: str) -> bool:
+    """Whether a URL names a page that lists posts by date, tag, category or author (not a post itself)."""
+    return is_date_index(url) or is_taxonomy_index(url)

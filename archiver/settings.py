@@ -64,6 +64,11 @@ ARCHIVER_INCREMENTAL = True  # re-crawls: conditional requests, stop at the firs
 ARCHIVER_PAGINATION_OVERLAP = 0  # unchanged listing pages to walk on before stopping a re-crawl's pagination
 ARCHIVER_REVISIT_DAYS = 30  # re-fetch a post page this old even without evidence of change (0: never)
 ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extraction) give exit code 4
+# Sitemaps: read on a blog's first crawl (robots.txt's Sitemap: lines, else /sitemap.xml) as evidence of the posts
+# that exist; on a re-crawl asked for (conditionally) only when the home page or the feed changed, or when the last
+# look is this many days old; posts whose <lastmod> is newer than the archive's copy are fetched again.
+ARCHIVER_SITEMAPS = True
+ARCHIVER_SITEMAP_RECHECK_DAYS = 7
 # False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
 # generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
 ARCHIVER_THEME_RULES = True

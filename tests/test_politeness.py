@@ -300,7 +300,6 @@ def test_every_request_names_the_project_and_the_contact(disallowed_crawl):
     assert agents == {f"blog-archiver/{__version__} (+{PROJECT_URL}; contact: ops@example.org)"}
 
 
-@pytest.mark.xfail(strict=True, reason="needs sitemap discovery in the crawl (engineer discovery, issue 16)")
 def test_pagination_disallowed_blog_is_archived_through_its_sitemap(tmp_path, hosts):
     root = tmp_path / "site"
     gold = build_small_blog(root, "User-agent: *\nDisallow: /page/\n\nSitemap: /sitemap.xml\n", n_posts=7, per_page=3)

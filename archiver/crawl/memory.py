@@ -22,6 +22,7 @@ class KnownPage:
     last_modified: str | None = None
     content_hash: str | None = None
     outlinks: dict[str, Any] | None = None  # {"root", "entries", "next"} of a listing page
+    fetched_at: str | None = None  # when it was last asked for (whatever the answer)
 
     def validators(self) -> dict[str, str]:
         """Headers for a conditional request: only a page last answered with a 200 has validators worth sending."""
@@ -71,6 +72,10 @@ class CrawlMemory(Protocol):
         """Feeds of the blog at `root` that earlier crawls fetched."""
         ...
 
+    def sitemap_urls(self, root: str) -> list[str]:
+        """Sitemaps (top ones, not an index's children) of the blog at `root` that earlier crawls read."""
+        ...
+
 
 class NoMemory:
     """The memory of a crawl that remembers nothing."""
@@ -85,4 +90,7 @@ class NoMemory:
         return None
 
     def feed_urls(self, root: str) -> list[str]:
+        return []
+
+    def sitemap_urls(self, root: str) -> list[str]:
         return []

@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 from archiver.crawl.fetched import Fetched, Problem, decode, not_html
 from archiver.crawl.memory import KnownPage
 from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
-from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
-from archiver.extract.feeds import parse_feed
+from archiver.crawl.visits import FeedVisit, FoundPostVisit, ListingVisit, PostVisit, SitemapVisit
+from archiver.extract.evidence import has_url_date
+from archiver.extract.feeds import parse_feed, parse_sitemap
 from archiver.extract.listing import facts_of_page, parse_listing
 from archiver.extract.merge import feed_fill, merge_post
 from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
 from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
+from archiver.extract.pagekind import POST, classify_page
 from archiver.extract.post import parse_post
 from archiver.extract.profile import BlogProfile
+from archiver.extract.survey import Survey, survey_page
 from archiver.extract.urls import blog_root, canonical_url, url_key
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,19 @@ class ListingRead:
     failure: str | None = None  # the start page gave nothing: why the whole blog failed
     readable: bool = True  # False: not HTML (nothing to walk on from here)
     content_hash: str | None = None
+    survey: Survey | None = None  # what kind of page it is and its ways to the list (when asked for)
+    listings: list[str] = field(default_factory=list)  # on a 304 start page: the lists an earlier crawl found
+
+
+@dataclass(slots=True)
+class SitemapRead:
+    """What a sitemap gave: its page URLs with their lastmod, the sitemaps it names (an index), and records."""
+
+    url: str
+    urls: dict[str, str | None] = field(default_factory=dict)  # page URL -> lastmod (ISO) or None
+    children: list[str] = field(default_factory=list)
+    records: list = field(default_factory=list)
+    fresh: bool = True  # False: a 304, replayed from what the archive remembers of it
 
 
 def _error_text(error: BaseException) -> str:
@@ -63,8 +79,9 @@ class BlogReader:
 
     # -- listing pages -----------------------------------------------------------------------------------
 
-    def listing(self, fetched: Fetched, visit: ListingVisit) -> ListingRead:
-        """A listing page: its entries and pagination; on the start page also the site and its feeds."""
+    def listing(self, fetched: Fetched, visit: ListingVisit, *, survey: bool = False) -> ListingRead:
+        """A listing page: its entries and pagination; on the start page also the site and its feeds. `survey`:
+        also what kind of page it is and its ways to the blog's list (extract.survey)."""
         root = visit.root
         text, encoding = decode(fetched)
         if text is None:
@@ -95,6 +112,12 @@ class BlogReader:
                 if isinstance(record, ErrorItem):
                     record.root = root
         read.entries = [entry for entry in listing.entries if entry.url]
+        if survey:
+            read.layout = read.layout or listing.layout
+            try:
+                read.survey = survey_page(text, fetched.url, listing, theme_rules=self.theme_rules)
+            except Exception:  # a page that defeats the survey is read as the listing it seems to be
+                log.exception("surveying %s failed", fetched.url)
         page = self.page(fetched, root, "listing", encoding)
         page.outlinks = {"root": root, "entries": [e.url for e in read.entries], "next": listing.next_pages}
         records.append(page)
@@ -114,6 +137,7 @@ class BlogReader:
         if visit.is_start:
             read.records.append(SiteItem(self.blog, root))
         read.entries = [ListingEntry(url=u) for u in outlinks.get("entries", [])]
+        read.listings = list(outlinks.get("listings", []))
         read.records.append(PageItem(self.blog, root, fetched.url, "listing", 304, fetched_at=fetched.fetched_at))
         return read
 
@@ -216,6 +240,67 @@ class BlogReader:
         guessed address robots.txt disallows is still said: disallowed is never silent)."""
         quiet = visit.probing and problem.kind != "robots"
         return [] if quiet else [self.error(visit.root, visit.url, problem)]
+
+    # -- what the feed and the sitemap name -------------------------------------------------------------
+
+    def sitemap(self, fetched: Fetched, visit: SitemapVisit, known: KnownPage | None) -> SitemapRead:
+        """A sitemap or sitemap index: page URLs with their lastmod, child sitemaps; a 304 replays what the
+        archive remembers of it (its pages row keeps them as outlinks {"urls": {url: lastmod}, "children"})."""
+        read = SitemapRead(fetched.url)
+        if fetched.status == 304:
+            outlinks = (known.outlinks if known else None) or {}
+            read.urls = dict(outlinks.get("urls") or {})
+            read.children = list(outlinks.get("children") or [])
+            read.fresh = False
+            read.records.append(PageItem(self.blog, visit.root, fetched.url, "sitemap", 304,
+                                         fetched_at=fetched.fetched_at))
+            return read
+        try:
+            urls, read.children = parse_sitemap(fetched.body, fetched.url)
+        except Exception as error:
+            if not visit.probing:
+                read.records.append(ErrorItem(self.blog, visit.root, fetched.url, "sitemap-error",
+                                              _error_text(error), fetched.status))
+            return read
+        if not urls and not read.children:
+            if not visit.probing:
+                read.records.append(ErrorItem(self.blog, visit.root, fetched.url, "sitemap-error",
+                                              "no URLs in the sitemap", fetched.status))
+            return read
+        for item in urls:
+            read.urls.setdefault(item.url, item.lastmod.iso if item.lastmod else None)
+        page = self.page(fetched, visit.root, "sitemap", None)
+        page.outlinks = {"urls": read.urls, "children": read.children}
+        read.records.append(page)
+        if visit.depth == 0:
+            read.records.append(SiteItem(self.blog, visit.root, sitemaps=[fetched.url]))
+        return read
+
+    def sitemap_failed(self, visit: SitemapVisit, problem: Problem) -> list:
+        """A sitemap that could not be fetched: a row in the crawl log, unless its address was only guessed."""
+        quiet = visit.probing and problem.kind != "robots"
+        return [] if quiet else [self.error(visit.root, visit.url, problem)]
+
+    def found_post(self, fetched: Fetched, visit: FoundPostVisit) -> tuple[list, bool]:
+        """A page the feed or the sitemap named that no listing reached: (records, True) when it reads as one
+        post with a date (its own, its URL's or its feed entry's), ([], False) when it is some other page."""
+        text, encoding = decode(fetched)
+        if text is None:
+            return [], False
+        try:
+            page = self.parse_post(text, fetched.url)
+            kind = classify_page(text, fetched.url, theme_rules=self.theme_rules)
+        except Exception as error:
+            log.exception("post extraction failed on %s", fetched.url)
+            return [ErrorItem(self.blog, visit.root, fetched.url, "extract-error", _error_text(error),
+                              fetched.status)], False
+        dated = page.published or visit.entry.published or has_url_date(fetched.url)
+        if kind.kind != POST or not dated:
+            return [], False
+        self.learn_from_post(text, fetched.url, page)
+        return [self.page(fetched, visit.root, "post", encoding),
+                self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, None,
+                               fetched.fetched_at)], True
 
     # -- helpers -----------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver import settings as defaults
+from archiver.crawl.discovery import BlogDiscovery
 from archiver.crawl.memory import CrawlMemory, LastCrawl, NoMemory
 from archiver.crawl.reader import BlogReader
 from archiver.crawl.records import (
@@ -46,6 +47,8 @@ class CrawlOptions:
     max_listing_pages: int = 50_000
     theme_rules: bool = True
     fail_on_warnings: bool = True
+    sitemaps: bool = True
+    sitemap_recheck_days: float = 7.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlOptions:
@@ -63,6 +66,8 @@ class CrawlOptions:
             max_listing_pages=read("getint", "ARCHIVER_MAX_LISTING_PAGES"),
             theme_rules=read("getbool", "ARCHIVER_THEME_RULES"),
             fail_on_warnings=read("getbool", "ARCHIVER_FAIL_ON_WARNINGS"),
+            sitemaps=read("getbool", "ARCHIVER_SITEMAPS"),
+            sitemap_recheck_days=read("getfloat", "ARCHIVER_SITEMAP_RECHECK_DAYS"),
         )
 
 
@@ -78,6 +83,7 @@ class BlogWalk:
     overlap_left: int = 0  # unchanged listing pages still to walk before stopping a re-crawl
     conditional: bool = False  # the last crawl walked the whole blog: ask for listing pages conditionally
     notes: set[str] = field(default_factory=set)  # remarks already made (one of each is enough)
+    discovery: BlogDiscovery = field(default_factory=BlogDiscovery)  # where the posts are (archiver.crawl.discovery)
 
 
 @dataclass(slots=True)

@@ -63,6 +63,45 @@ class FeedVisit(Visit):
     probing: bool = False  # a usual feed path tried on a hunch: its failure is no problem worth logging
 
 
+@dataclass(slots=True, kw_only=True)
+class ProbeVisit(ListingVisit):
+    """A page that may hold the blog's list of posts (a menu's "Blog" or "Archive", a year archive, the home of the
+    post page the crawl was handed): read as a listing, and walked as one only when it lists posts."""
+
+    kind: ClassVar[str] = "probe"
+    priority: ClassVar[int] = 5  # before further listing pages: where the list is decides what to walk
+    # "start": the start page lists no posts; "more": it shows only a few, without pagination; "seek": the feed or
+    # the sitemap name posts no listing reached; "known": a list an earlier crawl found this way
+    purpose: str = "start"
+
+
+@dataclass(slots=True, kw_only=True)
+class SitemapVisit(Visit):
+    """A sitemap (or sitemap index): evidence of the posts a blog has, and of when each last changed."""
+
+    kind: ClassVar[str] = "sitemap"
+    priority: ClassVar[int] = 10
+    probing: bool = False  # a usual sitemap path tried on a hunch: its failure is no problem worth logging
+    depth: int = 0  # 0: a top sitemap; 1+: named by a sitemap index
+
+
+@dataclass(slots=True, kw_only=True)
+class FoundPostVisit(PostVisit):
+    """A post the feed or sitemap named that no listing reached: kept only when its page reads as a post."""
+
+    kind: ClassVar[str] = "found"
+    priority: ClassVar[int] = 10
+    via: str = "feed"  # "feed" or "sitemap": what named it (said in the post's extracted_by)
+
+
+@dataclass(slots=True, kw_only=True)
+class RefreshVisit(PostVisit):
+    """An archived post whose sitemap lastmod is newer than the archive's copy: asked for again, conditionally."""
+
+    kind: ClassVar[str] = "refresh"
+    priority: ClassVar[int] = 10
+
+
 def listing_hash(entry: ListingEntry) -> str:
     """A fingerprint of what a listing shows of a post: a change is evidence that the post changed."""
     date = entry.published.iso if entry.published else ""

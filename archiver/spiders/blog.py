@@ -36,6 +36,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from archiver.crawl.discovery import WALK_KINDS
 from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.memory import KnownPost
 from archiver.crawl.records import DroppedItem, ErrorItem, Listed, ListedItem, SeenItem, WalkItem
@@ -45,6 +46,7 @@ from archiver.extract.feeds import feed_paths_to_try
 from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
+from archiver.spiders.discovery import Discovering
 from archiver.warc.capture import redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
@@ -53,7 +55,7 @@ VISIT = "visit"  # the cb_kwargs name a request's Visit travels under
 log = logging.getLogger(__name__)
 
 
-class BlogSpider(scrapy.Spider):
+class BlogSpider(Discovering, scrapy.Spider):
     """Crawl one or more blogs from their home (or any listing) page."""
 
     name = "blog"
@@ -64,6 +66,11 @@ class BlogSpider(scrapy.Spider):
         "listing": ("read_listing", "listing_failed"),
         "post": ("read_post", "post_failed"),
         "feed": ("read_feed", "feed_failed"),
+        # archiver.spiders.discovery: where the list is, what the sitemap and feed name, lastmod re-fetches
+        "probe": ("read_probe", "listing_failed"),
+        "sitemap": ("read_sitemap", "sitemap_failed"),
+        "found": ("read_found", "found_failed"),
+        "refresh": ("read_refresh", "refresh_failed"),
     }
 
     def __init__(
@@ -89,6 +96,8 @@ class BlogSpider(scrapy.Spider):
             raise ValueError("give the blog's URL: scrapy crawl blog -a url=https://example.com/")
         self.start_list = list(dict.fromkeys(start))
         self.state = CrawlState()  # replaced by the crawler's own in from_crawler
+        self.robots: dict[str, Any] = {}  # netloc -> its robots.txt parser (archiver.spiders.discovery)
+        self.robots_agent = self.name
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> BlogSpider:
@@ -98,6 +107,8 @@ class BlogSpider(scrapy.Spider):
             spider.state.add_blog(start_url, spider.rules)
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        spider.robots_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT") or ""
         return spider
 
     def _idle(self) -> None:
@@ -109,6 +120,10 @@ class BlogSpider(scrapy.Spider):
         record = dropped_record(request)
         if record is not None:
             self.state.take(record)
+        visit = request.cb_kwargs.get(VISIT)
+        if visit is not None and visit.kind in WALK_KINDS:  # never expected: the walk's requests skip the filter
+            self.state.blog(visit.blog).walk.discovery.open -= 1
+            log.warning("request %s dropped: discovery for its blog may stop short", request.url)
 
     @property
     def incremental(self) -> bool:
@@ -135,6 +150,7 @@ class BlogSpider(scrapy.Spider):
         meta: dict[str, Any] = {}
         if visit.conditional or visit.kind != "listing":
             meta["handle_httpstatus_list"] = [304]
+        self.count_request(visit)
         return scrapy.Request(
             visit.url,
             callback=self.on_response,
@@ -143,8 +159,9 @@ class BlogSpider(scrapy.Spider):
             priority=visit.priority,
             headers=headers,
             meta=meta,
-            # A start page is asked for even when another blog of the crawl linked it already.
-            dont_filter=isinstance(visit, ListingVisit) and visit.is_start,
+            # The walk's own pages are asked for once per blog (listing_keys, the discovery's sets) even when another
+            # blog of the crawl asked for them already; the answers the walk waits for must never be dropped.
+            dont_filter=visit.kind in WALK_KINDS,
         )
 
     def _validators(self, url: str) -> dict[str, str]:
@@ -158,16 +175,18 @@ class BlogSpider(scrapy.Spider):
         blog = self.state.blog(visit.blog)
         fetched = fetched_of(response)
         try:
-            return list(self._handler(visit, 0)(fetched, visit, blog))
+            output = list(self._handler(visit, 0)(fetched, visit, blog))
         except Exception as error:  # a bug must not lose the page's post: it becomes a logged failure
             log.exception("reading %s failed", response.url)
-            return self._failed(visit, blog, Problem("extract-error", f"{type(error).__name__}: {error}"[:300],
-                                                     response.status))
+            output = self._failed(visit, blog, Problem("extract-error", f"{type(error).__name__}: {error}"[:300],
+                                                       response.status))
+        return output + self.after_answer(visit, blog)
 
     def on_failure(self, failure: Failure) -> list[Any]:
         """Hand a failed request to the failure handler of its visit's kind."""
         visit = failure.request.cb_kwargs[VISIT]
-        return self._failed(visit, self.state.blog(visit.blog), describe_failure(failure))
+        blog = self.state.blog(visit.blog)
+        return self._failed(visit, blog, describe_failure(failure)) + self.after_answer(visit, blog)
 
     def _failed(self, visit: Visit, blog: Blog, problem: Problem) -> list[Any]:
         try:
@@ -193,17 +212,22 @@ class BlogSpider(scrapy.Spider):
         if fetched.status == 304:
             yield from self._unchanged_listing(fetched, visit, blog)
             return
-        read = blog.reader.listing(fetched, visit)
+        read = blog.reader.listing(fetched, visit, survey=visit.is_start)
         yield from read.records
         if visit.is_start and read.readable:
             walk.root, walk.layout = read.root, read.layout
+            walk.discovery.changed = walk.conditional
             yield from self._feed_requests(read.feeds, blog)
+            # A start page that lists no posts fails the blog only if discovery finds none elsewhere either.
+            walk.discovery.failure, read.failure = read.failure, None
+            yield from self.survey_start(read, blog)
         if read.failure:
             yield WalkItem(blog.start_url, failure=read.failure)
         if not read.readable:
             return
         if not read.entries:
-            yield WalkItem(blog.start_url)
+            if not visit.is_start:
+                yield WalkItem(blog.start_url)
             return
         entry_keys = frozenset(url_key(e.url) for e in read.entries)
         earlier = walk.entry_sets.get(entry_keys)
@@ -238,6 +262,7 @@ class BlogSpider(scrapy.Spider):
         if visit.is_start:
             blog.walk.root = read.root
             yield from self._feed_requests([], blog)
+            yield from self.remembered_lists(read, blog)
         listed = []
         for entry in read.entries:
             key = url_key(entry.url)
@@ -357,8 +382,13 @@ class BlogSpider(scrapy.Spider):
                                              conditional=self.incremental))
 
     def read_feed(self, fetched: Fetched, visit: FeedVisit, blog: Blog) -> Iterable[Any]:
-        """Parse a feed; its entries fill empty fields of the posts the listings found, at the end of the crawl."""
-        return blog.reader.feed(fetched, visit)
+        """Parse a feed; its entries fill empty fields of the posts the listings found, at the end of the crawl,
+        and are evidence of the posts that exist (archiver.spiders.discovery)."""
+        records = blog.reader.feed(fetched, visit)
+        if fetched.status == 200 and blog.walk.conditional:
+            blog.walk.discovery.changed = True
+        self.note_feed(records, blog)
+        return records
 
     def feed_failed(self, problem: Problem, visit: FeedVisit, blog: Blog) -> Iterable[Any]:
         """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address."""

@@ -23,14 +23,14 @@ class ArchiveMemory:
 
     def page(self, key: str) -> KnownPage | None:
         row = self.archive.db.conn.execute(
-            "SELECT kind, status, etag, last_modified, content_hash, outlinks FROM pages WHERE url_key = ? "
+            "SELECT kind, status, etag, last_modified, content_hash, outlinks, fetched_at FROM pages WHERE url_key = ? "
             "ORDER BY id DESC LIMIT 1",
             [key],
         ).fetchone()
         if row is None:
             return None
-        kind, status, etag, modified, digest, outlinks = row
-        return KnownPage(kind, status, etag, modified, digest, json.loads(outlinks) if outlinks else None)
+        kind, status, etag, modified, digest, outlinks, fetched_at = row
+        return KnownPage(kind, status, etag, modified, digest, json.loads(outlinks) if outlinks else None, fetched_at)
 
     def posts(self, keys: Iterable[str]) -> dict[str, KnownPost]:
         found: dict[str, KnownPost] = {}
@@ -65,3 +65,7 @@ class ArchiveMemory:
             [root],
         )
         return [url for (url,) in cursor]
+
+    def sitemap_urls(self, root: str) -> list[str]:
+        row = self.archive.db.conn.execute("SELECT sitemaps FROM sites WHERE url = ?", [root]).fetchone()
+        return [url for url in json.loads(row[0] or "[]") if isinstance(url, str)] if row else []

@@ -239,7 +239,9 @@ def test_a_post_page_handed_to_the_crawl_leads_to_the_whole_blog(tmp_path, serve
 
 def test_a_blog_whose_only_list_is_its_sitemap(tmp_path, serve_logged):
     """No list anywhere (the home is an app shell, the menu leads nowhere useful), no feed: the sitemap names the
-    posts among other pages; each candidate's page decides. Posts are kept (marked "sitemap"), nothing else."""
+    posts among other pages (documentation, about); a sample of its pages shows which are posts and what their
+    URLs look like, and only pages of that shape are read after it. Posts are kept (marked "sitemap"), nothing
+    else."""
     root, db = tmp_path / "site", tmp_path / "a.db"
     posts = make_posts(7)
     write_blog(root, posts, home="list", menu=("home", "about"))
@@ -248,12 +250,21 @@ def test_a_blog_whose_only_list_is_its_sitemap(tmp_path, serve_logged):
     for path in ("/", "/blog/", "/blog/page/2/", "/archive/", "/tags/boats/"):
         write(root, path, shell)
     (root / "feed.xml").unlink()
+    docs = [f"/docs/chapter-{n}/" for n in range(1, 21)]
+    for n, path in enumerate(docs, start=1):
+        write(root, path, page(f"Chapter {n} | {SITE}", f"<h1>Chapter {n}</h1><p>How to splice a rope, part {n}: "
+                                                          "lay the strands out, tuck each one twice.</p>"))
+    sitemap = (root / "sitemap.xml").read_text("utf-8")
+    docs_urls = "".join(f"<url><loc>{path}</loc></url>" for path in docs)
+    (root / "sitemap.xml").write_text(sitemap.replace("<urlset", "<urlset", 1).replace(
+        'sitemaps.org/schemas/sitemap/0.9">', f'sitemaps.org/schemas/sitemap/0.9">{docs_urls}', 1), "utf-8")
     served = serve_logged(root)
     result = crawl(served, db)
     got = archived(db)
     assert set(got) == {p.path for p in posts}, result.stdout
     assert all("sitemap" in got[p.path]["extracted_by"] for p in posts)
     assert all(got[p.path]["title"] == p.title for p in posts)
+    assert len([path for path in served.paths() if path.startswith("/docs/")]) <= 12
 
 
 def test_posts_beyond_the_home_are_sought_in_the_month_archives_the_feed_points_to(tmp_path, serve_logged):

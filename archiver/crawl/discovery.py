@@ -7,7 +7,8 @@ the home of a post page): the first that lists posts is walked as the blog's lis
 first crawl, the sitemap are read as evidence of the posts that exist. SEEK: once nothing of the walk is left,
 posts the evidence names that no listing reached send the crawl to the lists that should hold them (the archive
 page, the year/month archive pages of their dates). FOUND: what is still missing is fetched from the feed's or
-sitemap's URLs and kept only when its page reads as a post. A re-crawl asks for the sitemap only when it earns
+sitemap's URLs and kept only when its page reads as a post (SAMPLE first, when no listed post shows what the
+blog's post URLs look like: a few of the sitemap's pages, then only those shaped like the posts among them). A re-crawl asks for the sitemap only when it earns
 its cost, and re-fetches the posts whose sitemap lastmod is newer than the archive's copy.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from archiver.crawl.records import PageItem
 from archiver.extract.evidence import Candidate, Named, loose_key
 
-WALK, SEEK, FOUND, DONE = "walk", "seek", "found", "done"
+WALK, SEEK, SAMPLE, FOUND, DONE = "walk", "seek", "sample", "found", "done"
 # Request kinds whose answers decide where the walk goes next (post pages don't).
 WALK_KINDS = frozenset({"listing", "probe", "feed", "sitemap", "found"})
 # Pages tried as the blog's list when the start page is none, or shows only a few posts.
@@ -30,6 +31,8 @@ MAX_SITEMAPS = 50
 MAX_SITEMAP_DEPTH = 2
 # Year/month archive pages tried when the evidence names posts no listing reached.
 MAX_ARCHIVE_PROBES = 60
+# Pages of a sitemap read first when no listed post shows what the blog's post URLs look like.
+FOUND_SAMPLE = 12
 # Usual sitemap addresses, tried on a blog's first crawl when robots.txt names none.
 SITEMAP_PATHS = ("sitemap.xml",)
 # Child sitemaps of an index that never list posts (WordPress, Yoast, Rank Math, Hugo, Jekyll name them so).

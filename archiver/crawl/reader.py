@@ -22,7 +22,7 @@ from archiver.extract.listing import facts_of_page, parse_listing
 from archiver.extract.merge import feed_fill, merge_post
 from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
 from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
-from archiver.extract.pagekind import POST, classify_page
+from archiver.extract.pagekind import ARCHIVE, LISTING, POST, classify_page
 from archiver.extract.post import parse_post
 from archiver.extract.profile import BlogProfile
 from archiver.extract.survey import Survey, survey_page
@@ -295,7 +295,9 @@ class BlogReader:
             return [ErrorItem(self.blog, visit.root, fetched.url, "extract-error", _error_text(error),
                               fetched.status)], False
         dated = page.published or visit.entry.published or has_url_date(fetched.url)
-        if kind.kind != POST or not dated:
+        # A feed entry is a post unless its page is a list; a bare sitemap URL must read as one post.
+        readable = kind.kind == POST or (visit.via == "feed" and kind.kind not in (LISTING, ARCHIVE))
+        if not readable or not dated:
             return [], False
         self.learn_from_post(text, fetched.url, page)
         return [self.page(fetched, visit.root, "post", encoding),

@@ -67,7 +67,7 @@ class BlogSpider(Discovering, scrapy.Spider):
         "post": ("read_post", "post_failed"),
         "feed": ("read_feed", "feed_failed"),
         # archiver.spiders.discovery: where the list is, what the sitemap and feed name, lastmod re-fetches
-        "probe": ("read_probe", "listing_failed"),
+        "probe": ("read_probe", "probe_failed"),
         "sitemap": ("read_sitemap", "sitemap_failed"),
         "found": ("read_found", "found_failed"),
         "refresh": ("read_refresh", "refresh_failed"),

@@ -8,6 +8,7 @@ A mixin of BlogSpider: it uses the spider's `request`, `state`, `_post_decisions
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,10 @@ from urllib.parse import urljoin, urlsplit
 from archiver.crawl.discovery import (
     DONE,
     FOUND,
+    FOUND_SAMPLE,
     MAX_SITEMAP_DEPTH,
     MAX_SITEMAPS,
+    SAMPLE,
     SEEK,
     SITEMAP_PATHS,
     WALK,
@@ -190,8 +193,7 @@ class Discovering:
             return
         outlinks = dict(page.outlinks or {})
         outlinks["listings"] = list(dict.fromkeys(blog.walk.discovery.adopted))
-        page.outlinks = outlinks
-        yield page
+        yield dataclasses.replace(page, outlinks=outlinks)
 
     # -- sitemaps ---------------------------------------------------------------------------------------------
 
@@ -263,6 +265,13 @@ class Discovering:
     def sitemap_failed(self, problem: Problem, visit: SitemapVisit, blog: Blog) -> Iterable[Any]:
         return blog.reader.sitemap_failed(visit, problem)
 
+    def probe_failed(self, problem: Problem, visit: ProbeVisit, blog: Blog) -> Iterable[Any]:
+        """A page tried as the blog's list could not be fetched (a menu's broken link): said, and the next one
+        tried; the walk itself is not cut short by it."""
+        yield blog.reader.error(visit.root, visit.url, problem)
+        if visit.purpose in ("start", "more") and not blog.walk.discovery.adopted:
+            yield from self.probe_next(blog)
+
     # -- when the walk is over: re-check, seek, fetch what is still missing --------------------------------------
 
     def note_feed(self, records: list[Any], blog: Blog) -> None:
@@ -290,7 +299,7 @@ class Discovering:
                         return
             yield from self.refresh_requests(blog)
             discovery.phase = SEEK
-            missing = self.missing(blog)
+            missing, _ = self.missing(blog)
             if missing:
                 probes = [u for u in discovery.labelled if loose_key(u) not in discovery.probed]
                 probes += archives_for(list(dict.fromkeys(discovery.date_archives)), missing)
@@ -301,26 +310,41 @@ class Discovering:
                 if requests:
                     yield from requests
                     return
-        if discovery.phase == SEEK:
-            discovery.phase = FOUND
-            requests = list(self.found_requests(blog, self.missing(blog)))
-            if requests:
-                yield from requests
+        if discovery.phase in (SEEK, SAMPLE):
+            missing, archived = self.missing(blog)
+            learned = bool(PostShapes(blog.walk.post_keys))
+            if discovery.phase == SAMPLE and not learned:
+                missing = [c for c in missing if c.shaped]  # the sample held no post: only URLs with a date
+            bare = [c for c in missing if c.named.via != "feed"]
+            if discovery.phase == SEEK and not learned and len(bare) > FOUND_SAMPLE:
+                # No listed post to learn the posts' URL shape from: a sample of the sitemap's pages first, then
+                # only the URLs shaped like the posts it held.
+                discovery.phase = SAMPLE
+                missing = [c for c in missing if c.named.via == "feed"] + bare[:FOUND_SAMPLE]
+            else:
+                discovery.phase = FOUND
+            output = list(self.found_requests(blog, missing, archived))
+            yield from output
+            if any(not isinstance(item, SeenItem) for item in output):
                 return
+            discovery.phase = FOUND
         if discovery.phase == FOUND:
             discovery.phase = DONE
             if discovery.failure and not blog.walk.post_keys:
                 yield WalkItem(blog.start_url, failure=discovery.failure)
 
-    def missing(self, blog: Blog) -> list[Candidate]:
-        """Posts the feed or the sitemap name that no listing reached (and that were not fetched already)."""
+    def missing(self, blog: Blog) -> tuple[list[Candidate], list[str]]:
+        """Posts the feed or the sitemap name that no listing reached and this crawl did not fetch: those the
+        archive lacks, and the url_keys of those it holds (from earlier crawls)."""
         walk, discovery = blog.walk, blog.walk.discovery
         if not discovery.named or not walk.root:
-            return []
+            return [], []
         listed = walk.post_keys | discovery.post_requests
         not_posts = walk.listing_keys | discovery.menu | discovery.probed | discovery.found
-        shapes = PostShapes(walk.post_keys)
-        return missing_posts(discovery.named, listed, not_posts, walk.root, shapes)
+        candidates = missing_posts(discovery.named, listed, not_posts, walk.root, PostShapes(walk.post_keys))
+        archived = self.state.memory.posts([url_key(c.url) for c in candidates])
+        fresh = [c for c in candidates if url_key(c.url) not in archived]
+        return fresh, [key for key, post in archived.items() if not post.removed]
 
     def refresh_requests(self, blog: Blog) -> Iterable[Any]:
         """Archived posts whose sitemap lastmod is newer than their copy, not fetched by this crawl already."""
@@ -332,20 +356,16 @@ class Discovering:
                                             entry=ListingEntry(url=url), listing_url="", entry_hash="",
                                             conditional=True))
 
-    def found_requests(self, blog: Blog, missing: list[Candidate]) -> Iterable[Any]:
+    def found_requests(self, blog: Blog, missing: list[Candidate], archived: list[str]) -> Iterable[Any]:
         """The candidates' own pages (each kept only if it reads as a post); those the archive holds already
         are only seen (a walk to the end must not take them for vanished)."""
-        if not missing:
-            return
         discovery, root = blog.walk.discovery, blog.walk.root
-        archived = self.state.memory.posts([url_key(c.url) for c in missing])
+        for key in archived:
+            if loose_key("http://" + key) not in discovery.found:
+                discovery.found.add(loose_key("http://" + key))
+                yield SeenItem(blog.start_url, root, key)
         for candidate in missing:
-            key = url_key(candidate.url)
             discovery.found.add(loose_key(candidate.url))
-            if key in archived:
-                if not archived[key].removed:
-                    yield SeenItem(blog.start_url, root, key)
-                continue
             if not self.state.options.fetch_posts:
                 continue
             named = candidate.named

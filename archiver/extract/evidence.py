@@ -40,10 +40,15 @@ SHAPE_SUPPORT = 2
 COARSE_VARIETY = 3
 
 
+_WWW = re.compile(r"^www\d*\.", re.I)
+
+
 def loose_key(url: str) -> str:
-    """url_key with repeated slashes folded: what the evidence is matched on (feeds write `//2024/05/x.html`)."""
+    """url_key without "www." and with repeated slashes folded: what the evidence is matched on (a feed may name
+    `www.` URLs the listings link without it, or write `//2024/05/x.html`)."""
     key = url_key(url)
     host, _, path = key.partition("/")
+    host = _WWW.sub("", host)
     return host + ("/" + re.sub(r"/{2,}", "/", path).strip("/") if path.strip("/") else "")
 
 

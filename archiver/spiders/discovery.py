@@ -378,6 +378,8 @@ class Discovering:
 
     def read_found(self, fetched: Fetched, visit: FoundPostVisit, blog: Blog) -> Iterable[Any]:
         """A page the feed or the sitemap named: a post of the blog when it reads as one."""
+        if loose_key(fetched.url) != loose_key(visit.url) and self._known(blog, url_key(fetched.url)):
+            return  # it redirects to a post this crawl or the archive has already (a shortlink, another host)
         records, is_post = blog.reader.found_post(fetched, visit)
         if not is_post:
             yield from records
@@ -387,6 +389,10 @@ class Discovering:
         yield ListedItem(blog.start_url, visit.root, visit.listing_url,
                          [Listed(key, "fetch", visit.entry, visit.listing_url, None)])
         yield from records
+
+    def _known(self, blog: Blog, key: str) -> bool:
+        walk = blog.walk
+        return key in walk.post_keys or key in walk.discovery.post_requests or bool(self.state.memory.posts([key]))
 
     def found_failed(self, problem: Problem, visit: FoundPostVisit, blog: Blog) -> Iterable[Any]:
         return [blog.reader.error(visit.root, visit.url, problem)]

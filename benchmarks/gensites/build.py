@@ -348,6 +348,7 @@ def build_eleventy(site: Site, posts: list[Post], work: Path, tools: Path) -> tu
 
 BUILDERS = {"hexo": build_hexo, "pelican": build_pelican, "mkdocs": build_mkdocs, "eleventy": build_eleventy}
 SHOWN_IN_UTC = {"eleventy"}  # generators that print dates in UTC whatever the author wrote
+SHOWN_AS_WRITTEN = {"pelican", "hugo"}  # generators that keep the offset the author wrote
 
 
 # ---- the gold ------------------------------------------------------------------------------------------------
@@ -413,7 +414,7 @@ def listing_pages(www: Path, first: str, pattern: str) -> list[str]:
 
 def shown_instant(site: Site, post: Post) -> str:
     """The publication instant, with the offset of the zone the site shows dates in."""
-    if site.engine == "pelican":
+    if site.engine in SHOWN_AS_WRITTEN:
         return post.date.isoformat()
     zone = ZoneInfo("UTC") if site.engine in SHOWN_IN_UTC else ZoneInfo(site.tz)
     return post.date.astimezone(zone).isoformat()
@@ -421,8 +422,8 @@ def shown_instant(site: Site, post: Post) -> str:
 
 def shown_date(site: Site, post: Post) -> str:
     zone = ZoneInfo("UTC") if site.engine in SHOWN_IN_UTC else ZoneInfo(site.tz)
-    if site.engine == "pelican":
-        return post.date.strftime("%Y-%m-%d")  # Pelican keeps the offset the author wrote
+    if site.engine in SHOWN_AS_WRITTEN:
+        return post.date.strftime("%Y-%m-%d")
     return post.date.astimezone(zone).strftime("%Y-%m-%d")
 
 
@@ -532,7 +533,7 @@ def build_site(site: Site, tools: Path, out: Path) -> list[str]:
         "id": site.id, "source": f"benchmarks/gensites/build.py --sites {site.id}", "commit": None,
         "origins": [site.origin], "base_path": "/", "start": "/", "engine": site.engine, "theme": site.theme,
         "layout": site.layout, "lang": site.lang, "encoding": "utf-8", "timezone_shown": "UTC"
-        if site.engine in SHOWN_IN_UTC else site.tz, "feeds": feeds, "sitemaps": sitemaps, "listing_pages": pages,
+        if site.engine in SHOWN_IN_UTC else "as written" if site.engine in SHOWN_AS_WRITTEN else site.tz, "feeds": feeds, "sitemaps": sitemaps, "listing_pages": pages,
         "per_page": site.per_page,
         "listing_shows": {"excerpt": any(g.excerpt for g in groups)},
         "content_selector": site.content_selector,

@@ -479,16 +479,35 @@ def gold(site: Site, posts: list[Post], www: Path, urls: dict[str, str]) -> tupl
         post_file = file_for(www, url)
         if post_file is None:
             raise SystemExit(f"{site.id}: post page {url} was not built")
+        title = shown_title(post_file, post.title)
+        if title is None:
+            raise SystemExit(f"{site.id}: title {post.title!r} is not on {url} (<title>, og:title or a heading)")
         listing_file = file_for(www, listing)
         if not date_shown(post_file.read_text("utf-8"), day) and not date_shown(listing_file.read_text("utf-8"), day):
             warnings.append(f"{url}: {day} not found on the post page nor on its listing page")
         entries.append({
-            "url": url, "title": post.title, "published": day, "published_at": shown_instant(site, post),
+            "url": url, "title": title, "published": day, "published_at": shown_instant(site, post),
             "updated": post.updated.isoformat() if post.updated else None, "listing": listing,
             "position": position, "excerpt_start": excerpt, "tags": list(post.tags),
             "categories": [post.category] if post.category else [], "author": post.author, "in_www": True,
         })
     return entries, pages, warnings
+
+
+def shown_title(post_file: Path, title: str) -> str | None:
+    """The title as the post page shows it: the written one when its <title>, og:title or a heading has it, else
+    the same text with the quotes a typographer curled (the page's own characters); None when neither is there."""
+    document = lxml.html.document_fromstring(post_file.read_bytes(), parser=UTF8)
+    texts = [collapse(e.text_content()) for e in document.xpath("//title|//h1|//h2")]
+    texts += [collapse(m.get("content") or "") for m in document.xpath("//meta[@property='og:title']")]
+    wanted = collapse(title)
+    if any(wanted in text for text in texts):
+        return title
+    for text in texts:
+        at = fold(text).find(fold(wanted))
+        if at >= 0:
+            return text[at:at + len(wanted)]
+    return None
 
 
 def date_shown(html: str, day: str) -> bool:

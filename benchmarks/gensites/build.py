@@ -52,6 +52,9 @@ PYPI = ("pelican==4.12.0", "markdown==3.10", "pelican-theme-reflex==4.0.1", "pel
         "mkdocs==1.6.1", "mkdocs-material==9.7.7")
 
 UTF8 = lxml.html.HTMLParser(encoding="utf-8")
+BLOCK_TAGS = ("address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+              "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
+              "section", "table", "td", "th", "tr", "ul")
 KEEP_SUFFIXES = {".html", ".htm", ".xml", ".rss", ".atom", ".xsl", ".txt"}
 MAX_KEPT_BYTES = 400_000  # search indexes and similar bulk data are not what a crawler reads
 
@@ -400,6 +403,9 @@ def shown_text(element: lxml.html.HtmlElement, drop: str | None) -> str:
         junk.drop_tree()
     for junk in element.cssselect(drop) if drop else []:
         junk.drop_tree()
+    for block in element.iter(*BLOCK_TAGS):  # a block's edges separate words, as a browser shows them
+        block.text = " " + (block.text or "")
+        block.tail = " " + (block.tail or "")
     return collapse(element.text_content())
 
 

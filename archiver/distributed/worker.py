@@ -45,6 +45,9 @@ class WorkerSpider(BlogSpider):
     """BlogSpider whose items go to Redis together with the release of the request that produced them."""
 
     name = "blog"
+    # A worker sees only the answers it handles: no one process knows when a blog's walk is over, so the steps of
+    # discovery that wait for it (archiver.spiders.discovery) are left to single-process crawls.
+    discovers_after_walk = False
 
     def __init__(self, *args: Any, worker_id: str = "", crawl_token: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -121,7 +121,7 @@ class BlogSpider(Discovering, scrapy.Spider):
         if record is not None:
             self.state.take(record)
         visit = request.cb_kwargs.get(VISIT)
-        if visit is not None and visit.kind in WALK_KINDS:  # never expected: the walk's requests skip the filter
+        if visit is not None and visit.kind in WALK_KINDS and self.discovers_after_walk:  # the walk skips the filter
             self.state.blog(visit.blog).walk.discovery.open -= 1
             log.warning("request %s dropped: discovery for its blog may stop short", request.url)
 
@@ -160,8 +160,10 @@ class BlogSpider(Discovering, scrapy.Spider):
             headers=headers,
             meta=meta,
             # The walk's own pages are asked for once per blog (listing_keys, the discovery's sets) even when another
-            # blog of the crawl asked for them already; the answers the walk waits for must never be dropped.
-            dont_filter=visit.kind in WALK_KINDS,
+            # blog of the crawl asked for them already: the answers the walk waits for must never be dropped. (In a
+            # distributed crawl the shared duplicate filter is what keeps workers from asking twice.)
+            dont_filter=(isinstance(visit, ListingVisit) and visit.is_start)
+            or (self.discovers_after_walk and visit.kind in WALK_KINDS),
         )
 
     def _validators(self, url: str) -> dict[str, str]:

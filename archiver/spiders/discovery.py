@@ -50,6 +50,8 @@ class Discovering:
     state: CrawlState
     robots: dict[str, Any]  # netloc -> the robots.txt parser Scrapy read for it
     robots_agent: str
+    # Whether this process sees every answer of its blogs, so knows when a walk is over (not a distributed worker)
+    discovers_after_walk: bool = True
 
     # -- bookkeeping: which requests the walk still waits for -------------------------------------------------
 
@@ -64,7 +66,7 @@ class Discovering:
 
     def after_answer(self, visit: Visit, blog: Blog) -> list[Any]:
         """After an answer (or failure) of the walk: when it was the last one, the next phase's requests."""
-        if visit.kind not in WALK_KINDS:
+        if visit.kind not in WALK_KINDS or not self.discovers_after_walk:
             return []
         discovery = blog.walk.discovery
         discovery.open -= 1
@@ -112,6 +114,7 @@ class Discovering:
             yield from self.sitemap_requests(blog, guess=True)
         survey = read.survey
         if survey is None:
+            yield from self.probe_next(blog)  # nothing to try (the page defeated the survey)
             return
         discovery.menu |= survey.menu
         discovery.labelled.extend(survey.labelled_links())
@@ -131,12 +134,15 @@ class Discovering:
         yield from self.probe_next(blog)
 
     def probe_next(self, blog: Blog) -> Iterable[Any]:
-        """A request for the next page to try as the blog's list."""
+        """A request for the next page to try as the blog's list (when none is left and the start page listed no
+        posts, a process that cannot wait for the evidence says the blog failed)."""
         discovery = blog.walk.discovery
         url = discovery.next_probe()
-        if url is None:
-            return
-        yield from self.probe(blog, url, discovery.probe_purpose)
+        if url is not None:
+            yield from self.probe(blog, url, discovery.probe_purpose)
+        elif discovery.failure and not self.discovers_after_walk and not blog.walk.post_keys:
+            yield WalkItem(blog.start_url, failure=discovery.failure)
+            discovery.failure = None
 
     def probe(self, blog: Blog, url: str, purpose: str, *, conditional: bool | None = None) -> Iterable[Any]:
         walk = blog.walk

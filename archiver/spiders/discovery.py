@@ -180,13 +180,16 @@ class Discovering:
                 yield from self.probe_next(blog)
             return
         walk = blog.walk
-        discovery.adopted.append(fetched.url)
         discovery.menu |= survey.menu
         discovery.labelled.extend(survey.labelled_links())
         discovery.date_archives.extend(survey.date_archives)
         walk.layout = walk.layout or read.layout
-        if visit.purpose != "seek":
-            yield from self.remember_lists(blog)
+        brings = read.next_pages or any(url_key(e.url) not in walk.post_keys for e in read.entries)
+        if brings or visit.purpose == "start":
+            discovery.adopted.append(fetched.url)
+            # Remembered with the start page (a list that only repeats it would cost every re-crawl a request).
+            if visit.purpose in ("start", "more") and brings:
+                yield from self.remember_lists(blog)
         walk.entry_sets.setdefault(frozenset(url_key(e.url) for e in read.entries), fetched.url)
         yield from self._post_decisions(read.entries, fetched.url, visit.root, blog)
         yield from self._next_listing_requests(read.next_pages, fetched.url, visit.root, blog)

@@ -63,6 +63,7 @@ class BlogDiscovery:
     post_requests: set[str] = field(default_factory=set)  # url_keys of the post pages this crawl asked for
     found: set[str] = field(default_factory=set)  # loose keys of the pages fetched as FOUND candidates
     failure: str | None = None  # why the start page gave no posts: the blog's failure if nothing else does
+    failure_notes: list = field(default_factory=list)  # its "no-posts" rows, logged only if the blog fails
     start_page: PageItem | None = None  # the start page's row, re-sent with the lists found from it
 
     def name(self, item: Named) -> None:

@@ -215,13 +215,16 @@ class BlogSpider(Discovering, scrapy.Spider):
             yield from self._unchanged_listing(fetched, visit, blog)
             return
         read = blog.reader.listing(fetched, visit, survey=visit.is_start)
+        if visit.is_start and read.readable:
+            # A start page that lists no posts fails the blog only if discovery finds none elsewhere either.
+            walk.discovery.failure, read.failure = read.failure, None
+            walk.discovery.failure_notes = [r for r in read.records if isinstance(r, ErrorItem) and r.kind == "no-posts"]
+            read.records = [r for r in read.records if r not in walk.discovery.failure_notes]
         yield from read.records
         if visit.is_start and read.readable:
             walk.root, walk.layout = read.root, read.layout
             walk.discovery.changed = walk.conditional
             yield from self._feed_requests(read.feeds, blog)
-            # A start page that lists no posts fails the blog only if discovery finds none elsewhere either.
-            walk.discovery.failure, read.failure = read.failure, None
             yield from self.survey_start(read, blog)
         if read.failure:
             yield WalkItem(blog.start_url, failure=read.failure)

@@ -141,8 +141,7 @@ class Discovering:
         if url is not None:
             yield from self.probe(blog, url, discovery.probe_purpose)
         elif discovery.failure and not self.discovers_after_walk and not blog.walk.post_keys:
-            yield WalkItem(blog.start_url, failure=discovery.failure)
-            discovery.failure = None
+            yield from self.fail(blog)
 
     def probe(self, blog: Blog, url: str, purpose: str, *, conditional: bool | None = None) -> Iterable[Any]:
         walk = blog.walk
@@ -340,7 +339,14 @@ class Discovering:
         if discovery.phase == FOUND:
             discovery.phase = DONE
             if discovery.failure and not blog.walk.post_keys:
-                yield WalkItem(blog.start_url, failure=discovery.failure)
+                yield from self.fail(blog)
+
+    def fail(self, blog: Blog) -> Iterable[Any]:
+        """The start page listed no posts and discovery found none elsewhere: the blog failed."""
+        discovery = blog.walk.discovery
+        yield from discovery.failure_notes
+        yield WalkItem(blog.start_url, failure=discovery.failure)
+        discovery.failure, discovery.failure_notes = None, []
 
     def missing(self, blog: Blog) -> tuple[list[Candidate], list[str]]:
         """Posts the feed or the sitemap name that no listing reached and this crawl did not fetch: those the

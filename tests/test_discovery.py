@@ -237,6 +237,17 @@ def test_a_post_page_handed_to_the_crawl_leads_to_the_whole_blog(tmp_path, serve
     assert set(archived(db)) == {p.path for p in posts}
 
 
+def test_a_crawl_started_deep_in_the_pagination_reaches_the_newer_posts(tmp_path, serve_logged):
+    """Started at /blog/page/2/: pagination leads only to older posts; the feed names newer ones, which the home
+    page lists."""
+    root, db = tmp_path / "site", tmp_path / "a.db"
+    posts = make_posts(13)
+    write_blog(root, posts, home="list", sitemap=False)
+    served = serve_logged(root)
+    crawl(served, db, start=served.url + "blog/page/2/")
+    assert set(archived(db)) == {p.path for p in posts}
+
+
 def test_a_blog_whose_only_list_is_its_sitemap(tmp_path, serve_logged):
     """No list anywhere (the home is an app shell, the menu leads nowhere useful), no feed: the sitemap names the
     posts among other pages (documentation, about); a sample of its pages shows which are posts and what their

@@ -275,8 +275,9 @@ class Discovering:
 
     def probe_failed(self, problem: Problem, visit: ProbeVisit, blog: Blog) -> Iterable[Any]:
         """A page tried as the blog's list could not be fetched (a menu's broken link): said, and the next one
-        tried; the walk itself is not cut short by it."""
-        yield blog.reader.error(visit.root, visit.url, problem)
+        tried; the walk itself is not cut short by it. (A page only tried on a hunch while seeking is not said.)"""
+        if visit.purpose != "seek":
+            yield blog.reader.error(visit.root, visit.url, problem)
         if visit.purpose in ("start", "more") and not blog.walk.discovery.adopted:
             yield from self.probe_next(blog)
 
@@ -309,7 +310,9 @@ class Discovering:
             discovery.phase = SEEK
             missing, _ = self.missing(blog)
             if missing:
-                probes = [u for u in discovery.labelled if loose_key(u) not in discovery.probed]
+                # The home (a crawl started deep in the blog), the menu's lists, the archive pages of their dates.
+                probes = [blog.walk.root] if url_key(blog.walk.root) not in blog.walk.listing_keys else []
+                probes += [u for u in discovery.labelled if loose_key(u) not in discovery.probed]
                 probes += archives_for(list(dict.fromkeys(discovery.date_archives)), missing)
                 requests = []
                 for url in dict.fromkeys(probes):

@@ -180,6 +180,8 @@ class Archive:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
+        # The search index's triggers call these on every write of posts.
+        search.register_functions(self.db.conn)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             # Parallel crawls (archiver schedule) share the file: wait for the writer instead of failing.
@@ -397,9 +399,6 @@ class Archive:
                     [(now, crawl_id, post_id) for post_id in touch_only],
                 )
             self._link_taxonomies(inserts + taxonomy_changed, replace=bool(taxonomy_changed))
-            # Same transaction: a reader never sees a post its search index doesn't know yet.
-            search.index_posts(conn, inserts, new=True)
-            search.index_posts(conn, full_updates)
             conn.execute(
                 "UPDATE crawls SET posts_new = posts_new + ?, posts_updated = posts_updated + ? WHERE id = ?",
                 [len(inserts), updated, crawl_id],
@@ -521,14 +520,6 @@ class Archive:
                             [*changes.values(), post_id],
                         )
                         filled.append(post_id)
-            if filled and self.db[search.SEARCH_TABLE].exists():
-                columns = ("id", "title", "tags", "categories", "author", "content_text", "excerpt")
-                for chunk in _chunks(filled):
-                    cursor = conn.execute(
-                        f"SELECT {', '.join(columns)} FROM posts WHERE id IN ({_placeholders(len(chunk))})",
-                        list(chunk),
-                    )
-                    search.index_posts(conn, [dict(zip(columns, row, strict=True)) for row in cursor])
         return len(filled)
 
     def crawl_memory(self) -> dict[str, Any]:
@@ -857,8 +848,6 @@ class Archive:
                     )
                 copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
                 conn.execute("DROP TABLE temp.selected_posts")
-                if self.db[search.SEARCH_TABLE].exists():
-                    search.rebuild_search_index(conn)
         finally:
             conn.execute("DETACH DATABASE src")
         return int(copied)

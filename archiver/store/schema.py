@@ -172,6 +172,7 @@ TABLES: tuple[Table, ...] = (
             Index(("first_seen",)),
             Index(("year",)),  # the year and month facets count from these, never from the rows
             Index(("month",)),
+            Index(("site_id", "published")),  # a blog's posts newest first; its count and date range
         ),
     ),
     Table(
@@ -396,8 +397,10 @@ def migrate_4_to_5(db: Database) -> None:
 
 def migrate_5_to_6(db: Database) -> None:
     """v6: the full-text index keeps no copy of the texts (external content, `posts_fts`, which sqlite-utils
-    and Datasette recognise), and triggers keep it in step with every write of posts."""
+    and Datasette recognise), and triggers keep it in step with every write of posts; an index for a blog's posts
+    by date (its posts newest first, its date range on the home page)."""
     search.rebuild_search_index(db.conn)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts__site_id__published ON posts(site_id, published)")
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {

@@ -301,6 +301,44 @@ def snippet(text: str | None, query: str | None, width: int = SNIPPET_CHARS) -> 
     return "".join(pieces)
 
 
+# --- showing post text ---------------------------------------------------------------------------------
+
+# Explicit embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI): in a title they
+# can reverse what a reader sees and spill into the text shown after it. The implicit marks (LRM, RLM, ALM)
+# stay: right-to-left titles need them and they reorder nothing on their own.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+EXCERPT_CHARS = 200
+
+
+def strip_bidi_controls(text: str | None) -> str:
+    """`text` without the explicit bidi formatting characters (for titles and names shown to readers)."""
+    return BIDI_CONTROLS.sub("", text or "")
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def short_excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """`text` cut to about `limit` columns (a CJK character counts two), whitespace collapsed, at a word end
+    when there is one, with an ellipsis: what every view and export shows of an excerpt, however long the
+    listing's was."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit // 2 or sum(map(_width, flat)) <= limit:
+        return flat
+    used, end = 0, 0
+    for end, char in enumerate(flat):  # noqa: B007 - `end` is where the budget ran out
+        used += _width(char)
+        if used > limit - 1:
+            break
+    cut = flat[:end]
+    space = cut.rfind(" ")
+    # Cut at the last space unless that loses more than a fifth (text without spaces: CJK, long URLs).
+    if space > len(cut) * 4 // 5:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions: archiver_fts_query(q), archiver_snippet(t, q) for queries; archiver_index_text(t) and
     archiver_index_labels(tags, categories, author) for the triggers that index posts."""

@@ -43,6 +43,7 @@ from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with
 from archiver.extract.post import parse_post
 from archiver.extract.urls import blog_root, in_scope, url_key
 from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.wording import plural
 
 # Posts go before further listing pages so the request queue holds one page's posts, not the whole blog's.
 POST_PRIORITY = 10
@@ -516,15 +517,16 @@ class BlogSpider(scrapy.Spider):
             message = "; ".join(s.failure for s in failed if s.failure)
         elif failed:
             status = "partial"
-            message = f"{len(failed)} of {len(self.sites)} blogs failed: " + "; ".join(
+            message = f"{len(failed)} of {plural(len(self.sites), 'blog')} failed: " + "; ".join(
                 s.failure for s in failed if s.failure
             )
         elif not self.ran_to_end:
             status = "partial"
-            message = f"interrupted after {found} posts on {pages} listing pages; run the same command to go on"
+            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
+                       "run the same command to go on")
         else:
             status = "ok"
-            message = f"{found} posts found on {pages} listing pages"
+            message = f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return {

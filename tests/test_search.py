@@ -128,7 +128,7 @@ def test_v2_archive_gets_its_index_built_on_migration(tmp_path: Path) -> None:
         archive.save_posts([make_post(site_id, "a", "垃圾回收入门")], archive.start_crawl([], {}))
     with sqlite3.connect(db_path) as connection:  # make it look like a version-2 archive
         connection.executescript(
-            "DROP TRIGGER posts_fts_insert; DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
+            "DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
             "DROP TABLE posts_fts; DROP INDEX idx_posts__month; "
             "DROP INDEX idx_posts__year; "
             "ALTER TABLE posts DROP COLUMN month; ALTER TABLE posts DROP COLUMN year; "
@@ -242,7 +242,7 @@ def test_v5_archive_gets_the_contentless_index_on_migration(tmp_path: Path) -> N
                            archive.start_crawl([], {}))
     with sqlite3.connect(db_path) as connection:  # as schema 5 left it: an FTS5 table with its own copy
         connection.executescript(
-            "DROP TRIGGER posts_fts_insert; DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
+            "DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
             "DROP TABLE posts_fts; "
             "CREATE VIRTUAL TABLE post_search USING fts5(title, labels, body, "
             "tokenize = 'porter unicode61 remove_diacritics 2'); "

@@ -180,7 +180,7 @@ class Archive:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
-        # The search index's triggers call these on every write of posts.
+        # The search index's triggers call these when posts are updated or deleted.
         search.register_functions(self.db.conn)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -399,6 +399,9 @@ class Archive:
                     [(now, crawl_id, post_id) for post_id in touch_only],
                 )
             self._link_taxonomies(inserts + taxonomy_changed, replace=bool(taxonomy_changed))
+            # Same transaction: a reader never sees a post its search index doesn't know yet.
+            search.index_posts(conn, inserts, new=True)
+            search.index_posts(conn, full_updates)
             conn.execute(
                 "UPDATE crawls SET posts_new = posts_new + ?, posts_updated = posts_updated + ? WHERE id = ?",
                 [len(inserts), updated, crawl_id],
@@ -520,43 +523,15 @@ class Archive:
                             [*changes.values(), post_id],
                         )
                         filled.append(post_id)
+            if filled and self.db[search.SEARCH_TABLE].exists():
+                columns = ("id", "title", "tags", "categories", "author", "content_text", "excerpt")
+                for chunk in _chunks(filled):
+                    cursor = conn.execute(
+                        f"SELECT {', '.join(columns)} FROM posts WHERE id IN ({_placeholders(len(chunk))})",
+                        list(chunk),
+                    )
+                    search.index_posts(conn, [dict(zip(columns, row, strict=True)) for row in cursor])
         return len(filled)
-
-    def crawl_memory(self) -> dict[str, Any]:
-        """What earlier crawls learned, for an incremental re-crawl: validators and outlinks of fetched pages,
-        what each post's listing entry looked like, and which start pages' last crawl walked everything."""
-        conn = self.db.conn
-        pages = {
-            key: {"etag": etag, "last_modified": modified, "content_hash": digest,
-                  "outlinks": json.loads(outlinks) if outlinks else None, "status": status, "kind": kind}
-            for key, etag, modified, digest, outlinks, status, kind in conn.execute(
-                "SELECT url_key, etag, last_modified, content_hash, outlinks, status, kind FROM pages "
-                "WHERE url_key IS NOT NULL"
-            )
-        }
-        posts = {
-            key: {"listing_hash": listing_hash, "page_fetched_at": fetched_at, "page_status": status,
-                  "removed": removed is not None}
-            for key, listing_hash, fetched_at, status, removed in conn.execute(
-                "SELECT url_key, listing_hash, page_fetched_at, page_status, removed_at FROM posts"
-            )
-        }
-        complete: dict[str, bool] = {}
-        previous: dict[str, dict[str, Any]] = {}
-        # The newest crawl of a start page decides; one that never finished (killed) walked nothing for sure.
-        for start_urls, finished, stats in conn.execute(
-            "SELECT start_urls, finished, stats FROM crawls ORDER BY id DESC LIMIT 500"
-        ):
-            site_stats = (json.loads(stats).get("sites") or {}) if finished and stats else {}
-            for start_url in json.loads(start_urls or "[]"):
-                start_key = url_key(start_url)
-                if start_key in complete:
-                    continue
-                this_site = site_stats.get(start_key) or {}
-                complete[start_key] = bool(this_site.get("complete"))
-                if this_site:
-                    previous[start_key] = this_site
-        return {"pages": pages, "posts": posts, "complete": complete, "previous": previous}
 
     def known_post_keys(self, site_id: int) -> set[str]:
         """url_keys of every post archived for the site."""
@@ -848,6 +823,8 @@ class Archive:
                     )
                 copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
                 conn.execute("DROP TABLE temp.selected_posts")
+                if self.db[search.SEARCH_TABLE].exists():
+                    search.rebuild_search_index(conn)
         finally:
             conn.execute("DETACH DATABASE src")
         return int(copied)

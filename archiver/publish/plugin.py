@@ -271,11 +271,19 @@ async def render_body(datasette: Any, database: str, content_html: str | None) -
 
 
 async def _is_archive(datasette: Any, database: str) -> bool:
-    """The database holds a blog-archiver archive (posts and its search index)."""
+    """The database holds a blog-archiver archive (posts and its search index).
+
+    Asked for every cell of a posts table page: a yes is remembered (an archive stays one); a no is asked again."""
     if database not in datasette.databases or database == "_internal":
         return False
+    known: set[str] = datasette.__dict__.setdefault("_archiver_archives", set())
+    if database in known:
+        return True
     db = datasette.get_database(database)
-    return await db.table_exists(search.SEARCH_TABLE) and await db.table_exists(POSTS_TABLE)
+    if await db.table_exists(search.SEARCH_TABLE) and await db.table_exists(POSTS_TABLE):
+        known.add(database)
+        return True
+    return False
 
 
 async def _archive_databases(datasette: Any) -> list[str]:

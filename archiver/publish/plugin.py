@@ -683,9 +683,9 @@ async def _redirect_to_compact(datasette: Any, scope: dict, query: str, send: An
     columns = await datasette.get_database(database).table_columns(POSTS_TABLE)
     pairs = parse_qsl(query, keep_blank_values=True)
     pairs += [("_col", column) for column in COMPACT_COLUMNS if column in columns]
-    location = scope["path"] + "?" + urlencode(pairs)
+    location = datasette.urls.table(database, POSTS_TABLE) + "?" + urlencode(pairs)
     await send({"type": "http.response.start", "status": 302,
-                "headers": [(b"location", location.encode("latin-1", "replace")), (b"content-length", b"0")]})
+                "headers": [(b"location", location.encode("ascii")), (b"content-length", b"0")]})
     await send({"type": "http.response.body", "body": b""})
 
 

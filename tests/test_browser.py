@@ -188,21 +188,24 @@ def test_posts_table_first_screen_shows_titles_and_the_main_columns(server, page
     facets, table = box(page, ".facet-results"), box(page, ".table-wrapper")
     assert facets["x"] >= table["x"] + table["width"] - 1  # facets beside the rows, not above them
     shot(page, "posts-table")
-    page.click(f'a.archiver-title[href="/archive/posts/{ids["dict"]}"]')
+    with page.expect_navigation():
+        page.click(f'a.archiver-title[href="/archive/posts/{ids["dict"]}"]')
     assert page.url == f"{base}/archive/posts/{ids['dict']}"
 
 
 def test_every_column_is_one_click_away(server, page) -> None:
     base, _, _ = server
     page.goto(f"{base}/archive/posts")
-    page.click("text=show all 33 columns")
+    with page.expect_navigation():
+        page.click("text=show all 33 columns")
     assert page.locator("table.rows-and-columns thead th").count() == 33
-    page.click("text=show the main columns only")
+    with page.expect_navigation():
+        page.click("text=show the main columns only")
     assert page.locator("table.rows-and-columns thead th").count() == 7
     # Datasette's own column menu: "Show all columns" shows all of them.
     page.locator("th.col-title svg.dropdown-menu-icon").click()
-    page.click("a.dropdown-show-all-columns")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("a.dropdown-show-all-columns")
     assert page.locator("table.rows-and-columns thead th").count() == 33
 
 

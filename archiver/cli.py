@@ -40,7 +40,7 @@ DEMO_BLOG_PORT = 4000
 DB_READ_OPTION = click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # as DB_OPTION: a folder is refused with one line, not a usage error
     default=ARCHIVER_DB,
     show_default=True,
     help="SQLite archive to read.",

@@ -50,6 +50,7 @@ def main() -> None:
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
 @click.option("--no-warc", is_flag=True, help="Don't write raw captures (WARC files under warc/ beside the archive).")
+@click.option("--no-images", is_flag=True, help="Don't fetch the images posts show (they stay placeholders).")
 @click.option(
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -60,8 +61,8 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
-def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, rules,
-          progress, settings, verbose, distributed) -> None:
+def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, no_images,
+          rules, progress, settings, verbose, distributed) -> None:
     """Crawl each blog from URL (its home or any listing page) into the archive.
 
     With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
@@ -69,7 +70,7 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         if rules:
             raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
         forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
-                     *(["--no-warc"] if no_warc else []),
+                     *(["--no-warc"] if no_warc else []), *(["--no-images"] if no_images else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
         _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
@@ -93,6 +94,8 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_INCREMENTAL"] = False
     if no_warc:
         overrides["ARCHIVER_WARC"] = False
+    if no_images:
+        overrides["ARCHIVER_IMAGES"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:

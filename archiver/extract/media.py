@@ -161,3 +161,37 @@ def image_sources(body_html: str | None) -> list[str]:
         if url:
             found.setdefault(url, None)
     return list(found)
+
+
+# Magic numbers of the image formats blogs use: the bytes decide, a server's Content-Type only hints.
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF87a", 0, "image/gif"),
+    (b"GIF89a", 0, "image/gif"),
+    (b"BM", 0, "image/bmp"),
+    (b"\x00\x00\x01\x00", 0, "image/x-icon"),
+    (b"II*\x00", 0, "image/tiff"),
+    (b"MM\x00*", 0, "image/tiff"),
+)
+_SVG = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!DOCTYPE\s+svg[^>]*>\s*)?<svg[\s>]", re.DOTALL | re.I)
+
+
+def sniff_image_type(body: bytes, declared: str | None = None) -> str | None:
+    """The image type of `body` from its first bytes (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO, TIFF, SVG), or the
+    declared image/* type when the bytes are of no known kind; None when it is not an image (an HTML error
+    page served with 200, say)."""
+    head = body[:512]
+    for magic, offset, kind in _MAGIC:
+        if head.startswith(magic, offset):
+            return kind
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis"):
+        return "image/avif"
+    if _SVG.match(head):
+        return "image/svg+xml"
+    kind = (declared or "").split(";")[0].strip().lower()
+    if kind.startswith("image/") and not head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return kind
+    return None

@@ -315,7 +315,7 @@ def demo(db, host, port, no_serve) -> None:
 
 
 @main.command("export")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc"]))
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc", "wacz"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="File (jsonl, csv, sqlite, atom to .xml) or folder (markdown, html, atom) to write.")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=ARCHIVER_DB,
@@ -394,6 +394,7 @@ def reextract(db, sites, warc_dir) -> None:
         archive.close()
     missing = f"; WARC files not found: {', '.join(result.missing_files[:3])}" if result.missing_files else ""
     kept = f", {result.without_capture} kept (no capture of their page)" if result.without_capture else ""
+    kept += f", image links of {result.image_links} posts rebuilt" if result.image_links else ""
     click.echo(f"re-extracted {result.posts} posts of {result.sites} sites from {result.listing_pages} listing "
                f"pages: {result.new} new, {result.updated} updated, {result.unchanged} unchanged{kept}{missing}")
     if result.missing_files and not result.posts:

@@ -128,3 +128,24 @@ def test_no_images_records_links_without_fetching(tmp_path: Path) -> None:
         assert rows(db, "SELECT count(*) AS n FROM media WHERE status IS NOT NULL")[0]["n"] == 0
         assert rows(db, "SELECT count(*) AS n FROM post_media")[0]["n"] == sum(len(p.images) for p in site.posts)
         assert not any(url in site.archived for _, url in warc_records(tmp_path / "warc"))
+
+
+def test_reextract_rebuilds_image_links_from_the_warc(crawled, tmp_path: Path) -> None:
+    import sqlite3
+
+    copy = tmp_path / "moved.db"
+    source = sqlite3.connect(crawled["db"])
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    with target:
+        target.execute("DELETE FROM post_media")
+    target.close()
+    link_sql = "SELECT post_id, media_id, position FROM post_media ORDER BY post_id, position"
+    # No server: only the WARC files, found through --warc-dir.
+    result = run_archiver("reextract", "--db", str(copy), "--warc-dir", str(crawled["work"] / "warc"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "image links of 3 posts rebuilt" in result.stdout
+    assert rows(copy, link_sql) == rows(crawled["db"], link_sql)
+    again = run_archiver("reextract", "--db", str(copy), "--warc-dir", str(crawled["work"] / "warc"), cwd=tmp_path)
+    assert "image links" not in again.stdout  # nothing to rebuild: nothing touched

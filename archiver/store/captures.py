@@ -115,7 +115,7 @@ def selected_captures(archive: Archive, query: dict[str, Any]) -> Iterator[tuple
     """For each selected post (Archive.iter_posts filters), its post page capture and the capture of the
     listing page it was found on (each None when missing), streamed."""
     conn = archive.db.conn
-    for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url")):
+    for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url", "title")):
         captures = []
         if post.get("listing_url"):
             row = conn.execute(

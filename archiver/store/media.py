@@ -47,9 +47,10 @@ def _ensure_media(archive: Archive, urls: Iterable[str], site_id: int | None) ->
     return ids
 
 
-def link_post_images(archive: Archive, posts: Sequence[PostImages]) -> int:
-    """Replace each post's image links with the images its body shows now; returns the links written. Posts
-    without a row (a duplicate dropped under another URL) are skipped."""
+def link_post_images(archive: Archive, posts: Sequence[PostImages], *, only_changed: bool = False) -> int:
+    """Replace each post's image links with the images its body shows now; returns the posts whose links were
+    written. Posts without a row (a duplicate dropped under another URL) are skipped; with `only_changed`,
+    so are posts whose links are already those (nothing is touched)."""
     if not posts:
         return 0
     conn = archive.db.conn
@@ -64,16 +65,27 @@ def link_post_images(archive: Archive, posts: Sequence[PostImages]) -> int:
             post_id = post_ids.get(post.url_key)
             if post_id is None:
                 continue
-            conn.execute("DELETE FROM post_media WHERE post_id = ?", [post_id])
-            if not post.urls:
+            urls = list(dict.fromkeys(post.urls))
+            if only_changed and linked_urls(archive, post_id) == urls:
                 continue
-            ids = _ensure_media(archive, post.urls, post.site_id)
+            conn.execute("DELETE FROM post_media WHERE post_id = ?", [post_id])
+            written += 1
+            if not urls:
+                continue
+            ids = _ensure_media(archive, urls, post.site_id)
             conn.executemany(
                 "INSERT OR IGNORE INTO post_media(post_id, media_id, position) VALUES (?, ?, ?)",
-                [(post_id, ids[url], position) for position, url in enumerate(dict.fromkeys(post.urls))],
+                [(post_id, ids[url], position) for position, url in enumerate(urls)],
             )
-            written += len(ids)
     return written
+
+
+def linked_urls(archive: Archive, post_id: int) -> list[str]:
+    """The image URLs a post is linked to, in order."""
+    return [url for (url,) in archive.db.conn.execute(
+        "SELECT m.url FROM post_media pm JOIN media m ON m.id = pm.media_id WHERE pm.post_id = ? ORDER BY pm.position",
+        [post_id],
+    )]
 
 
 def record_images(archive: Archive, images: Sequence[dict[str, Any]], crawl_id: int | None) -> None:

@@ -28,7 +28,7 @@ from archiver.store import Archive
 WACZ_VERSION = "1.1.1"
 WARC_NAME = "data.warc.gz"
 WARC_PATH = f"archive/{WARC_NAME}"
-INDEX_PATH = "indexes/index.cdxj"
+INDEX_PATH = "indexes/index.cdx"  # CDXJ lines; the name pywb and ReplayWeb.page look for
 PAGES_PATH = "pages/pages.jsonl"
 HASH_CHUNK = 1024 * 1024
 

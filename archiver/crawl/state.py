@@ -31,6 +31,7 @@ from archiver.crawl.records import (
 )
 from archiver.extract.overrides import SiteRules
 from archiver.extract.urls import url_key
+from archiver.wording import plural
 
 STATE_ATTRIBUTE = "archiver_state"
 
@@ -307,9 +308,10 @@ class CrawlState:
             message = f"{len(failed)} of {len(blogs)} blogs failed: " + "; ".join(t.failure for t in failed if t.failure)
         elif not self.ran_to_end:
             status = "partial"
-            message = f"interrupted after {found} posts on {pages} listing pages; run the same command to go on"
+            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
+                       "run the same command to go on")
         else:
-            status, message = "ok", f"{found} posts found on {pages} listing pages"
+            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)

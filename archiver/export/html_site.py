@@ -18,6 +18,7 @@ from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
 from archiver.extract.content import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from archiver.store import Archive
+from archiver.store.search import short_excerpt, strip_bidi_controls
 
 POSTS_PER_PAGE = 50
 TICK_EVERY = 100
@@ -74,6 +75,12 @@ def _text(value: Any) -> str:
     return escape(xml_text(str(value)) if value is not None else "")
 
 
+def _name(value: Any) -> str:
+    """A title or name from the blog, escaped and isolated: `<bdi>`, bidi overrides removed, so it can neither
+    read reversed nor reverse the date or text printed after it."""
+    return f"<bdi>{_text(strip_bidi_controls(None if value is None else str(value)))}</bdi>"
+
+
 def _when(value: str | None) -> str:
     return (value or "").replace("T", " ")
 
@@ -102,7 +109,8 @@ def _page(title: str, body: str, *, lang: str | None = None) -> str:
         f"<!DOCTYPE html>\n<html{lang_attribute}><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_text(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+        f"<title>{_text(strip_bidi_controls(title))}</title><style>{STYLE}</style></head>\n<body>\n{body}\n"
+        "</body></html>\n"
     )
 
 
@@ -114,24 +122,24 @@ def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths) -> str:
     if post.get("updated") and post["updated"] != post.get("published"):
         meta.append(f'updated <time datetime="{_text(post["updated"])}">{_text(_when(post["updated"]))}</time>')
     if post.get("author"):
-        meta.append(f"by {_text(post['author'])}")
+        meta.append(f"by {_name(post['author'])}")
     tag_links = []
     for tag in post.get("tags") or []:
         folder = paths.tag_folder(tag)
-        label = _text(tag)
+        label = _name(tag)
         tag_links.append(f'<a href="../tags/{_href(folder, "index.html")}">{label}</a>' if folder else label)
     taxonomy = []
     if tag_links:
         taxonomy.append("tags: " + ", ".join(tag_links))
     if post.get("categories"):
-        taxonomy.append("categories: " + ", ".join(_text(name) for name in post["categories"]))
+        taxonomy.append("categories: " + ", ".join(_name(name) for name in post["categories"]))
     body = clean_body(post.get("content_html"))
     if not body:
         body = "".join(f"<p>{_text(paragraph)}</p>" for paragraph in
                        (post.get("content_text") or post.get("excerpt") or "").split("\n\n") if paragraph.strip())
     parts = [
-        f'<header><a href="../index.html">{_text(site_title)}</a> · <a href="../../index.html">all sites</a></header>',
-        f"<main><article><h1>{_text(title)}</h1>",
+        f'<header><a href="../index.html">{_name(site_title)}</a> · <a href="../../index.html">all sites</a></header>',
+        f'<main><article><h1 dir="auto">{_name(title)}</h1>',
         f'<p class="meta">{" · ".join(meta)}</p>' if meta else "",
         f'<p class="meta">{" · ".join(taxonomy)}</p>' if taxonomy else "",
         f'<div class="body">{body}</div>',
@@ -146,8 +154,9 @@ def _summary_items(posts: Iterable[dict[str, Any]]) -> Iterator[str]:
     for post in posts:
         title = post.get("title") or post["url"]
         day = (post.get("published") or "")[:10]
-        excerpt = f'<p class="excerpt">{_text(post["excerpt"])}</p>' if post.get("excerpt") else ""
-        yield (f'<li><a href="{SITE}posts/{_href(_SitePaths.post_file(post))}">{_text(title)}</a>'
+        # Listings that show whole posts give whole posts as excerpts: an index shows the start of it.
+        excerpt = f'<p class="excerpt">{_text(short_excerpt(post["excerpt"]))}</p>' if post.get("excerpt") else ""
+        yield (f'<li><a href="{SITE}posts/{_href(_SitePaths.post_file(post))}">{_name(title)}</a>'
                f'{f" <small>{day}</small>" if day else ""}{excerpt}</li>')
 
 
@@ -157,7 +166,7 @@ def _write_paginated(
     """Write folder/index.html and folder/page/N.html, POSTS_PER_PAGE items each; returns files written.
 
     `to_site` is the relative path from `folder` to the site folder; SITE in header/items becomes the path
-    from each page to the site folder.
+    from each page to the site folder. `heading` is HTML (names in it already escaped and isolated).
     """
     pages = max(1, math.ceil(total / POSTS_PER_PAGE))
     for number in range(1, pages + 1):
@@ -176,7 +185,7 @@ def _write_paginated(
             nav.append(f'<a href="{page_href(number + 1)}">older »</a>')
         body = "\n".join([
             header.replace(SITE, site),
-            f"<main><h1>{_text(heading)}</h1><ul>",
+            f"<main><h1>{heading}</h1><ul>",
             "\n".join(item.replace(SITE, site) for item in chunk),
             f"</ul><nav>{' · '.join(nav)}</nav></main>",
         ])
@@ -213,7 +222,7 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
         files += count
         files += _write_site_index(archive, selection, site_id, site_dir, site, count)
         files += _write_tag_pages(archive, selection, site_id, site_dir, site_title, paths)
-        listing.append(f'<li><a href="{_href(paths.folder, "index.html")}">{_text(site_title)}</a> '
+        listing.append(f'<li><a href="{_href(paths.folder, "index.html")}">{_name(site_title)}</a> '
                        f"<small>{count} posts · {_text(site['url'])}</small></li>")
     body = f"<main><h1>Archived blogs</h1><ul>{''.join(listing)}</ul></main>"
     (target / "index.html").write_text(_page("Archived blogs", body), encoding="utf-8")
@@ -228,7 +237,7 @@ def _write_site_index(
     header = (f'<header><a href="{SITE}../index.html">all sites</a> · <a href="{SITE}tags/index.html">tags</a>'
               f' · original: <a href="{_text(site["url"])}" rel="noopener noreferrer">{_text(site["url"])}</a>'
               "</header>")
-    return _write_paginated(site_dir, "", site_title, header, site_title, _summary_items(posts), total)
+    return _write_paginated(site_dir, "", site_title, header, _name(site_title), _summary_items(posts), total)
 
 
 def _write_tag_pages(
@@ -245,14 +254,14 @@ def _write_tag_pages(
         posts = selection.posts(
             archive, site_id=site_id, extra_tags=(tag,), order="published", columns=SUMMARY_COLUMNS
         )
-        header = (f'<header><a href="{SITE}index.html">{_text(site_title)}</a> · '
+        header = (f'<header><a href="{SITE}index.html">{_name(site_title)}</a> · '
                   f'<a href="{SITE}tags/index.html">all tags</a></header>')
         written += _write_paginated(
-            inside(tags_dir, folder), "../../", f"{tag} · {site_title}", header, f"Tag: {tag}",
+            inside(tags_dir, folder), "../../", f"{tag} · {site_title}", header, f"Tag: {_name(tag)}",
             _summary_items(posts), count,
         )
-        entries.append(f'<li><a href="{_href(folder, "index.html")}">{_text(tag)}</a> <small>{count}</small></li>')
-    body = (f'<header><a href="../index.html">{_text(site_title)}</a></header>'
+        entries.append(f'<li><a href="{_href(folder, "index.html")}">{_name(tag)}</a> <small>{count}</small></li>')
+    body = (f'<header><a href="../index.html">{_name(site_title)}</a></header>'
             f"<main><h1>Tags</h1><ul>{''.join(entries)}</ul></main>")
     (tags_dir / "index.html").write_text(_page(f"Tags · {site_title}", body), encoding="utf-8")
     return written + 1

@@ -12,6 +12,7 @@ from archiver.export.names import UniqueNames, inside, post_slug, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
 from archiver.store import Archive
+from archiver.store.search import short_excerpt
 
 # Scalars are written as JSON strings, which YAML reads as double-quoted scalars: no type guessing (yes, 1.0,
 # null, dates), no indicator characters to worry about, and ten times faster than a YAML library. These
@@ -36,7 +37,8 @@ def front_matter(post: dict[str, Any]) -> dict[str, Any]:
         "url": post.get("url"),
         "author": _one_line(post.get("author")) or None,
         "lang": post.get("lang"),
-        "description": post.get("excerpt"),
+        # A short excerpt: listings that show whole posts give whole posts as excerpts.
+        "description": short_excerpt(post["excerpt"]) if post.get("excerpt") else None,
     }
     matter.update((key, value) for key, value in optional.items() if value is not None)
     return matter

@@ -180,6 +180,8 @@ class Archive:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
+        # The search index's triggers call these when posts are updated or deleted.
+        search.register_functions(self.db.conn)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             # Parallel crawls (archiver schedule) share the file: wait for the writer instead of failing.

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from archiver.store import search
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -172,6 +172,7 @@ TABLES: tuple[Table, ...] = (
             Index(("first_seen",)),
             Index(("year",)),  # the year and month facets count from these, never from the rows
             Index(("month",)),
+            Index(("site_id", "published")),  # a blog's posts newest first; its count and date range
         ),
     ),
     Table(
@@ -405,15 +406,13 @@ def _add_generated_column(db: Database, table: str, name: str, column_type: str,
 
 
 def migrate_2_to_3(db: Database) -> None:
-    """v3: year and month of posts as generated columns (for facets), and the full-text search index
-    (FTS5 over CJK-bigrammed text, see archiver.store.search) built from every post."""
+    """v3: year and month of posts as generated columns (for facets). (v3 also built a full-text index; the
+    index of today replaces it in v6, which builds it.)"""
     existing = {row[1] for row in db.execute("PRAGMA table_xinfo(posts)")}
     for name, expression in (("year", "substr(published, 1, 4)"), ("month", "substr(published, 1, 7)")):
         if name not in existing:
             _add_generated_column(db, "posts", name, "TEXT", expression)
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts__month ON posts(month)")
-    search.create_search_schema(db.conn)
-    search.rebuild_search_index(db.conn)
 
 
 def migrate_3_to_4(db: Database) -> None:
@@ -425,11 +424,21 @@ def migrate_4_to_5(db: Database) -> None:
     """v5: an index on the year of posts, so the year facet of a large archive counts an index, not the rows;
     the search index merges its segments less often (see search.SEARCH_AUTOMERGE)."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts__year ON posts(year)")
-    search.tune_search_index(db.conn)
+    if db[search.LEGACY_SEARCH_TABLE].exists():  # a v2 archive gets its index in v6
+        db.execute(f"INSERT INTO {search.LEGACY_SEARCH_TABLE}({search.LEGACY_SEARCH_TABLE}, rank) "
+                   f"VALUES ('automerge', {search.SEARCH_AUTOMERGE})")
 
 
 def migrate_5_to_6(db: Database) -> None:
-    """v6: the images posts show (media) and which post shows which (post_media)."""
+    """v6: the full-text index keeps no copy of the texts (external content, `posts_fts`, which sqlite-utils
+    and Datasette recognise), and triggers keep it in step with every write of posts; an index for a blog's posts
+    by date (its posts newest first, its date range on the home page)."""
+    search.rebuild_search_index(db.conn)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts__site_id__published ON posts(site_id, published)")
+
+
+def migrate_6_to_7(db: Database) -> None:
+    """v7: the images posts show (media) and which post shows which (post_media)."""
     db.execute(
         """CREATE TABLE IF NOT EXISTS media (
              id INTEGER PRIMARY KEY, url TEXT NOT NULL, site_id INTEGER REFERENCES sites(id), status INTEGER,
@@ -453,6 +462,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
 
 

@@ -37,7 +37,7 @@ def exported(tmp_path_factory) -> Iterator[dict]:
 
 def test_export_reports_what_it_packed(exported) -> None:
     assert exported["result"].returncode == 0, exported["result"].stderr
-    assert "exported 3 posts from 1 sites" in exported["result"].stdout
+    assert "exported 3 posts from 1 site to" in exported["result"].stdout
 
 
 def test_wacz_validate_passes(exported) -> None:

@@ -7,7 +7,9 @@ archive links each post to those images and shows them instead of loading them f
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urlsplit
 
@@ -195,3 +197,36 @@ def sniff_image_type(body: bytes, declared: str | None = None) -> str | None:
     if kind.startswith("image/") and not head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
         return kind
     return None
+
+
+PLACEHOLDER_CLASS = "archived-image-missing"
+
+
+def replace_images(body_html: str | None, local: Callable[[str], str | None]) -> str:
+    """A sanitized body whose every <img> shows its archived copy: src set to `local(url)`, or, when that is
+    None (never archived), replaced by a placeholder naming the image (its alt text) and its original URL as
+    text, not as a link or a source."""
+    if not body_html or "<img" not in body_html:
+        return body_html or ""
+    try:
+        fragment = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    except (ValueError, lxml.etree.ParserError):
+        return body_html
+    for image in list(fragment.iter("img")):
+        src = image.get("src")
+        url = image_url(src)
+        target = local(url) if url else None
+        if target:
+            image.set("src", target)
+            continue
+        placeholder = lxml.html.Element("span", {"class": PLACEHOLDER_CLASS})
+        alt = (image.get("alt") or image.get("title") or "").strip()
+        placeholder.text = f"[image{': ' + alt if alt else ''}] "
+        source = lxml.html.Element("span", {"class": "source"})
+        source.text = (src or "no address").strip()
+        placeholder.append(source)
+        placeholder.tail = image.tail
+        image.getparent().replace(image, placeholder)
+    parts = [html.escape(fragment.text or "", quote=False)]
+    parts += [lxml.html.tostring(child, encoding="unicode") for child in fragment]
+    return "".join(parts)

@@ -160,3 +160,15 @@ def served_media_site(folder: Path) -> Iterator[tuple[MediaSite, ServerHandle, S
             blog_handle.stop()
     finally:
         cdn_handle.stop()
+
+
+def crawl_media_site(folder: Path) -> tuple[MediaSite, Path]:
+    """Serve the blog, crawl it with `archiver crawl` into folder/archive.db, then take the blog down (the
+    archive must show it without it); returns the site and the archive's path."""
+    from tests.conftest import run_archiver
+
+    db = folder / "archive.db"
+    with served_media_site(folder / "site") as (site, _blog, _cdn):
+        result = run_archiver("crawl", site.url, "--db", str(db), cwd=folder)
+        assert result.returncode == 0, result.stderr
+    return site, db

@@ -118,3 +118,13 @@ def test_html_export_copies_each_image_once_and_links_it(archived, tmp_path: Pat
         assert len(tree.xpath("//div[@class='body']//img")) == archived_count
         placeholders = tree.xpath("//span[@class='archived-image-missing']")
         assert len(placeholders) == len(post.images) - archived_count
+
+
+def test_sqlite_subset_keeps_the_posts_images(archived, tmp_path: Path) -> None:
+    site, db = archived
+    subset = tmp_path / "subset.db"
+    result = run_archiver("export", "sqlite", "-o", str(subset), "--db", str(db), "--site", site.url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    link_sql = ("SELECT p.url AS post, m.url AS image, m.sha256, pm.position FROM post_media pm "
+                "JOIN posts p ON p.id = pm.post_id JOIN media m ON m.id = pm.media_id ORDER BY 1, 4")
+    assert rows(subset, link_sql) == rows(db, link_sql) != []

@@ -166,3 +166,23 @@ def selected_post_images(archive: Archive, post_ids: Sequence[int]) -> dict[int,
         for post_id, *row in cursor:
             found.setdefault(post_id, []).append(dict(zip(MEDIA_COLUMNS, row, strict=True)))
     return found
+
+
+def copy_selected_media(conn: Any) -> None:
+    """Part of Archive.copy_selection_from (src attached, temp.selected_posts filled): the images the selected
+    posts show and their links; an image's site or crawl is kept only when the subset has that row."""
+    source_tables = {name for (name,) in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")}
+    if "post_media" not in source_tables:
+        return
+    columns = [f"m.{name}" for name in MEDIA_COLUMNS]
+    columns[MEDIA_COLUMNS.index("site_id")] = "CASE WHEN m.site_id IN (SELECT id FROM main.sites) THEN m.site_id END"
+    columns[MEDIA_COLUMNS.index("crawl_id")] = (
+        "CASE WHEN m.crawl_id IN (SELECT id FROM main.crawls) THEN m.crawl_id END")
+    conn.execute(
+        f"""INSERT INTO main.media ({', '.join(MEDIA_COLUMNS)}) SELECT {', '.join(columns)} FROM src.media m
+            WHERE m.id IN (SELECT media_id FROM src.post_media WHERE post_id IN (SELECT id FROM selected_posts))"""
+    )
+    conn.execute(
+        "INSERT INTO main.post_media (post_id, media_id, position) SELECT post_id, media_id, position "
+        "FROM src.post_media WHERE post_id IN (SELECT id FROM selected_posts)"
+    )

@@ -357,8 +357,12 @@ class BlogSpider(scrapy.Spider):
         urls, remarks = images.images_to_fetch(item, blog.walk.images, options, self.state.memory)
         yield from remarks
         for url in urls:
-            request = self.request(ImageVisit(url=url, blog=blog.start_url, root=item.root, post_url=post_url),
-                                   referer=post_url)
+            visit = ImageVisit(url=url, blog=blog.start_url, root=item.root, post_url=post_url)
+            try:
+                request = self.request(visit, referer=post_url)
+            except ValueError as error:  # an address Scrapy cannot ask for: that image's error, not the post's
+                yield from images.image_failed(Problem("bad-url", str(error)[:300]), visit)
+                continue
             request.meta["download_maxsize"] = options.image_max_bytes
             request.meta[META_DEDUPE] = True  # the same bytes under another URL: a revisit record, not a copy
             yield request

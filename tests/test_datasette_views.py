@@ -308,3 +308,19 @@ def test_plugins_dir_file_exports_every_hook() -> None:
 def test_metadata_is_valid_json_naming_the_posts_table_facets() -> None:
     metadata = json.loads((Path(plugin.__file__).parent / "metadata.json").read_text("utf-8"))
     assert metadata["databases"]["archive"]["tables"]["posts"]["facet_size"] == 6
+
+
+def test_the_short_view_of_an_archive_with_a_non_ascii_name(tmp_path: Path) -> None:
+    db_path = tmp_path / "博客 archive.db"
+    build_sample_archive(db_path)
+
+    async def run() -> tuple[int, str, int]:
+        datasette = make_datasette(db_path)
+        await datasette.invoke_startup()
+        table = datasette.urls.table(db_path.stem, "posts")
+        response = await datasette.client.get(table)
+        followed = await datasette.client.get(response.headers["location"])
+        return response.status_code, response.headers["location"], followed.status_code
+
+    status, location, followed = asyncio.run(run())
+    assert status == 302 and location.isascii() and "_col=title" in location and followed == 200

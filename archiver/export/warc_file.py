@@ -1,6 +1,7 @@
 """WARC export: the raw captures of the selected posts in one WARC file, copied byte for byte (record digests
-stay valid): for each post its post page (response + request), once the listing page it was found on, and the
-images its body shows (a revisit record comes with the capture it refers to)."""
+stay valid): for each post, once, the listing page it was found on, then the redirects its URL answered with
+and its post page (each a response + request pair), so a replay of the post's own URL follows to its page, and
+the images its body shows (a revisit record comes with the capture it refers to)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from archiver.export.common import ExportResult, Tick
 from archiver.export.selection import Selection
 from archiver.store import Archive
 from archiver.store import media as media_store
-from archiver.store.captures import selected_captures
+from archiver.store.captures import selected_posts_with_listing
 from archiver.warc.files import WarcLocator, WarcNotFoundError, copy_exchange, warcinfo_fields
 from archiver.warc.locate import locator_for
+from archiver.warc.lookup import CaptureFinder
 
 TICK_EVERY = 200
 
@@ -47,14 +49,16 @@ def write_selection(archive: Archive, selection: Selection, out: BinaryIO, name:
         writer = WARCWriter(out, gzip=True)
         info = warcinfo_fields({"description": f"blog-archiver export of {archive.path.name}"})
         writer.write_record(writer.create_warcinfo_record(name, info))
-        for post, captures in selected_captures(archive, selection.query()):
+        finder = CaptureFinder(archive, locator)
+        for post, listing in selected_posts_with_listing(archive, selection.query()):
+            page_chain = finder.post_chains([post["url_key"]]).get(post["url_key"], [])
             page = None
             any_copied = False
-            for capture in captures:
-                # Listing pages are few; post pages are never met twice, so the set of places stays small.
-                if copier.copy(capture, out, remember=capture["kind"] != "post"):
+            for capture in [listing, *page_chain] if listing else page_chain:
+                # Listing pages and redirects are few; post pages are never met twice: the set stays small.
+                if copier.copy(capture, out, remember=capture["kind"] != "post") and capture["kind"] == "post":
                     any_copied = True
-                    page = capture if capture["kind"] == "post" else page
+                    page = capture
             if any_copied:
                 copied.posts += 1
                 copied.sites.add(post["site_id"])

@@ -274,11 +274,19 @@ async def render_body(datasette: Any, database: str, content_html: str | None) -
 
 
 async def _is_archive(datasette: Any, database: str) -> bool:
-    """The database holds a blog-archiver archive (posts and its search index)."""
+    """The database holds a blog-archiver archive (posts and its search index).
+
+    Asked for every cell of a posts table page: a yes is remembered (an archive stays one); a no is asked again."""
     if database not in datasette.databases or database == "_internal":
         return False
+    known: set[str] = datasette.__dict__.setdefault("_archiver_archives", set())
+    if database in known:
+        return True
     db = datasette.get_database(database)
-    return await db.table_exists(search.SEARCH_TABLE) and await db.table_exists(POSTS_TABLE)
+    if await db.table_exists(search.SEARCH_TABLE) and await db.table_exists(POSTS_TABLE):
+        known.add(database)
+        return True
+    return False
 
 
 async def _archive_databases(datasette: Any) -> list[str]:
@@ -678,9 +686,9 @@ async def _redirect_to_compact(datasette: Any, scope: dict, query: str, send: An
     columns = await datasette.get_database(database).table_columns(POSTS_TABLE)
     pairs = parse_qsl(query, keep_blank_values=True)
     pairs += [("_col", column) for column in COMPACT_COLUMNS if column in columns]
-    location = scope["path"] + "?" + urlencode(pairs)
+    location = datasette.urls.table(database, POSTS_TABLE) + "?" + urlencode(pairs)
     await send({"type": "http.response.start", "status": 302,
-                "headers": [(b"location", location.encode("latin-1", "replace")), (b"content-length", b"0")]})
+                "headers": [(b"location", location.encode("ascii")), (b"content-length", b"0")]})
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -35,6 +35,8 @@ class SiteStatus:
     error_samples: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     next_due: str = ""
+    delay: str = "auto"  # the pause between requests it was crawled with: AutoThrottle's, or what robots.txt asks
+    politeness: list[str] = field(default_factory=list)  # a capped Crawl-delay, what robots.txt disallowed
 
     @property
     def registered(self) -> bool:
@@ -62,6 +64,16 @@ def crawl_warnings(stats: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _politeness(stats: dict[str, Any], url: str) -> tuple[str, list[str]]:
+    """The delay a site was crawled with and the politeness remarks, from its entry in the crawl's stats."""
+    entry = next((s for s in (stats.get("sites") or {}).values() if isinstance(s, dict) and s.get("start_url") == url),
+                 None)
+    politeness = (entry or {}).get("politeness") or {}
+    delay = politeness.get("delay") or 0
+    text = f"{delay:g} s ({politeness.get('directive')})" if delay else "auto"
+    return text, [str(note) for note in politeness.get("notes") or []]
+
+
 def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
     """One blog (as Archive.list_sites or unregistered_sites give it) as a status line."""
     crawl = site.get("last_crawl")
@@ -86,6 +98,7 @@ def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
             for e in crawl.get("error_samples") or []
         ]
         status.warnings = crawl_warnings(stats)
+        status.delay, status.politeness = _politeness(stats, site["url"])
     if schedule is not None:
         due = next_due(schedule, last, now)
         status.next_due = "now" if due <= now else due.isoformat(timespec="seconds")
@@ -125,13 +138,14 @@ def render_plain(statuses: list[SiteStatus]) -> str:
         due = f"; next due {s.next_due}" if s.registered else ""
         lines.append(
             f"{s.label}  [{s.schedule or 'not registered'}]  {last}; posts {s.posts} (new {s.posts_new}, "
-            f"updated {s.posts_updated}, removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}"
-            f"{due}"
+            f"updated {s.posts_updated}, removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; "
+            f"delay {s.delay}{due}"
         )
         if s.failed and s.message:
             lines.append(f"    failure: {s.message}")
         lines += [f"    error: {sample}" for sample in s.error_samples]
         lines += [f"    warning: {warning}" for warning in s.warnings]
+        lines += [f"    politeness: {note}" for note in s.politeness]
     return "\n".join(lines)
 
 
@@ -147,7 +161,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
         return
     table = Table(title="blogs")
     for column in ("site", "schedule", "last crawl", "result", "posts", "new", "updated", "removed", "errors",
-                   "warnings", "next due"):
+                   "warnings", "delay", "next due"):
         table.add_column(column, justify="right" if column in ("posts", "new", "updated", "removed", "errors",
                                                                  "warnings") else "left")
     colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
@@ -156,7 +170,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
         table.add_row(escape(s.label), s.schedule or "not registered", _short_time(s.last_crawl) or "-", result,
                       str(s.posts),
                       str(s.posts_new), str(s.posts_updated), str(s.posts_removed), str(s.errors),
-                      f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", _short_time(s.next_due))
+                      f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", escape(s.delay), _short_time(s.next_due))
     console.print(table)
     for s in statuses:
         if s.failed and s.message:
@@ -165,3 +179,5 @@ def render_rich(statuses: list[SiteStatus]) -> None:
             console.print(f"{s.label} error: {sample}", markup=False, highlight=False)
         for warning in s.warnings:
             console.print(f"[yellow]{escape(s.label)}[/] warning: {escape(warning)}", highlight=False)
+        for note in s.politeness:
+            console.print(f"{escape(s.label)} politeness: {escape(note)}", highlight=False)

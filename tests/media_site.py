@@ -7,6 +7,7 @@ robots.txt forbids. Every image is made here (PNG bytes written with zlib), noth
 from __future__ import annotations
 
 import html
+import json
 import os
 import struct
 import zlib
@@ -59,6 +60,7 @@ class MediaSite:
     huge: str  # over the per-image limit
     forbidden: str  # disallowed by the CDN's robots.txt
     not_chosen: str  # the narrow srcset candidate, never fetched
+    moved: str = ""  # an image whose address answers 301 to another
 
 
 def _write(root: Path, path: str, data: bytes | str) -> None:
@@ -86,12 +88,14 @@ def build(blog_root: Path, cdn_root: Path, blog: str, cdn: str) -> MediaSite:
     lighthouse = png(200, 300, (220, 60, 40))
     boats_small, boats_large = png(320, 90, (250, 200, 0)), png(1400, 390, (40, 170, 90))
     gull = png(240, 160, (120, 40, 160))
+    pier = png(300, 120, (200, 120, 30))
     images = {
         "/images/harbour.png": harbour,
         "/images/harbour-copy.png": harbour,  # the same bytes under a second URL
         "/images/boats-320.png": boats_small,
         "/images/boats-1400.png": boats_large,
         "/images/gull.png": gull,
+        "/images/pier.png": pier,  # only reached through a redirect from /old/pier.png
         "/images/huge.png": png(2600, 2700, (0, 0, 0), noise=True),
     }
     for path, data in images.items():
@@ -99,6 +103,8 @@ def build(blog_root: Path, cdn_root: Path, blog: str, cdn: str) -> MediaSite:
     _write(cdn_root, "/cdn/lighthouse.png", lighthouse)
     _write(cdn_root, "/private/secret.png", png(50, 50, (0, 0, 0)))
     _write(cdn_root, "/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    _write(blog_root, "/_headers.json", json.dumps({"/old/pier.png": {"status": 301,
+                                                                       "headers": {"Location": "/images/pier.png"}}}))
 
     prose = ("<p>We walked down to the water before the ferries started, when the light is still flat and grey "
              "and the gulls have the quay to themselves. These notes keep what we saw.</p>")
@@ -125,8 +131,9 @@ def build(blog_root: Path, cdn_root: Path, blog: str, cdn: str) -> MediaSite:
         MediaPost(
             "/2024/05/same-picture/", "The same picture twice", "2024-05-18",
             prose + '<p><img src="/images/harbour-copy.png" alt="the harbour, copied"></p>'
+            '<p><img src="/old/pier.png" alt="the pier, moved"></p>'
             "<p>Someone uploaded the harbour photo a second time under another name.</p>",
-            [blog + "images/harbour-copy.png"],
+            [blog + "images/harbour-copy.png", blog + "old/pier.png"],
         ),
     ]
     entries = "".join(
@@ -139,10 +146,12 @@ def build(blog_root: Path, cdn_root: Path, blog: str, cdn: str) -> MediaSite:
     for post in posts:
         _write(blog_root, post.path, _post_page(post))
     archived = {blog + path.lstrip("/"): data for path, data in images.items()
-                if path not in ("/images/huge.png", "/images/boats-320.png")}
+                if path not in ("/images/huge.png", "/images/boats-320.png", "/images/pier.png")}
+    archived[blog + "old/pier.png"] = pier  # archived under the address the post shows
     archived[cdn + "cdn/lighthouse.png"] = lighthouse
     return MediaSite(blog, cdn, posts, archived, missing=blog + "images/missing.png", huge=blog + "images/huge.png",
-                     forbidden=cdn + "private/secret.png", not_chosen=blog + "images/boats-320.png")
+                     forbidden=cdn + "private/secret.png", not_chosen=blog + "images/boats-320.png",
+                     moved=blog + "old/pier.png")
 
 
 @contextmanager

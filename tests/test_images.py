@@ -56,6 +56,16 @@ def test_every_reachable_image_is_archived_with_its_bytes(crawled) -> None:
     assert site.not_chosen not in media
 
 
+def test_a_redirected_image_is_archived_under_the_address_the_post_shows(crawled) -> None:
+    import json
+
+    site: MediaSite = crawled["site"]
+    row = rows(crawled["db"], "SELECT * FROM media WHERE url = ?", site.moved)[0]
+    assert row["final_url"] == site.url + "images/pier.png" and row["status"] == 200
+    hops = json.loads(row["redirects"])
+    assert [hop["url"] for hop in hops] == [site.moved] and hops[0]["warc_file"]
+
+
 def test_images_that_could_not_be_archived_say_why(crawled) -> None:
     site: MediaSite = crawled["site"]
     media = {row["url"]: row for row in rows(crawled["db"], "SELECT * FROM media")}

@@ -65,6 +65,8 @@ def test_wacz_holds_every_post_page_and_archived_image(exported) -> None:
     assert {site.url.rstrip("/") + post.path for post in site.posts} <= urls
     assert set(site.archived) <= urls
     assert site.missing not in urls and site.huge not in urls  # never archived, never packed
+    assert {e["status"] for e in indexed if e["url"] == site.moved} == {"301"}  # the hop, then its target
+    assert site.url + "images/pier.png" in urls
     assert pages[0]["format"] == "json-pages-1.0"
     assert {(p["url"], p["title"]) for p in pages[1:]} == {(site.url.rstrip("/") + p.path, p.title) for p in site.posts}
 

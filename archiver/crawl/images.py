@@ -66,8 +66,11 @@ def read_image(fetched: Fetched, visit: ImageVisit, walk: ImageWalk) -> list[Any
         problem = Problem("not-image", f"not an image (Content-Type: {declared})", fetched.status)
         return image_failed(problem, visit, status=fetched.status, final_url=final_url)
     walk.bytes_received += len(fetched.body)
+    hops = [{"url": hop["url"], "warc_file": hop.get("warc_file"), "warc_offset": hop.get("warc_offset")}
+            for hop in fetched.redirects or [] if hop.get("warc_file")]
     return [ImageItem(
-        visit.blog, visit.root, visit.url, status=fetched.status, final_url=final_url, content_type=kind,
+        visit.blog, visit.root, visit.url, status=fetched.status, final_url=final_url, redirects=hops or None,
+        content_type=kind,
         size=len(fetched.body), sha256=hashlib.sha256(fetched.body).hexdigest(), fetched_at=fetched.fetched_at,
         warc_file=fetched.warc_file, warc_offset=fetched.warc_offset,
     )]

@@ -166,6 +166,7 @@ class ImageItem:
     url: str  # as post bodies reference it
     status: int | None = None
     final_url: str | None = None  # where redirects led, when elsewhere
+    redirects: list[dict] | None = None  # the 3xx hops on the way: url, warc_file, warc_offset (for exports)
     content_type: str | None = None
     size: int | None = None
     sha256: str | None = None

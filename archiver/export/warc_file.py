@@ -5,6 +5,7 @@ the images its body shows (a revisit record comes with the capture it refers to)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -79,6 +80,9 @@ def write_selection(archive: Archive, selection: Selection, out: BinaryIO, name:
 def _copy_image(archive: Archive, copier: _Copier, image: dict[str, Any], out: BinaryIO) -> None:
     if image["sha256"] is None or image["warc_file"] is None:
         return
+    # The redirects the image's URL answered with first, so a replay of the address the post shows follows them.
+    for hop in json.loads(image.get("redirects") or "[]"):
+        copier.copy(hop, out, remember=True)
     if copier.copy(image, out, remember=True):
         # The record may be a revisit: the capture holding the bytes goes with it (the first one copied wins).
         for copy in media_store.copies_of(archive, image["sha256"])[:1]:

@@ -13,10 +13,10 @@ from typing import Any
 
 from archiver.store.archive import Archive, _chunks, _placeholders, utc_now
 
-MEDIA_COLUMNS = ("id", "url", "site_id", "status", "final_url", "content_type", "size", "sha256", "warc_file",
+MEDIA_COLUMNS = ("id", "url", "site_id", "status", "final_url", "redirects", "content_type", "size", "sha256", "warc_file",
                  "warc_offset", "fetched_at", "crawl_id", "error", "first_seen")
 # Filled by a fetch; the rest (url, site_id, first_seen) by whoever saw the image first.
-FETCH_COLUMNS = ("status", "final_url", "content_type", "size", "sha256", "warc_file", "warc_offset", "fetched_at",
+FETCH_COLUMNS = ("status", "final_url", "redirects", "content_type", "size", "sha256", "warc_file", "warc_offset", "fetched_at",
                  "error")
 
 

@@ -274,6 +274,7 @@ MEDIA = Table(
         Column("site_id", "INTEGER"),  # the blog whose post first showed it (CDN images may serve several)
         Column("status", "INTEGER"),  # HTTP status of its answer; NULL: never answered (not fetched, failed)
         Column("final_url"),  # where redirects led, when not to url itself
+        Column("redirects"),  # JSON [{"url", "warc_file", "warc_offset"}]: the 3xx answers on the way, captured
         Column("content_type"),  # the image type, checked against the bytes
         Column("size", "INTEGER"),  # bytes
         Column("sha256"),  # of the bytes: the same image under two URLs is stored and served once
@@ -442,7 +443,7 @@ def migrate_6_to_7(db: Database) -> None:
     db.execute(
         """CREATE TABLE IF NOT EXISTS media (
              id INTEGER PRIMARY KEY, url TEXT NOT NULL, site_id INTEGER REFERENCES sites(id), status INTEGER,
-             final_url TEXT, content_type TEXT, size INTEGER, sha256 TEXT, warc_file TEXT, warc_offset INTEGER,
+             final_url TEXT, redirects TEXT, content_type TEXT, size INTEGER, sha256 TEXT, warc_file TEXT, warc_offset INTEGER,
              fetched_at TEXT, crawl_id INTEGER REFERENCES crawls(id), error TEXT, first_seen TEXT NOT NULL)"""
     )
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_media__url ON media(url)")

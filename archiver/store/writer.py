@@ -3,6 +3,7 @@ and by the distributed writer loop (records arriving through Redis from any numb
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,7 @@ class ArchiveWriter:
             self.image_links.append(media.PostImages(record.url_key, self._site_id(record.root), record.urls))
         elif isinstance(record, ImageItem):
             image = {name: getattr(record, name) for name in ("url", *media.FETCH_COLUMNS)}
+            image["redirects"] = json.dumps(record.redirects) if record.redirects else None
             image["site_id"] = self._site_id(record.root) if record.root else None
             self.images.append(image)
             if len(self.images) >= self.batch_size:

@@ -125,6 +125,7 @@ def main() -> None:
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
 @click.option("--no-warc", is_flag=True, help="Don't write raw captures (WARC files under warc/ beside the archive).")
+@click.option("--no-images", is_flag=True, help="Don't fetch the images posts show (they stay placeholders).")
 @click.option(
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -136,8 +137,8 @@ def main() -> None:
               help="Show Scrapy's log (else it goes to logs/crawl-DATE.log beside the archive).")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
-def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, rules,
-          progress, settings, verbose, distributed) -> None:
+def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, no_images,
+          rules, progress, settings, verbose, distributed) -> None:
     """Crawl each blog from URL (its home or any listing page) into the archive.
 
     With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
@@ -145,7 +146,7 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         if rules:
             raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
         forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
-                     *(["--no-warc"] if no_warc else []),
+                     *(["--no-warc"] if no_warc else []), *(["--no-images"] if no_images else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
         _setting_pairs(settings)  # a malformed -s fails here, not once in every site's crawl
@@ -179,6 +180,8 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_INCREMENTAL"] = False
     if no_warc:
         overrides["ARCHIVER_WARC"] = False
+    if no_images:
+        overrides["ARCHIVER_IMAGES"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:
@@ -481,7 +484,7 @@ def demo(db, host, port, blog_port, no_serve) -> None:
 
 
 @main.command("export")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc"]))
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc", "wacz"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="File (jsonl, csv, sqlite, atom to .xml) or folder (markdown, html, atom) to write.")
 @click.option("--db", "db", type=click.Path(path_type=Path), default=ARCHIVER_DB,
@@ -562,6 +565,7 @@ def reextract(db, sites, warc_dir) -> None:
         archive.close()
     missing = f"; WARC files not found: {', '.join(result.missing_files[:3])}" if result.missing_files else ""
     kept = f", {result.without_capture} kept (no capture of their page)" if result.without_capture else ""
+    kept += f", image links of {plural(result.image_links, 'post')} rebuilt" if result.image_links else ""
     click.echo(f"re-extracted {plural(result.posts, 'post')} of {plural(result.sites, 'site')} from "
                f"{plural(result.listing_pages, 'listing page')}: {result.new} new, {result.updated} updated, "
                f"{result.unchanged} unchanged{kept}{missing}")

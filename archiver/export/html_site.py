@@ -13,32 +13,41 @@ from urllib.parse import quote
 import nh3
 
 from archiver.export.common import ExportResult, Tick, write_new_file, xml_text
+from archiver.export.media_files import MEDIA_FOLDER, ExportImages
 from archiver.export.names import UniqueNames, inside, post_slug, safe_name, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
 from archiver.extract.content import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from archiver.extract.media import PLACEHOLDER_CLASS, replace_images
 from archiver.store import Archive
 from archiver.store.search import short_excerpt, strip_bidi_controls
 
 POSTS_PER_PAGE = 50
 TICK_EVERY = 100
 # Offline policy: the archive's own tags, but no attribute that can hold a URL (href, src, srcset, cite...):
-# the page must never load or point at anything outside the export; the original link is shown apart.
+# the page must never load or point at anything outside the export; the original link is shown apart. The
+# one exception: an <img> src pointing at the image's copy in the export (media_files.py), checked by prefix.
 BODY_TAGS = ALLOWED_TAGS
 BODY_ATTRIBUTES: dict[str, set[str]] = {
     tag: attributes - {"href", "src"} for tag, attributes in ALLOWED_ATTRIBUTES.items()
 }
+BODY_ATTRIBUTES["img"] = BODY_ATTRIBUTES.get("img", set()) | {"src"}
+BODY_ATTRIBUTES["span"] = BODY_ATTRIBUTES.get("span", set()) | {"class"}
+LOCAL_IMAGE_PREFIXES = (f"../../{MEDIA_FOLDER}/", "data:image/")
+PLACEHOLDER_CLASSES = frozenset({PLACEHOLDER_CLASS, "source"})
 DROPPED_WITH_CONTENT = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "form", "textarea", "select",
      "button", "svg", "math", "canvas", "frameset", "video", "audio", "picture", "source"]
 )
 # The browser enforces what the sanitizer already ensures: nothing is fetched, from anywhere.
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 STYLE = (
     "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "header,nav,.meta,.source{color:#555;font-size:.9rem}a{color:#1a5fb4}h1{line-height:1.25}"
     "pre{overflow:auto;background:#f4f4f4;padding:.6rem}li{margin:.3rem 0}.excerpt{margin:.1rem 0 1rem}"
     "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .4rem}"
+    f".{PLACEHOLDER_CLASS}{{display:inline-block;border:1px dashed #aaa;padding:.2rem .5rem;color:#555;"
+    "font-size:.9rem;overflow-wrap:anywhere}"
 )
 SUMMARY_COLUMNS = ("url", "title", "published", "excerpt")
 POST_COLUMNS = ("url", "title", "published", "updated", "author", "lang", "tags", "categories", "content_html",
@@ -48,15 +57,26 @@ SITE = "\x00site\x00"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def clean_body(html: str | None) -> str:
-    """The archived body sanitized for offline reading: no scripts, no styles, no URLs at all."""
+def _only_local_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if value.startswith(LOCAL_IMAGE_PREFIXES) else None
+    if tag == "span" and attribute == "class":  # only the placeholder's own classes, not the blog's
+        return value if value in PLACEHOLDER_CLASSES else None
+    return value
+
+
+def clean_body(html: str | None, images: dict[str, str] | None = None) -> str:
+    """The archived body sanitized for offline reading: no scripts, no styles, no URLs but the copies of its
+    images in the export (`images`: image URL -> path from a post page); other images become placeholders."""
     if not html:
         return ""
     return nh3.clean(
-        xml_text(html),
+        replace_images(xml_text(html), (images or {}).get),
         tags=set(BODY_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes=BODY_ATTRIBUTES,
+        attribute_filter=_only_local_images,
+        url_schemes={"data"},
         strip_comments=True,
         link_rel=None,
     )
@@ -114,7 +134,7 @@ def _page(title: str, body: str, *, lang: str | None = None) -> str:
     )
 
 
-def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths) -> str:
+def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths, images: ExportImages | None = None) -> str:
     title = post.get("title") or post["url"]
     meta = []
     if post.get("published"):
@@ -133,7 +153,8 @@ def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths) -> str:
         taxonomy.append("tags: " + ", ".join(tag_links))
     if post.get("categories"):
         taxonomy.append("categories: " + ", ".join(_name(name) for name in post["categories"]))
-    body = clean_body(post.get("content_html"))
+    local = images.local_images(post.get("content_html"), "../../") if images else None
+    body = clean_body(post.get("content_html"), local)
     if not body:
         body = "".join(f"<p>{_text(paragraph)}</p>" for paragraph in
                        (post.get("content_text") or post.get("excerpt") or "").split("\n\n") if paragraph.strip())
@@ -200,10 +221,11 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
     site_rows = {site["id"]: site for site in archive.sites()}
     site_ids = archive.selected_site_ids(**selection.query())
     folders = UniqueNames()
-    for reserved in ("index.html", EXPORT_MARKER):
+    for reserved in ("index.html", EXPORT_MARKER, MEDIA_FOLDER):
         folders.claim(reserved)
     files = posts = 0
     listing = []
+    images = ExportImages(archive, target)
     for site_id in site_ids:
         site = site_rows[site_id]
         site_title = site.get("title") or site["url"]
@@ -213,7 +235,7 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
         (site_dir / "posts").mkdir(parents=True)
         count = 0
         for post in selection.posts(archive, site_id=site_id, order="site", columns=POST_COLUMNS):
-            write_new_file(inside(site_dir, "posts", paths.post_file(post)), _post_page(post, site_title, paths))
+            write_new_file(inside(site_dir, "posts", paths.post_file(post)), _post_page(post, site_title, paths, images))
             count += 1
             if count % TICK_EVERY == 0:
                 tick(TICK_EVERY)
@@ -226,7 +248,7 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
                        f"<small>{count} posts · {_text(site['url'])}</small></li>")
     body = f"<main><h1>Archived blogs</h1><ul>{''.join(listing)}</ul></main>"
     (target / "index.html").write_text(_page("Archived blogs", body), encoding="utf-8")
-    return ExportResult(posts=posts, sites=len(site_ids), files=files + 1, path=target)
+    return ExportResult(posts=posts, sites=len(site_ids), files=files + 1 + images.files, path=target)
 
 
 def _write_site_index(

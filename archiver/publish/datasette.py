@@ -164,10 +164,12 @@ def serve_beside(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> in
 def _register_plugin() -> None:
     from datasette.plugins import pm
 
-    from archiver.publish import plugin
+    from archiver.publish import media, plugin
 
     if not pm.is_registered(plugin):
         pm.register(plugin, name="archiver.publish.plugin")
+    if not pm.is_registered(media):
+        pm.register(media, name="archiver.publish.media")
 
 
 def make_datasette(db_path: Path, *, immutable: bool = False) -> Datasette:

@@ -195,10 +195,13 @@ def image_sources(body_html: str) -> list[str]:
 async def local_image_urls(datasette: Any, database: str, sources: list[str]) -> dict[str, str]:
     """Where this Datasette serves an archived copy of each image: {original src: local URL}.
 
-    The archive keeps no images yet, so nothing is local and every image shows as a placeholder. When it does
-    (the media store), this is the one place to look them up; the URLs it returns must be on this Datasette
-    (the post page's Content-Security-Policy allows images from 'self' only)."""
-    return {}
+    The images the crawl archived are served from their WARC captures (archiver.publish.media); the URLs must be
+    on this Datasette (the post page's Content-Security-Policy allows images from 'self' only)."""
+    try:
+        from archiver.publish import media
+    except ImportError:  # a deployment made by `archiver publish`: no WARC files, every image a placeholder
+        return {}
+    return await media.archived_image_urls(datasette, database, sources)
 
 
 def _attributes(attrs: list[tuple[str, str | None]]) -> str:

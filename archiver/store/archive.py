@@ -821,6 +821,9 @@ class Archive:
                     conn.execute(
                         f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} WHERE {condition}"
                     )
+                from archiver.store import media  # media.py builds on this module
+
+                media.copy_selected_media(conn)
                 copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
                 conn.execute("DROP TABLE temp.selected_posts")
                 if self.db[search.SEARCH_TABLE].exists():

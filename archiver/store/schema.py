@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from archiver.store import search
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -264,7 +264,42 @@ POST_VERSIONS = Table(
     foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("crawl_id", "crawls")),
     indexes=(Index(("post_id",)), Index(("seen_until",))),
 )
-TABLES = (*TABLES, POST_VERSIONS)
+# Images the posts show, fetched during the crawl: the bytes are in the WARC (warc_file, warc_offset), this
+# row says what they are. One row per image URL; two URLs with the same bytes share their sha256.
+MEDIA = Table(
+    "media",
+    (
+        _id(),
+        Column("url", not_null=True),  # as post bodies reference it (absolute, no fragment)
+        Column("site_id", "INTEGER"),  # the blog whose post first showed it (CDN images may serve several)
+        Column("status", "INTEGER"),  # HTTP status of its answer; NULL: never answered (not fetched, failed)
+        Column("final_url"),  # where redirects led, when not to url itself
+        Column("redirects"),  # JSON [{"url", "warc_file", "warc_offset"}]: the 3xx answers on the way, captured
+        Column("content_type"),  # the image type, checked against the bytes
+        Column("size", "INTEGER"),  # bytes
+        Column("sha256"),  # of the bytes: the same image under two URLs is stored and served once
+        Column("warc_file"),
+        Column("warc_offset", "INTEGER"),
+        Column("fetched_at"),
+        Column("crawl_id", "INTEGER"),  # the crawl that archived it (or last failed to)
+        Column("error"),  # why it is not archived: "too-large: ...", "http-error: HTTP 404", "not-fetched: ..."
+        Column("first_seen", not_null=True),
+    ),
+    foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("crawl_id", "crawls")),
+    indexes=(Index(("url",), unique=True), Index(("sha256",)), Index(("site_id",))),
+)
+POST_MEDIA = Table(
+    "post_media",
+    (
+        Column("post_id", "INTEGER", not_null=True),
+        Column("media_id", "INTEGER", not_null=True),
+        Column("position", "INTEGER", not_null=True),  # order of the image in the body, from 0
+    ),
+    pk=("post_id", "media_id"),
+    foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("media_id", "media")),
+    indexes=(Index(("media_id",)),),
+)
+TABLES = (*TABLES, POST_VERSIONS, MEDIA, POST_MEDIA)
 
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
@@ -403,12 +438,32 @@ def migrate_5_to_6(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts__site_id__published ON posts(site_id, published)")
 
 
+def migrate_6_to_7(db: Database) -> None:
+    """v7: the images posts show (media) and which post shows which (post_media)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS media (
+             id INTEGER PRIMARY KEY, url TEXT NOT NULL, site_id INTEGER REFERENCES sites(id), status INTEGER,
+             final_url TEXT, redirects TEXT, content_type TEXT, size INTEGER, sha256 TEXT, warc_file TEXT, warc_offset INTEGER,
+             fetched_at TEXT, crawl_id INTEGER REFERENCES crawls(id), error TEXT, first_seen TEXT NOT NULL)"""
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_media__url ON media(url)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_media__sha256 ON media(sha256)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_media__site_id ON media(site_id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS post_media (
+             post_id INTEGER NOT NULL REFERENCES posts(id), media_id INTEGER NOT NULL REFERENCES media(id),
+             position INTEGER NOT NULL, PRIMARY KEY (post_id, media_id))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_post_media__media_id ON post_media(media_id)")
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: migrate_1_to_2,
     2: migrate_2_to_3,
     3: migrate_3_to_4,
     4: migrate_4_to_5,
     5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
 
 

@@ -190,6 +190,7 @@ def test_every_spider_callback_is_committed_through_redis():
     from archiver.crawl.visits import (
         FeedVisit,
         FoundPostVisit,
+        ImageVisit,
         ListingVisit,
         PostVisit,
         ProbeVisit,
@@ -206,7 +207,8 @@ def test_every_spider_callback_is_committed_through_redis():
               PostVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url=blog, entry_hash=""),
               ProbeVisit(url=blog + "blog/", blog=blog, root=blog), SitemapVisit(url=blog + "sitemap.xml", blog=blog),
               FoundPostVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url=blog, entry_hash=""),
-              RefreshVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url="", entry_hash="")]
+              RefreshVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url="", entry_hash=""),
+              ImageVisit(url=blog + "a.png", blog=blog, root=blog, post_url=post)]
     assert {visit.kind for visit in visits} == set(BlogSpider.handlers)
     names = {name for visit in visits for name in (spider.request(visit).callback.__name__,
                                                      spider.request(visit).errback.__name__)}

@@ -76,6 +76,10 @@ class CrawlMemory(Protocol):
         """Sitemaps (top ones, not an index's children) of the blog at `root` that earlier crawls read."""
         ...
 
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        """The image URLs among `urls` whose image the archive already holds."""
+        ...
+
 
 class NoMemory:
     """The memory of a crawl that remembers nothing."""
@@ -94,3 +98,6 @@ class NoMemory:
 
     def sitemap_urls(self, root: str) -> list[str]:
         return []
+
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        return set()

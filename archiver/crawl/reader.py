@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from archiver.crawl.fetched import Fetched, Problem, decode, not_html
+from archiver.crawl.images import post_images
 from archiver.crawl.memory import KnownPage
 from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.crawl.visits import FeedVisit, FoundPostVisit, ListingVisit, PostVisit, SitemapVisit
@@ -172,8 +173,9 @@ class BlogReader:
             records.append(self.listed_post(visit, fetched.status))
             return records
         self.learn_from_post(text, fetched.url, page)
-        records.append(self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url,
-                                      visit.entry_hash, fetched.fetched_at))
+        item = self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, visit.entry_hash,
+                              fetched.fetched_at)
+        records += [item, post_images(item)]
         return records
 
     def learn_from_post(self, text: str, url: str, page: PostPage) -> None:
@@ -300,9 +302,9 @@ class BlogReader:
         if not readable or not dated:
             return [], False
         self.learn_from_post(text, fetched.url, page)
-        return [self.page(fetched, visit.root, "post", encoding),
-                self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, None,
-                               fetched.fetched_at)], True
+        item = self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, None,
+                              fetched.fetched_at)
+        return [self.page(fetched, visit.root, "post", encoding), item, post_images(item)], True
 
     # -- helpers -----------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from archiver import settings as defaults
 from archiver.crawl.discovery import BlogDiscovery
+from archiver.crawl.images import ImageWalk
 from archiver.crawl.memory import CrawlMemory, LastCrawl, NoMemory
 from archiver.crawl.reader import BlogReader
 from archiver.crawl.records import (
@@ -32,6 +33,7 @@ from archiver.crawl.records import (
 )
 from archiver.extract.overrides import SiteRules
 from archiver.extract.urls import url_key
+from archiver.wording import plural
 
 STATE_ATTRIBUTE = "archiver_state"
 
@@ -49,6 +51,9 @@ class CrawlOptions:
     fail_on_warnings: bool = True
     sitemaps: bool = True
     sitemap_recheck_days: float = 7.0
+    images: bool = True
+    image_max_bytes: int = defaults.ARCHIVER_IMAGE_MAX_BYTES
+    images_max_bytes_per_blog: int = defaults.ARCHIVER_IMAGES_MAX_BYTES_PER_BLOG
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlOptions:
@@ -68,6 +73,9 @@ class CrawlOptions:
             fail_on_warnings=read("getbool", "ARCHIVER_FAIL_ON_WARNINGS"),
             sitemaps=read("getbool", "ARCHIVER_SITEMAPS"),
             sitemap_recheck_days=read("getfloat", "ARCHIVER_SITEMAP_RECHECK_DAYS"),
+            images=read("getbool", "ARCHIVER_IMAGES"),
+            image_max_bytes=read("getint", "ARCHIVER_IMAGE_MAX_BYTES"),
+            images_max_bytes_per_blog=read("getint", "ARCHIVER_IMAGES_MAX_BYTES_PER_BLOG"),
         )
 
 
@@ -84,6 +92,7 @@ class BlogWalk:
     conditional: bool = False  # the last crawl walked the whole blog: ask for listing pages conditionally
     notes: set[str] = field(default_factory=set)  # remarks already made (one of each is enough)
     discovery: BlogDiscovery = field(default_factory=BlogDiscovery)  # where the posts are (archiver.crawl.discovery)
+    images: ImageWalk = field(default_factory=ImageWalk)  # images asked for, bytes received (archiver.crawl.images)
 
 
 @dataclass(slots=True)
@@ -331,15 +340,17 @@ class CrawlState:
             message = f"{len(failed)} of {len(blogs)} blogs failed: " + "; ".join(t.failure for t in failed if t.failure)
         elif not self.ran_to_end:
             status = "partial"
-            message = f"interrupted after {found} posts on {pages} listing pages; run the same command to go on"
+            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
+                       "run the same command to go on")
         else:
-            status, message = "ok", f"{found} posts found on {pages} listing pages"
+            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)
 
 
-ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds"}
+ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds",
+                 "image": "images"}
 
 
 def robots_note(refused: dict[str, int]) -> str | None:

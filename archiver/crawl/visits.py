@@ -64,6 +64,16 @@ class FeedVisit(Visit):
 
 
 @dataclass(slots=True, kw_only=True)
+class ImageVisit(Visit):
+    """An image a post's body shows, asked for after the post's page was read (on any host)."""
+
+    kind: ClassVar[str] = "image"
+    # After the posts of the listing page being read, before further listing pages: the queue stays short.
+    priority: ClassVar[int] = 5
+    post_url: str  # the page that shows it (sent as Referer, as a browser would)
+
+
+@dataclass(slots=True, kw_only=True)
 class ProbeVisit(ListingVisit):
     """A page that may hold the blog's list of posts (a menu's "Blog" or "Archive", a year archive, the home of the
     post page the crawl was handed): read as a listing, and walked as one only when it lists posts."""

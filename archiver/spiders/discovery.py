@@ -406,7 +406,7 @@ class Discovering:
         blog.walk.post_keys.add(key)
         yield ListedItem(blog.start_url, visit.root, visit.listing_url,
                          [Listed(key, "fetch", visit.entry, visit.listing_url, None)])
-        yield from records
+        yield from self.with_images(records, fetched.url, blog)
 
     def _known(self, blog: Blog, key: str) -> bool:
         walk = blog.walk
@@ -417,7 +417,7 @@ class Discovering:
 
     def read_refresh(self, fetched: Fetched, visit: RefreshVisit, blog: Blog) -> Iterable[Any]:
         """An archived post fetched again on its sitemap lastmod: its new version, keeping where it was listed."""
-        for record in blog.reader.post(fetched, visit):
+        for record in self.read_post(fetched, visit, blog):
             if isinstance(record, PostItem):
                 record.record.listing_url = None
                 record.record.listing_position = None

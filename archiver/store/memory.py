@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from archiver.crawl.memory import KnownPage, KnownPost, LastCrawl
 from archiver.extract.urls import url_key
+from archiver.store import media
 from archiver.store.archive import Archive, _chunks, _placeholders
 
 # How far back the newest crawl of a start URL is looked for (crawls rows, newest first).
@@ -69,3 +70,6 @@ class ArchiveMemory:
     def sitemap_urls(self, root: str) -> list[str]:
         row = self.archive.db.conn.execute("SELECT sitemaps FROM sites WHERE url = ?", [root]).fetchone()
         return [url for url in json.loads(row[0] or "[]") if isinstance(url, str)] if row else []
+
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        return media.archived_image_urls(self.archive, urls)

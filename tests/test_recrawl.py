@@ -135,3 +135,35 @@ def test_crawl_killed_midway_then_rerun_ends_like_an_uninterrupted_one(tmp_path,
     again = _crawl(url, db, tmp_path)
     assert again.returncode == 0, again.stderr
     assert _archive_rows(db) == _archive_rows(reference)
+
+
+def test_a_killed_crawl_is_marked_interrupted_by_the_next_crawl_of_the_archive(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=6)
+    (site / "_headers.json").write_text('{"/": {"delay": 30, "times": 1}}')  # the first crawl hangs on its start
+    url, db = serve(site), tmp_path / "a.db"
+    args = [sys.executable, "-m", "archiver.cli", "crawl", url, "--db", str(db), "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "DOWNLOAD_TIMEOUT=60"]
+    process = subprocess.Popen(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        running: list[dict] = []
+        while not running and time.monotonic() < deadline:  # until its crawls row says it runs
+            try:
+                running = rows(db, "select * from crawls where status = 'running'") if db.exists() else []
+            except Exception:
+                running = []  # the archive is being created
+            time.sleep(0.05)
+        assert running and running[0]["pid"] == process.pid
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    killed = running[0]["id"]
+    assert rows(db, "select status from crawls where id = ?", killed)[0]["status"] == "running"  # nobody said more
+
+    again = _crawl(url, db, tmp_path)
+    assert again.returncode == 0, again.stderr
+    row = rows(db, "select * from crawls where id = ?", killed)[0]
+    assert row["status"] == "interrupted" and str(process.pid) in row["message"]
+    assert _last_crawl(db)["status"] == "ok"

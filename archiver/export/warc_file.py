@@ -30,7 +30,7 @@ def export_warc(archive: Archive, selection: Selection, target: Path, tick: Tick
             writer = WARCWriter(out, gzip=True)
             info = warcinfo_fields({"description": f"blog-archiver export of {archive.path.name}"})
             writer.write_record(writer.create_warcinfo_record(target.name, info))
-            for post, captures in selected_captures(archive, selection.query()):
+            for post, captures in selected_captures(archive, selection):
                 copied = False
                 for capture in captures:
                     place = (capture["warc_file"], capture["warc_offset"])

@@ -11,11 +11,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.schedule.timing import ScheduleError, make_schedule
+from archiver.schedule.timing import ScheduleError, make_schedule, next_due, parse_schedule, parse_time
 
 WEB_SCHEMES = ("http", "https")
 
@@ -150,7 +151,7 @@ def select_sites(db: Path, *, due_only: bool, selectors: Sequence[str] = ()) -> 
     from archiver.store import Archive
 
     with Archive(db) as archive:
-        chosen = archive.due_sites() if due_only else archive.list_sites()
+        chosen = due_sites(archive) if due_only else archive.list_sites()
         if selectors:
             wanted = []
             for selector in selectors:
@@ -160,6 +161,23 @@ def select_sites(db: Path, *, due_only: bool, selectors: Sequence[str] = ()) -> 
                 wanted.append(site["id"])
             chosen = [site for site in chosen if site["id"] in wanted]
     return chosen
+
+
+def due_sites(archive: Any, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Registered sites whose time has come at `now` (default: the current time), each with `next_due`:
+    never crawled; an interval elapsed since the last crawl ended; or a cron fire time since it began."""
+    now = now or datetime.now(UTC)
+    due = []
+    for site in archive.list_sites():
+        schedule = parse_schedule(site["schedule"])
+        if schedule is None:
+            continue
+        crawl = site["last_crawl"]
+        last = parse_time(crawl["finished"] or crawl["started"]) if crawl else None
+        site["next_due"] = next_due(schedule, last, now)
+        if site["next_due"] <= now:
+            due.append(site)
+    return due
 
 
 def crawl_exit_code(results: list[SiteCrawlResult]) -> int:

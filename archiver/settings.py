@@ -51,6 +51,7 @@ ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extract
 # False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
 # generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
 ARCHIVER_THEME_RULES = True
+ARCHIVER_BLOGS_IN_FLIGHT = 50  # blogs crawled at once in one process (crawl of many URLs, --all/--due, schedule)
 ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
 
 # --- Raw captures (WARC, ISO 28500) -------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def _start_writer(start_url: str, db: Path, redis_url: str, *settings: str) -> s
     )
 
 
-def _finish(process: subprocess.Popen, timeout: float = 80) -> tuple[int, str, str]:
+def _finish(process: subprocess.Popen, timeout: float = 400) -> tuple[int, str, str]:
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

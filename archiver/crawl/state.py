@@ -93,6 +93,7 @@ class BlogTally:
     entries_with_title: int = 0
     posts_fetched: int = 0  # listed posts this crawl took from their listing or page (not unchanged ones)
     errors: int = 0
+    pages: int = 0  # pages read (listing, post, feed answers that gave a page record)
     incomplete: bool = False  # the walk stopped before the end of the pagination
     failure: str | None = None  # why the whole blog failed, when it did
     notes: list[str] = field(default_factory=list)  # remarks for the summary line (loops, limits)
@@ -111,6 +112,7 @@ class BlogTally:
                     self.entries_with_title += bool(listed.entry.title)
                 self.posts_fetched += listed.action in ("fetch", "keep")
         elif isinstance(record, PageItem):
+            self.pages += 1
             if record.kind == "listing":
                 self.listing_keys.add(url_key(record.url))
         elif isinstance(record, ErrorItem):
@@ -178,23 +180,13 @@ class BlogTally:
         return warnings
 
 
-@dataclass(slots=True)
-class Blog:
-    """One blog of a crawl: how to read it, where its walk is, what it did, and its crawls row."""
+@dataclass(frozen=True, slots=True)
+class BlogSpec:
+    """A blog to crawl: its start URL, the rules to read it with, and how people call it."""
 
     start_url: str
-    reader: BlogReader
-    walk: BlogWalk = field(default_factory=BlogWalk)
-    tally: BlogTally = field(init=False)
-    last_crawl: LastCrawl | None = None
-    crawl_id: int | None = None
-
-    def __post_init__(self) -> None:
-        self.tally = BlogTally(self.start_url)
-
-    @property
-    def rules(self) -> SiteRules | None:
-        return self.reader.rules
+    rules: SiteRules | None = None
+    label: str | None = None  # a registered site's name
 
 
 @dataclass(slots=True)
@@ -205,6 +197,49 @@ class Written:
     posts_updated: int = 0
     posts_removed: int = 0
     errors: int = 0
+
+    def add(self, other: Written) -> None:
+        """Add another crawl's figures to these."""
+        self.posts_new += other.posts_new
+        self.posts_updated += other.posts_updated
+        self.posts_removed += other.posts_removed
+        self.errors += other.errors
+
+
+@dataclass(slots=True)
+class Blog:
+    """One blog of a crawl: how to read it, where its walk is, what it did, and its crawls row."""
+
+    start_url: str
+    reader: BlogReader
+    label: str | None = None
+    walk: BlogWalk = field(default_factory=BlogWalk)
+    tally: BlogTally = field(init=False)
+    last_crawl: LastCrawl | None = None
+    crawl_id: int | None = None
+    pending: int = 0  # requests of this blog asked for and not yet answered (or dropped)
+    responses: int = 0  # answers received (any status)
+    started: bool = False
+    finished: bool = False  # its crawls row is finished: nothing more is written for it
+    ran_to_end: bool = False  # every request it made was answered: the crawl of this blog was not cut short
+    archived_keys: set[str] = field(default_factory=set)  # posts written (the same post under two URLs once)
+    written: Written = field(default_factory=Written)
+
+    def __post_init__(self) -> None:
+        self.tally = BlogTally(self.start_url)
+
+    @property
+    def rules(self) -> SiteRules | None:
+        return self.reader.rules
+
+    @property
+    def name(self) -> str:
+        """How people call it: its registered name, else its start URL."""
+        return self.label or self.start_url
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.tally.failure)
 
 
 @dataclass(slots=True)
@@ -220,16 +255,12 @@ class Outcome:
 
 
 class CrawlState:
-    """The state of one crawl: options, memory, the blogs and the ledger, and whether it ran to its end."""
+    """The state of one crawl: options, memory, its blogs with their ledgers, tallies and outcomes."""
 
     def __init__(self, options: CrawlOptions | None = None, memory: CrawlMemory | None = None) -> None:
         self.options = options or CrawlOptions()
         self.memory: CrawlMemory = memory or NoMemory()
         self.blogs: dict[str, Blog] = {}
-        self.ran_to_end = False
-        self.archived_keys: set[str] = set()  # posts written by this crawl (the same post under two URLs once)
-        self.written: Written | None = None  # what the archive got, once the crawl is finished
-        self.crawl_id: int | None = None  # the crawls row of this crawl
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlState:
@@ -240,12 +271,15 @@ class CrawlState:
             setattr(crawler, STATE_ATTRIBUTE, state)
         return state
 
-    def add_blog(self, start_url: str, rules: SiteRules | None = None) -> Blog:
-        """Add a blog to crawl from `start_url` (its home or any listing page), read with `rules`."""
-        blog = self.blogs.get(start_url)
-        if blog is None:
-            reader = BlogReader(start_url, rules, theme_rules=self.options.theme_rules)
-            blog = self.blogs[start_url] = Blog(start_url, reader)
+    def add_blog(self, spec: BlogSpec | str) -> Blog:
+        """Add a blog to crawl (a start URL: its home or any listing page; or a BlogSpec with its rules). A blog
+        whose earlier crawl in this process finished starts afresh."""
+        if isinstance(spec, str):
+            spec = BlogSpec(spec)
+        blog = self.blogs.get(spec.start_url)
+        if blog is None or blog.finished:
+            reader = BlogReader(spec.start_url, spec.rules, theme_rules=self.options.theme_rules)
+            blog = self.blogs[spec.start_url] = Blog(spec.start_url, reader, spec.label)
             blog.walk.overlap_left = self.options.pagination_overlap
         return blog
 
@@ -255,38 +289,42 @@ class CrawlState:
         return self.blogs.get(start_url) or self.add_blog(start_url)
 
     def take(self, record: Any) -> bool:
-        """Fold a record into its blog's tally; False when it is a post this crawl already archived."""
-        self.blog(record.blog).tally.add(record)
+        """Fold a record into its blog's tally; False when it is a post the blog's crawl already archived."""
+        blog = self.blog(record.blog)
+        blog.tally.add(record)
         if isinstance(record, PostItem):
-            if record.url_key in self.archived_keys:
+            if record.url_key in blog.archived_keys:
                 return False
-            self.archived_keys.add(record.url_key)
+            blog.archived_keys.add(record.url_key)
         return True
 
-    def settle(self) -> list[Any]:
-        """Records for every listed post still without a row, so none is silently missing: after a crawl that
-        ran to its end the post as listed and an error row naming what happened to its request; after an
-        interrupted one the post as listed, without its listing fingerprint, so the next crawl fetches it."""
+    def settle(self, blog: Blog) -> list[Any]:
+        """Records for every listed post of the blog still without a row, so none is silently missing: after a
+        crawl that ran to its end the post as listed and an error row naming what happened to its request; after
+        an interrupted one the post as listed, without its listing fingerprint, so the next crawl fetches it."""
         records: list[Any] = []
-        for blog in self.blogs.values():
-            tally = blog.tally
-            for listed in tally.unsettled():
-                if listed.entry is None:
-                    continue
-                item = blog.reader.post_item(tally.root, listed.entry, None, None, listed.listing_url,
-                                             listed.entry_hash if self.ran_to_end else None, None)
-                records.append(item)
-                if self.ran_to_end:
-                    reason = tally.dropped.get(listed.url_key) or (
-                        "its page was never answered: the request was dropped on the way (filtered, or a "
-                        "redirect to a URL this crawl had already asked for)")
-                    records.append(ErrorItem(blog.start_url, tally.root or None, listed.entry.url, "dropped", reason))
+        tally = blog.tally
+        for listed in tally.unsettled():
+            if listed.entry is None:
+                continue
+            item = blog.reader.post_item(tally.root, listed.entry, None, None, listed.listing_url,
+                                         listed.entry_hash if blog.ran_to_end else None, None)
+            records.append(item)
+            if blog.ran_to_end:
+                reason = tally.dropped.get(listed.url_key) or (
+                    "its page was never answered: the request was dropped on the way (filtered, or a "
+                    "redirect to a URL this crawl had already asked for)")
+                records.append(ErrorItem(blog.start_url, tally.root or None, listed.entry.url, "dropped", reason))
         return records
 
-    def outcome(self, start_urls: list[str] | None = None) -> Outcome:
+    def blog_outcome(self, blog: Blog) -> Outcome:
+        """How the crawl of one blog went."""
+        return self.outcome([blog])
+
+    def outcome(self, blogs: list[Blog] | None = None) -> Outcome:
         """How the crawl of these blogs (all of them by default) went."""
-        blogs = [self.blogs[u] for u in start_urls] if start_urls is not None else list(self.blogs.values())
-        sites = {url_key(b.start_url): b.tally.stats(self.ran_to_end, b.last_crawl) for b in blogs}
+        blogs = list(self.blogs.values()) if blogs is None else blogs
+        sites = {url_key(b.start_url): b.tally.stats(b.ran_to_end, b.last_crawl) for b in blogs}
         failed = [b.tally for b in blogs if b.tally.failure]
         found = sum(b.tally.posts_found for b in blogs)
         pages = sum(b.tally.listing_pages for b in blogs)
@@ -296,8 +334,9 @@ class CrawlState:
             status, message = "failed", "; ".join(t.failure for t in failed if t.failure)
         elif failed:
             status = "partial"
-            message = f"{len(failed)} of {len(blogs)} blogs failed: " + "; ".join(t.failure for t in failed if t.failure)
-        elif not self.ran_to_end:
+            shown = "; ".join(t.failure for t in failed[:3] if t.failure) + ("; ..." if len(failed) > 3 else "")
+            message = f"{len(failed)} of {len(blogs)} blogs failed: {shown}"
+        elif not all(b.ran_to_end for b in blogs):
             status = "partial"
             message = f"interrupted after {found} posts on {pages} listing pages; run the same command to go on"
         else:
@@ -305,3 +344,10 @@ class CrawlState:
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)
+
+    def written(self) -> Written:
+        """What the crawl changed in the archive, over all its blogs."""
+        total = Written()
+        for blog in self.blogs.values():
+            total.add(blog.written)
+        return total

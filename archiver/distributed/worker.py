@@ -45,6 +45,7 @@ class WorkerSpider(BlogSpider):
     """BlogSpider whose items go to Redis together with the release of the request that produced them."""
 
     name = "blog"
+    tracks_blogs = False  # a blog's requests are spread over every worker: the writer says when it is done
 
     def __init__(self, *args: Any, worker_id: str = "", crawl_token: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,9 +16,9 @@ from archiver.store.sql import chunks, placeholders
 class ArchiveMemory:
     """CrawlMemory over an open archive; crawls in `running_crawl_ids` (this crawl's own rows) are not memory."""
 
-    def __init__(self, archive: Archive, running_crawl_ids: Iterable[int] = ()) -> None:
+    def __init__(self, archive: Archive, running_crawl_ids: set[int] | None = None) -> None:
         self.archive = archive
-        self.running_crawl_ids = set(running_crawl_ids)
+        self.running_crawl_ids = running_crawl_ids if running_crawl_ids is not None else set()  # shared, live
 
     def page(self, key: str) -> KnownPage | None:
         row = self.archive.db.conn.execute(

@@ -34,6 +34,14 @@ def last_crawl_id(db: Database, start_url: str, *, excluding: Iterable[int] = ()
     return max(candidates) if candidates else None
 
 
+def _json_list(value: str | None) -> list[str]:
+    try:
+        found = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return found if isinstance(found, list) else []
+
+
 class Registry:
     """Registered sites (a part of Archive)."""
 
@@ -67,14 +75,21 @@ class Registry:
         """Registered sites matching an extra SQL condition, with their last crawl and post counts."""
         conn = self.db.conn
         sites = [
-            dict(zip(("id", "url", "name", "schedule", "rules", "title", "first_seen"), values, strict=True))
+            dict(zip(("id", "url", "name", "schedule", "rules", "title", "first_seen", "feeds"), values, strict=True))
             for values in conn.execute(
-                "SELECT id, url, name, schedule, rules, title, first_seen FROM sites "
+                "SELECT id, url, name, schedule, rules, title, first_seen, feeds FROM sites "
                 f"WHERE schedule IS NOT NULL {condition} ORDER BY id",
                 params,
             )
         ]
         for site in sites:
+            site["feeds"] = _json_list(site["feeds"])
+            if not site["title"] or not site["feeds"]:  # what crawls found is filed under the blog's root
+                title, feeds = conn.execute(
+                    "SELECT title, feeds FROM sites WHERE substr(?, 1, length(url)) = url AND title IS NOT NULL "
+                    "ORDER BY length(url) DESC LIMIT 1", [site["url"]]).fetchone() or (None, None)
+                site["title"] = site["title"] or title
+                site["feeds"] = site["feeds"] or _json_list(feeds)
             site["last_crawl"] = self._last_crawl_of(site["url"])
             since = site["last_crawl"]["started"] if site["last_crawl"] else None
             live, removed, removed_last = conn.execute(

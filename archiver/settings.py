@@ -59,6 +59,12 @@ ARCHIVER_WARC = True  # write every request and response (robots.txt, redirects,
 ARCHIVER_WARC_DIR = None  # None: warc/ beside ARCHIVER_DB (data/warc/ for data/archive.db)
 ARCHIVER_WARC_MAX_BYTES = 1_000_000_000  # a WARC file past this size is closed and the next one started
 
+# --- Distributed crawls (scrapy-redis; see archiver/distributed) ---------------------------------------------
+ARCHIVER_REDIS_URL = None  # redis://HOST:PORT/N of the crawl a worker serves (set by `archiver worker`)
+ARCHIVER_REDIS_PREFIX = "archiver"  # key prefix: several crawls can share one Redis database
+ARCHIVER_WORKER_TIMEOUT = 10.0  # seconds without a worker's heartbeat before the writer requeues its requests
+ARCHIVER_DISTRIBUTED = None  # set by --distributed: the Redis the crawl ran on (recorded in crawls.options)
+
 ITEM_PIPELINES = {
     "pipelines.tally.TallyPipeline": 300,
     "pipelines.store.StorePipeline": 900,

@@ -52,11 +52,15 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     client = redis.Redis(port=port)
-    for _ in range(100):
+    deadline = time.monotonic() + 30
+    while True:  # until it answers: a server that never started fails the tests instead of letting them pass
         try:
             client.ping()
             break
         except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"redis-server did not start on port {port} (exit code {process.poll()})")
             time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
@@ -74,11 +78,18 @@ def big_blog(tmp_path_factory) -> Iterator[tuple[str, list[dict]]]:
     port = _free_port()
     server = subprocess.Popen([sys.executable, str(BLOGBENCH), "serve", str(site), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+    for _ in range(600):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 break
+        if server.poll() is not None:
+            break
         time.sleep(0.05)
+    else:
+        server.kill()
+        pytest.fail("blogbench serve did not start")
+    if server.poll() is not None:
+        pytest.fail(f"blogbench serve exited with {server.returncode}")
     yield f"http://127.0.0.1:{port}/", json.loads((site / "site.json").read_text("utf-8"))["posts"]
     server.terminate()
     server.wait(timeout=10)

@@ -38,6 +38,15 @@ def test_unchanged_blog_recrawl_asks_only_the_first_listing_page(tmp_path, serve
     assert rows(db, "select count(*) n from posts where last_crawl_id = ?", last["id"])[0]["n"] == 5
 
 
+def _dated_later(site: Path) -> None:
+    """Date every file of the site two seconds ahead: a rebuilt blog's pages must not look as old as what the last
+    crawl saw (Last-Modified has one-second resolution; this is exact where waiting a second was not)."""
+    later = time.time() + 2
+    for path in site.rglob("*"):
+        if path.is_file():
+            os.utime(path, (later, later))
+
+
 def _edit_post(site: Path, path: str, old: str, new: str) -> None:
     page = site / path.strip("/") / "index.html"
     page.write_text(page.read_text("utf-8").replace(old, new), "utf-8")
@@ -57,7 +66,7 @@ def test_changes_are_caught_versions_kept_and_vanished_posts_marked_removed(tmp_
     for listing in [site / "index.html", *site.glob("page/*/index.html")]:
         listing.write_text(listing.read_text("utf-8").replace(edited.excerpt_start, "A rewritten summary."), "utf-8")
     _edit_post(site, edited.path, edited.body, "The body was rewritten entirely.")
-    time.sleep(1.1)  # Last-Modified has one-second resolution
+    _dated_later(site)
 
     result = _crawl(url, db, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -90,7 +99,7 @@ def test_theme_change_that_hides_most_posts_warns_and_removes_nothing(tmp_path, 
     # The new theme's listing shows only three posts and no more pages.
     build_wordpress(site, n_posts=3, per_page=12)
     shutil.rmtree(site / "page")
-    time.sleep(1.1)
+    _dated_later(site)
     result = _crawl(url, db, tmp_path)
     assert result.returncode == 4, result.stderr
     assert "far fewer posts on the listings than last time (3 vs 24)" in result.stderr

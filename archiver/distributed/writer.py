@@ -17,7 +17,7 @@ from typing import Any
 
 from archiver.crawl.state import BlogSpec, CrawlOptions, CrawlState
 from archiver.crawl.visits import ListingVisit
-from archiver.distributed.keys import WORKER_TIMEOUT, DistributedError, RedisKeys, connect
+from archiver.distributed.keys import DistributedError, RedisKeys, connect
 from archiver.distributed.queue import UrlKeyDupeFilter, lease_holders, requeue_leases
 from archiver.distributed.serialize import load_item
 from archiver.extract.overrides import load_rules
@@ -44,13 +44,13 @@ class DistributedCrawl:
 
     def __init__(self, redis_url: str, urls: list[str], settings: Any, rules_text: str | None):
         self.redis_url = redis_url
-        self.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX") or "archiver")
+        self.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX"))
         self.server = connect(redis_url)
         self.urls = urls
         self.writer: ArchiveWriter | None = None
         self.settings = settings
         self.rules_text = rules_text
-        self.worker_timeout = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
+        self.worker_timeout = settings.getfloat("ARCHIVER_WORKER_TIMEOUT")
         self.token = uuid.uuid4().hex[:12]
         # The crawl's state is folded here from every worker's records, as a one-process crawl folds its own.
         self.state = CrawlState(CrawlOptions.from_settings(settings))

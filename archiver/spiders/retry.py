@@ -32,8 +32,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("ARCHIVER_RETRY_BACKOFF_BASE", 0.5)
-        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 120)
+        self.backoff_base = settings.getfloat("ARCHIVER_RETRY_BACKOFF_BASE")
+        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX")
 
     async def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

@@ -45,7 +45,7 @@ def main() -> None:
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every registered site (see `archiver sites`).")
 @click.option("--due", "due_sites", is_flag=True, help="Crawl the registered sites whose time has come.")
 @click.option("--max-parallel", type=click.IntRange(1),
-              help="Blogs crawled at once (default: ARCHIVER_BLOGS_IN_FLIGHT, 50); politeness stays per host.")
+              help="Blogs crawled at once (default: ARCHIVER_BLOGS_IN_FLIGHT, 100); politeness stays per host.")
 @click.option("--no-post-pages", is_flag=True, help="Archive what listings show; don't fetch each post's page.")
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
@@ -548,7 +548,7 @@ def status(db, fail_on_warnings) -> None:
 
 @main.command()
 @DB_OPTION
-@click.option("--max-parallel", type=click.IntRange(1), default=50, show_default=True,
+@click.option("--max-parallel", type=click.IntRange(1), default=100, show_default=True,
               help="Blogs crawled at once (one process; politeness stays per host).")
 @click.option("--jitter", default="30s", show_default=True, help="Random delay added to each crawl (0 for none).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -94,7 +94,8 @@ class BlogTally:
     posts_fetched: int = 0  # listed posts this crawl took from their listing or page (not unchanged ones)
     errors: int = 0
     pages: int = 0  # pages read (listing, post, feed answers that gave a page record)
-    incomplete: bool = False  # the walk stopped before the end of the pagination
+    incomplete: bool = False  # the walk was cut short: a limit, a failed listing page
+    stopped_early: bool = False  # a re-crawl stopped at a listing page that had not changed
     failure: str | None = None  # why the whole blog failed, when it did
     notes: list[str] = field(default_factory=list)  # remarks for the summary line (loops, limits)
 
@@ -107,6 +108,8 @@ class BlogTally:
                 if listed.url_key in self.ledger:
                     continue  # a pinned post shown again, or the same post on two pages: its first entry wins
                 self.ledger[listed.url_key] = listed
+                if listed.action in Listed.SEEN:
+                    self.settled.add(listed.url_key)
                 if listed.entry is not None:
                     self.entries_with_date += listed.entry.published is not None
                     self.entries_with_title += bool(listed.entry.title)
@@ -123,7 +126,10 @@ class BlogTally:
         elif isinstance(record, SiteItem):
             self.root = self.root or record.root
         elif isinstance(record, WalkItem):
-            self.incomplete = self.incomplete or record.incomplete
+            if record.stopped_early:
+                self.stopped_early = True
+            else:
+                self.incomplete = self.incomplete or record.incomplete
             self.failure = self.failure or record.failure
         elif isinstance(record, DroppedItem):
             self.dropped.setdefault(record.url_key, record.reason)
@@ -142,6 +148,11 @@ class BlogTally:
 
     def complete(self, ran_to_end: bool) -> bool:
         """Whether this crawl walked the whole blog (removed posts can only be told after such a walk)."""
+        return self.up_to_date(ran_to_end) and not self.stopped_early
+
+    def up_to_date(self, ran_to_end: bool) -> bool:
+        """Whether the archive holds the blog as it is now: a complete walk, or one that stopped where nothing
+        had changed since such a walk. The next crawl may then ask conditionally and stop early again."""
         return ran_to_end and not self.incomplete and not self.failure
 
     def stats(self, ran_to_end: bool, previous: LastCrawl | None) -> dict[str, Any]:
@@ -150,6 +161,7 @@ class BlogTally:
             "start_url": self.start_url,
             "root": self.root,
             "complete": self.complete(ran_to_end),
+            "up_to_date": self.up_to_date(ran_to_end),
             "listing_pages": self.listing_pages,
             "posts_found": self.posts_found,
             "entries_with_date": self.entries_with_date,

@@ -75,7 +75,7 @@ class SchedulerOptions:
     """How `archiver schedule` runs."""
 
     db: Path
-    max_parallel: int = 50  # blogs crawled at once
+    max_parallel: int = 100  # blogs crawled at once
     jitter: int = 30  # seconds added at random to each run
     overrides: dict[str, Any] = field(default_factory=dict)  # settings for the crawl (-s NAME=VALUE)
     log_dir: Path | None = None  # default: logs/ beside the archive (data/logs/ for the default archive)

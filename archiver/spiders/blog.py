@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 
 from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.memory import KnownPost
-from archiver.crawl.records import DroppedItem, ErrorItem, Listed, ListedItem, SeenItem, WalkItem
+from archiver.crawl.records import DroppedItem, ErrorItem, Listed, ListedItem, WalkItem
 from archiver.crawl.state import Blog, BlogSpec, BlogWalk, CrawlState
 from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit, Visit, listing_hash
 from archiver.extract.feeds import feed_paths_to_try
@@ -228,7 +228,7 @@ class BlogSpider(scrapy.Spider):
     def start_request(self, blog: Blog) -> scrapy.Request:
         """The request for a blog's start page (the archive's memory of the blog is looked up here)."""
         blog.last_crawl = self.state.memory.last_crawl(blog.start_url)
-        blog.walk.conditional = self.incremental and bool(blog.last_crawl and blog.last_crawl.complete)
+        blog.walk.conditional = self.incremental and bool(blog.last_crawl and blog.last_crawl.up_to_date)
         blog.walk.listing_keys.add(url_key(blog.start_url))
         return self.request(ListingVisit(url=blog.start_url, blog=blog.start_url, conditional=blog.walk.conditional))
 
@@ -330,7 +330,7 @@ class BlogSpider(scrapy.Spider):
         brought_something = any(isinstance(r, ListedItem) and any(p.action in ("fetch", "keep") for p in r.posts)
                                 for r in decided)
         if unchanged and not brought_something and not self._keep_walking(blog):
-            yield WalkItem(blog.start_url)
+            yield WalkItem(blog.start_url, stopped_early=True)
             return
         yield from self._next_listing_requests(read.next_pages, fetched.url, read.root, blog)
 
@@ -346,20 +346,18 @@ class BlogSpider(scrapy.Spider):
         read = blog.reader.unchanged_listing(fetched, visit, self.state.memory.page(url_key(fetched.url)))
         yield from read.records
         if visit.is_start:
+            # No feed: it only fills what new posts lack, and a start page as it was lists no new post.
             blog.walk.root = read.root
-            yield from self._feed_requests([], blog)
         listed = []
         for entry in read.entries:
             key = url_key(entry.url)
             if key not in blog.walk.post_keys:
                 blog.walk.post_keys.add(key)
                 listed.append(Listed(key, "known"))
-        if listed:
+        if listed:  # still listed, as the archive has them (the writer touches them: one record, not one each)
             yield ListedItem(blog.start_url, read.root, fetched.url, listed)
-            for item in listed:
-                yield SeenItem(blog.start_url, read.root, item.url_key)
         if not self._keep_walking(blog):
-            yield WalkItem(blog.start_url)
+            yield WalkItem(blog.start_url, stopped_early=True)
             return
         yield from self._next_listing_requests(read.next_pages, fetched.url, read.root, blog, conditional=True)
 
@@ -382,8 +380,7 @@ class BlogSpider(scrapy.Spider):
         for key, entry in fresh.items():
             entry_hash = listing_hash(entry)
             if self.incremental and self._unchanged_post(known.get(key), entry_hash):
-                listed.append(Listed(key, "unchanged", entry, listing_url, entry_hash))
-                records.append(SeenItem(blog.start_url, root, key))
+                listed.append(Listed(key, "unchanged", entry, listing_url, entry_hash))  # seen: no row to write
             elif options.fetch_posts and in_scope(entry.url, root):
                 listed.append(Listed(key, "fetch", entry, listing_url, entry_hash))
                 visit = PostVisit(url=entry.url, blog=blog.start_url, root=root, entry=entry,

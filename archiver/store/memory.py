@@ -51,7 +51,9 @@ class ArchiveMemory:
             "SELECT finished, stats FROM crawls WHERE id = ?", [crawl_id]
         ).fetchone()
         site_stats = ((json.loads(stats).get("sites") or {}) if finished and stats else {}).get(url_key(start_url))
-        return LastCrawl(bool(site_stats and site_stats.get("complete")), site_stats or None)
+        complete = bool(site_stats and site_stats.get("complete"))
+        up_to_date = bool(site_stats and site_stats.get("up_to_date", complete))
+        return LastCrawl(complete, site_stats or None, up_to_date)
 
     def feed_urls(self, root: str) -> list[str]:
         cursor = self.archive.db.conn.execute(

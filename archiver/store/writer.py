@@ -12,7 +12,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.crawl.records import (
+    ErrorItem,
+    FeedItem,
+    Listed,
+    ListedItem,
+    PageItem,
+    PostItem,
+    SeenItem,
+    SiteItem,
+)
 from archiver.crawl.state import Blog, CrawlState
 from archiver.extract.urls import url_key
 from archiver.store.archive import Archive
@@ -72,6 +81,11 @@ class ArchiveWriter:
         elif isinstance(record, SeenItem):
             (self.gone_keys if record.removed else self.seen_keys)[blog].append(record.url_key)
             self._buffered()
+        elif isinstance(record, ListedItem):
+            seen = [listed.url_key for listed in record.posts if listed.action in Listed.SEEN]
+            if seen:
+                self.seen_keys[blog].extend(seen)
+                self._buffered()
         elif isinstance(record, SiteItem):
             self.site_ids[record.root] = archive.upsert_site(
                 url=record.root, title=record.title, engine=record.engine, theme=record.theme,

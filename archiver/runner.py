@@ -80,10 +80,17 @@ class CrawlOutcome:
                                            outcome.warnings, blog.crawl_id))
         return report
 
+    def for_blog(self, blog: BlogReport) -> CrawlOutcome:
+        """The report `archiver crawl` of that blog alone would have given."""
+        written = blog.written
+        return CrawlOutcome(blog.status, blog.message, posts_new=written.posts_new,
+                            posts_updated=written.posts_updated, posts_removed=written.posts_removed,
+                            errors=written.errors, crawl_id=blog.crawl_id, warnings=blog.warnings,
+                            fail_on_warnings=self.fail_on_warnings)
+
     def blog_exit_code(self, blog: BlogReport) -> int:
         """The exit code `archiver crawl` of that blog alone would have given."""
-        return CrawlOutcome(blog.status, blog.message, warnings=blog.warnings,
-                            fail_on_warnings=self.fail_on_warnings).exit_code
+        return self.for_blog(blog).exit_code
 
 
 def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> Settings:

@@ -14,11 +14,12 @@ ALLOWED: dict[str, set[str]] = {
     "extract": set(),
     "crawl": {"extract"},
     "store": {"extract", "crawl"},
-    "spiders": {"extract", "crawl"},
+    "spiders": {"extract", "crawl", "warc"},  # warc.capture: where a response's raw capture and redirects are
     "warc": {"extract", "crawl", "store"},
     "pipelines": {"crawl", "store", "spiders"},
     "items": {"crawl"},
     "progress": {"crawl", "spiders"},
+    "politeness": {"crawl", "spiders"},
     "runner": {"extract", "crawl", "spiders"},
     "distributed": {"extract", "crawl", "store", "spiders", "runner"},
     "export": {"extract", "store", "warc"},

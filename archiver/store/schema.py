@@ -15,7 +15,7 @@ SCHEMA_VERSION = 6
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
-PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots")
+PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots", "redirect")
 # "interrupted": a crawl whose process died without finishing (killed), as a later crawl of the archive found it.
 CRAWL_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 

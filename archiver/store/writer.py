@@ -26,6 +26,27 @@ from archiver.crawl.state import Blog, CrawlState
 from archiver.extract.urls import url_key
 from archiver.store.archive import Archive
 
+# Remarks (archiver.crawl.records.REMARK_KINDS) that are no problem at all: the crawl stopped where the user said.
+CHOSEN_LIMITS = frozenset({"listing-limit"})
+
+
+def redirect_rows(chain: list[dict[str, Any]], final: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `redirect` pages row per hop that led to the `final` page under another url_key (a hop to the same key,
+    http -> https or a trailing slash, needs none: lookups by key find the page itself), its target in
+    outlinks {"redirect": URL}: what lets a post known by its listing's URL find the page it was answered with."""
+    rows = []
+    for hop in chain:
+        key = url_key(hop["url"])
+        if key == final["url_key"]:
+            continue
+        rows.append({
+            "url": hop["url"], "url_key": key, "kind": "redirect", "site_id": final["site_id"],
+            "status": hop.get("status"), "fetched_at": final.get("fetched_at"),
+            "warc_file": hop.get("warc_file"), "warc_offset": hop.get("warc_offset"),
+            "outlinks": {"redirect": hop["location"]},
+        })
+    return rows
+
 
 class ArchiveWriter:
     """Sites, posts (batched upserts), fetched pages and errors -> Archive; one crawls row per blog."""
@@ -70,13 +91,15 @@ class ArchiveWriter:
             self.posts[blog].append(row)
             self._buffered()
         elif isinstance(record, PageItem):
-            self.pages[blog].append({
+            page = {
                 "url": record.url, "url_key": url_key(record.url), "kind": record.kind, "status": record.status,
                 "site_id": self._site_id(record.root) if record.root else None, "etag": record.etag,
                 "last_modified": record.last_modified, "content_hash": record.content_hash,
                 "fetched_at": record.fetched_at, "outlinks": record.outlinks, "warc_file": record.warc_file,
                 "warc_offset": record.warc_offset,
-            })
+            }
+            self.pages[blog].extend(redirect_rows(record.redirects or [], page))
+            self.pages[blog].append(page)
             self._buffered()
         elif isinstance(record, SeenItem):
             (self.gone_keys if record.removed else self.seen_keys)[blog].append(record.url_key)
@@ -94,6 +117,8 @@ class ArchiveWriter:
         elif isinstance(record, FeedItem):
             self.feed_records[blog].extend(record.records)  # applied at the blog's end, once its posts exist
         elif isinstance(record, ErrorItem):
+            if record.kind in CHOSEN_LIMITS:
+                return  # a limit the user chose is no problem: the crawl's message says where it stopped
             self.state.blog(blog).written.errors += 1
             archive.log_error(self._crawl_id(blog), record.url, record.kind, record.message, record.status)
 

@@ -23,12 +23,12 @@ ALLOWED: dict[str, set[str]] = {
     "runner": {"extract", "crawl", "spiders"},
     "distributed": {"extract", "crawl", "store", "spiders", "runner"},
     "export": {"extract", "store", "warc"},
-    "publish": {"store"},
+    "publish": {"store", "warc"},  # warc.files: an archived image's bytes, read from its capture
     "schedule": {"extract", "crawl", "store", "spiders", "runner"},
     "demo": {"extract"},
     "cli": {"extract", "store", "warc", "runner", "distributed", "export", "publish", "schedule", "demo"},
 }
-OPEN_TO_ALL = {"archiver", "settings"}
+OPEN_TO_ALL = {"archiver", "settings", "wording"}  # wording: counted nouns, imports nothing
 # Third-party code a part must not touch.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "extract": ("scrapy", "twisted", "sqlite_utils", "sqlite3", "datasette", "requests", "urllib.request", "redis"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from archiver.store import search
 from archiver.store.crawls import CrawlLog
 from archiver.store.posts import PostWrites, content_hash
 from archiver.store.registry import Registry
@@ -38,6 +39,8 @@ class Archive(CrawlLog, SiteRows, PostWrites, PostReads, Registry):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
+        # The search index's triggers call these when posts are updated or deleted.
+        search.register_functions(self.db.conn)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             # Parallel crawls (archiver schedule) share the file: wait for the writer instead of failing.

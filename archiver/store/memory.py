@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from archiver.crawl.memory import KnownPage, KnownPost, LastCrawl
 from archiver.extract.urls import url_key
+from archiver.store import media
 from archiver.store.archive import Archive
 from archiver.store.registry import last_crawl_id
 from archiver.store.sql import chunks, placeholders
@@ -62,3 +63,6 @@ class ArchiveMemory:
             [root],
         )
         return [url for (url,) in cursor]
+
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        return media.archived_image_urls(self.archive, urls)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.store import search
+from archiver.store import media, search
 from archiver.store.posts import JSON_LIST_COLUMNS
 from archiver.store.sql import placeholders
 
@@ -237,6 +237,7 @@ class PostReads:
                     conn.execute(
                         f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} WHERE {condition}"
                     )
+                media.copy_selected_media(conn)
                 copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
                 conn.execute("DROP TABLE temp.selected_posts")
                 if self.db[search.SEARCH_TABLE].exists():

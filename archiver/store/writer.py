@@ -8,6 +8,7 @@ connection while each keeps its own outcome.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,18 @@ from typing import Any
 from archiver.crawl.records import (
     ErrorItem,
     FeedItem,
+    ImageItem,
     Listed,
     ListedItem,
     PageItem,
+    PostImagesItem,
     PostItem,
     SeenItem,
     SiteItem,
 )
 from archiver.crawl.state import Blog, CrawlState
 from archiver.extract.urls import url_key
+from archiver.store import media
 from archiver.store.archive import Archive
 
 # Remarks (archiver.crawl.records.REMARK_KINDS) that are no problem at all: the crawl stopped where the user said.
@@ -64,6 +68,8 @@ class ArchiveWriter:
         self.seen_keys: dict[str, list[str]] = defaultdict(list)
         self.gone_keys: dict[str, list[str]] = defaultdict(list)
         self.feed_records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.image_links: dict[str, list[media.PostImages]] = defaultdict(list)  # written after their posts' rows
+        self.images: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.buffered = 0
 
     def open(self) -> Archive:
@@ -116,6 +122,16 @@ class ArchiveWriter:
             )
         elif isinstance(record, FeedItem):
             self.feed_records[blog].extend(record.records)  # applied at the blog's end, once its posts exist
+        elif isinstance(record, PostImagesItem):
+            # Comes after its post's record: flushed after the blog's posts of the same batch.
+            self.image_links[blog].append(media.PostImages(record.url_key, self._site_id(record.root), record.urls))
+            self._buffered()
+        elif isinstance(record, ImageItem):
+            image = {name: getattr(record, name) for name in ("url", *media.FETCH_COLUMNS)}
+            image["redirects"] = json.dumps(record.redirects) if record.redirects else None
+            image["site_id"] = self._site_id(record.root) if record.root else None
+            self.images[blog].append(image)
+            self._buffered()
         elif isinstance(record, ErrorItem):
             if record.kind in CHOSEN_LIMITS:
                 return  # a limit the user chose is no problem: the crawl's message says where it stopped
@@ -132,13 +148,19 @@ class ArchiveWriter:
                 written = self.state.blog(blog).written
                 written.posts_new += new
                 written.posts_updated += updated
+        for links in self.image_links.values():  # every link's post was in this batch or an earlier one
+            media.link_post_images(archive, links)
         for blog, pages in self.pages.items():
             archive.record_pages(pages, self._crawl_id(blog))
         for blog, keys in self.seen_keys.items():
             archive.touch_posts(keys, self._crawl_id(blog))
+        for blog, images in self.images.items():
+            media.record_images(archive, images, self._crawl_id(blog))
         self.posts.clear()
+        self.image_links.clear()
         self.pages.clear()
         self.seen_keys.clear()
+        self.images.clear()
         self.buffered = 0
 
     def finish_blog(self, blog: Blog, pages_fetched: int | None = None) -> None:

@@ -305,7 +305,7 @@ def test_posts_beyond_the_home_are_sought_in_the_month_archives_the_feed_points_
 
 def test_a_deep_edit_is_caught_by_the_sitemap_lastmod_with_one_sitemap_request(tmp_path, serve_logged):
     """A post on the last listing page is edited; its sitemap lastmod and the feed's <updated> move, the home page
-    does not. The re-crawl asks for robots.txt, the home (304), the feed, the sitemap and that post only."""
+    does not. The re-crawl asks for robots.txt, the home (304), the sitemap and that post only."""
     root, db = tmp_path / "site", tmp_path / "a.db"
     posts = make_posts(20)
     write_blog(root, posts, home="list")
@@ -318,14 +318,16 @@ def test_a_deep_edit_is_caught_by_the_sitemap_lastmod_with_one_sitemap_request(t
     served.forget()
     crawl(served, db)
     asked = served.paths()
-    assert sorted(asked) == sorted(["/robots.txt", "/", "/feed.xml", "/sitemap.xml", deep.path]), asked
+    assert sorted(asked) == sorted(["/robots.txt", "/", "/sitemap.xml", deep.path]), asked
     versions = rows(db, "SELECT p.url FROM post_versions v JOIN posts p ON p.id = v.post_id")
     assert [urlsplit(v["url"]).path for v in versions] == [deep.path]
     text = rows(db, "SELECT content_text FROM posts WHERE url LIKE ?", f"%{deep.path}")[0]["content_text"]
     assert "added in the spring" in text
 
 
-def test_an_unchanged_recrawl_does_not_ask_for_the_sitemap(tmp_path, serve_logged):
+def test_an_unchanged_recrawl_asks_for_a_sitemap_with_lastmod_conditionally(tmp_path, serve_logged):
+    """The sitemap's lastmod is the one evidence of a deep edit: an unchanged blog's re-crawl asks for robots.txt,
+    the home and the sitemap, and both answer 304."""
     root, db = tmp_path / "site", tmp_path / "a.db"
     write_blog(root, make_posts(12), home="list")
     served = serve_logged(root)
@@ -333,4 +335,21 @@ def test_an_unchanged_recrawl_does_not_ask_for_the_sitemap(tmp_path, serve_logge
     assert "/sitemap.xml" in served.paths()
     served.forget()
     crawl(served, db)
-    assert sorted(served.paths()) == ["/", "/feed.xml", "/robots.txt"]
+    assert sorted(served.paths()) == ["/", "/robots.txt", "/sitemap.xml"]
+    statuses = {urlsplit(r["url"]).path: r["status"] for r in rows(db, "SELECT url, status FROM pages")}
+    assert statuses["/"] == statuses["/sitemap.xml"] == 304
+
+
+def test_an_unchanged_recrawl_does_not_ask_for_a_sitemap_without_lastmod(tmp_path, serve_logged):
+    root, db = tmp_path / "site", tmp_path / "a.db"
+    posts = make_posts(12)
+    write_blog(root, posts, home="list")
+    write(root, "/sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/'
+                                'schemas/sitemap/0.9">' + "".join(f"<url><loc>{p.path}</loc></url>" for p in posts)
+                                + "</urlset>")
+    served = serve_logged(root)
+    crawl(served, db)
+    assert "/sitemap.xml" in served.paths()
+    served.forget()
+    crawl(served, db)
+    assert sorted(served.paths()) == ["/", "/robots.txt"]

@@ -48,6 +48,7 @@ class WorkerSpider(BlogSpider):
     # A worker sees only the answers it handles: no one process knows when a blog's walk is over, so the steps of
     # discovery that wait for it (archiver.spiders.discovery) are left to single-process crawls.
     discovers_after_walk = False
+    tracks_blogs = False  # a blog's requests are spread over every worker: the writer says when it is done
 
     def __init__(self, *args: Any, worker_id: str = "", crawl_token: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +67,7 @@ class WorkerSpider(BlogSpider):
         settings = crawler.settings
         spider.server = connect(settings.get("ARCHIVER_REDIS_URL"))
         spider.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX"))
-        spider.heartbeat_ttl = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
+        spider.heartbeat_ttl = settings.getfloat("ARCHIVER_WORKER_TIMEOUT")
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._keep_alive, signal=signals.spider_idle)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)

@@ -231,14 +231,17 @@ class Discovering:
                                         depth=depth, conditional=self.state.options.incremental))
 
     def sitemap_due(self, blog: Blog) -> bool:
-        """On a re-crawl, whether the sitemap earns its request: the home page or the feed changed, or the last
-        look at it is ARCHIVER_SITEMAP_RECHECK_DAYS old (or it was never read)."""
+        """On a re-crawl, whether the sitemap earns its request: it carries lastmod (the one evidence of an edit
+        deep in the archive, asked for conditionally: an unchanged sitemap costs a 304), the home page or the feed
+        changed, or the last look at it is ARCHIVER_SITEMAP_RECHECK_DAYS old (or it was never read)."""
         discovery = blog.walk.discovery
         if discovery.sitemaps or not self.state.options.sitemaps:
             return False
         if discovery.changed:
             return True
         known = [self.state.memory.page(url_key(u)) for u in self.state.memory.sitemap_urls(blog.walk.root)]
+        if any(self._has_lastmod(k.outlinks) for k in known if k is not None):
+            return True
         looked = [k.fetched_at for k in known if k is not None and k.fetched_at]
         if not looked:
             return bool(self.robots_sitemaps(blog.walk.root))
@@ -246,6 +249,17 @@ class Discovering:
         if last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
         return datetime.now(UTC) - last > timedelta(days=self.state.options.sitemap_recheck_days)
+
+    def _has_lastmod(self, outlinks: dict[str, Any] | None, depth: int = 0) -> bool:
+        """Whether a sitemap's remembered reading gives a lastmod for any URL (for an index: a child's does)."""
+        if not outlinks:
+            return False
+        if any((outlinks.get("urls") or {}).values()):
+            return True
+        if depth >= MAX_SITEMAP_DEPTH:
+            return False
+        children = [self.state.memory.page(url_key(u)) for u in child_sitemaps(outlinks.get("children") or [])]
+        return any(self._has_lastmod(c.outlinks, depth + 1) for c in children if c is not None)
 
     def read_sitemap(self, fetched: Fetched, visit: SitemapVisit, blog: Blog) -> Iterable[Any]:
         """A sitemap: its URLs become evidence, its lastmods evidence of change; an index's children are read."""
@@ -431,4 +445,3 @@ class Discovering:
         if problem.status in (404, 410) and known and known.page_status == 200:
             records.append(SeenItem(blog.start_url, visit.root, key, removed=True))
         return records
-

@@ -122,8 +122,10 @@ class PageContext:
     # scheme://host of the base, for root-relative links; and whether those need urljoin (dot segments).
     origin: str = ""
     base_path_relative: bool = True
-    # Texts of the blog's chrome (its name, labels every page repeats): never an entry's title or excerpt.
+    # Texts of the blog's chrome: its name (never an entry's title or excerpt), and labels its pages repeat
+    # (never a title; an excerpt may be a word a heading repeats elsewhere: "Introduction").
     chrome_texts: frozenset[str] = frozenset()
+    chrome_titles: frozenset[str] = frozenset()
     # Keys of link lists the blog shows on most pages (extract.profile): a sidebar of posts, not the list.
     chrome_lists: frozenset[int] = frozenset()
     # Entries already read from a block with the same field selectors (several layers often find one block).
@@ -144,7 +146,7 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     doc = parse_html(html, url)
     ctx = _context(doc, url)
     if profile is not None and profile.pages:
-        ctx.chrome_texts |= profile.chrome_texts
+        ctx.chrome_titles = profile.chrome_texts
         ctx.chrome_lists = profile.chrome_lists
     engine, theme, rule = detect_engine_and_rule(doc, theme_rules=theme_rules)
     if layout_hint and not theme_rules and layout_hint.startswith(THEME_LAYOUT_PREFIX):
@@ -171,18 +173,19 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
 
 
 def facts_of_page(html: str, url: str) -> PageFacts:
-    """PageFacts of any page of a blog (a post page too: its chrome is the blog's chrome)."""
+    """PageFacts of any other page of a blog (a post page: its chrome is the blog's chrome). Only the headings of
+    its chrome count: "Introduction" or "References" head many posts' bodies and are no less content for it."""
     doc = parse_html(html, url)
-    return page_facts(_context(doc, url))
+    return page_facts(_context(doc, url), in_chrome)
 
 
-def page_facts(ctx: PageContext) -> PageFacts:
+def page_facts(ctx: PageContext, heading_filter: Callable[[Element], bool] | None = None) -> PageFacts:
     """What this page shows that may be the blog's chrome: short texts, and its lists of links to posts."""
     lists = frozenset(
         link_list_key(urls) for urls in ({url for _, url in members} for members in _post_link_groups(ctx).values())
         if len(urls) >= 3
     )
-    return PageFacts(texts=page_texts(ctx.doc), link_lists=lists)
+    return PageFacts(texts=page_texts(ctx.doc, heading_filter), link_lists=lists)
 
 
 def _context(doc: Element, url: str) -> PageContext:
@@ -279,7 +282,7 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
     blocks = list(blocks)
-    banned = _Banned(titles=ctx.chrome_texts, excerpts=ctx.chrome_texts)
+    banned = _Banned(titles=ctx.chrome_texts | ctx.chrome_titles, excerpts=ctx.chrome_texts)
     entries = _build_entries(ctx, blocks, rule, by, banned)
     titles, excerpts = _repeated(entries, "title"), _repeated(entries, "excerpt")
     if rule and rule.engine:  # a theme rule names its fields: what it finds repeated is what the theme shows

@@ -277,6 +277,8 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
         blocks = [b for b in blocks if not in_chrome(b)]
+    if not rule.engine and len(blocks) >= 2:
+        blocks = _lead_blocks(ctx, blocks) + blocks
     return _build_all(ctx, blocks, rule, extracted_by)
 
 
@@ -435,37 +437,48 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
     return _build_all(ctx, best_blocks, None, "generic"), best_layout
 
 
-# How far up from the list a lead entry may sit (the list's container, its wrapper, the page's main column).
-LEAD_LEVELS = 3
+# How far up from the list a lead entry may sit (the list's item, the list, its section, the main column).
+LEAD_LEVELS = 5
 
 
 def _lead_blocks(ctx: PageContext, blocks: list[Element]) -> list[Element]:
     """Entries right before the list that are marked up differently: a featured or lead post (a bigger card,
     another tag, its own section). Each holds one post the list does not, with a title; a box linking several
-    posts, or none, ends the search (another list, an introduction)."""
+    posts ends the search (another list), one linking none is passed over (a heading, an introduction)."""
     listed = {post_url(ctx, a.get("href")) for block in blocks for a in block.iter("a")}
     found: list[Element] = []
     el = blocks[0]
     for _ in range(LEAD_LEVELS):
         parent = el.getparent()
-        if parent is None or parent.tag in ("body", "html"):
+        if parent is None or el.tag in ("body", "html"):
             break
         for sibling in el.itersiblings(preceding=True):
-            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or in_chrome(sibling):
+            # Not skipped for looking like chrome: a lead post often sits in an <aside id="featured">; a sidebar
+            # or a menu links several posts (or none), which ends the search or passes.
+            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or sibling.tag in LEAD_NEVER:
                 continue
             urls = {url for a in sibling.iter("a") if (url := post_url(ctx, a.get("href"))) is not None}
             if not urls:
                 continue
-            if len(urls) > 1 or urls & listed or not _has_title(sibling):
+            if len(urls) > 1 or urls & listed or not _looks_like_entry(ctx, sibling, next(iter(urls))):
                 return found
             found.insert(0, sibling)
         el = parent
     return found
 
 
-def _has_title(block: Element) -> bool:
-    return any(text_of(h) for h in block.iter(*HEADINGS)) or any(
-        _title_like(text_of(a)) and len(text_of(a)) >= 6 for a in block.iter("a"))
+# Where a lead entry never is: the site's header, its menus, its footer.
+LEAD_NEVER = frozenset({"nav", "header", "footer", "menu"})
+
+
+def _looks_like_entry(ctx: PageContext, block: Element, url: str) -> bool:
+    """A heading that links the post, and more text than the heading (an excerpt, a date line): an entry, not a
+    menu's link nor the site's banner."""
+    for heading in block.iter(*HEADINGS):
+        links = [*heading.iter("a"), *heading.iterancestors("a")]
+        if any(post_url(ctx, a.get("href")) == url for a in links) and text_of(heading):
+            return len(text_without(block, set(), 400)) - len(text_of(heading)) >= 40
+    return False
 
 
 def _mostly_date_indexes(urls: set[str]) -> bool:

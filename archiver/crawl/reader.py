@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 
 from archiver.crawl.fetched import Fetched, Problem, decode, not_html
+from archiver.crawl.images import post_images
 from archiver.crawl.memory import KnownPage
 from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
@@ -148,8 +149,9 @@ class BlogReader:
             records.append(self.listed_post(visit, fetched.status))
             return records
         self.learn_from_post(text, fetched.url, page)
-        records.append(self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url,
-                                      visit.entry_hash, fetched.fetched_at))
+        item = self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, visit.entry_hash,
+                              fetched.fetched_at)
+        records += [item, post_images(item)]
         return records
 
     def learn_from_post(self, text: str, url: str, page: PostPage) -> None:

@@ -265,6 +265,13 @@ def test_extract_says_a_listing_is_a_listing(tmp_path):
     assert {"listing", "post"} <= set(both)
 
 
+def test_extract_says_an_about_home_is_neither_and_prints_both_readings(tmp_path):
+    page = ("<html><head><title>Mara Lind</title></head><body><nav><a href='/writing/'>Writing</a></nav>"
+            "<h1>Hello, I am Mara</h1><p>I build small wooden boats and write about it now and then.</p></body></html>")
+    data = _extract(tmp_path, page, "https://mara.example/")
+    assert data["kind"] == "other" and data["listing"]["entries"] == [] and "post" in data
+
+
 @pytest.mark.parametrize(
     "counts, expected",
     [

@@ -79,3 +79,39 @@ def test_index_urls(url: str, date: bool, taxonomy: bool) -> None:
     assert is_date_index(url) is date
     assert is_taxonomy_index(url) is taxonomy
     assert is_index_url(url) is (date or taxonomy)
+
+
+def _cards(count: int, *, excerpt: bool = True) -> str:
+    text = "<p>What the post says, in a sentence or two that the list shows under its title.</p>" if excerpt else ""
+    return "".join(f'<article class="card"><h2><a href="/posts/note-{n}/">Note number {n} on rigging</a></h2>'
+                   f'<time datetime="2024-03-{n:02d}">March {n}</time>{text}</article>' for n in range(1, count + 1))
+
+
+def test_a_section_list_whose_heading_names_it_is_a_list() -> None:
+    # Its <title> names its heading as a post's does, and the theme declares every page an article.
+    page = ('<html><head><title>Posts | Rigging notes</title><meta property="og:type" content="article"></head>'
+            f'<body><main><h1>Posts</h1>{_cards(5)}</main></body></html>')
+    assert classify_page(page, "https://rig.example.org/posts/").kind == LISTING
+
+
+def test_a_home_whose_banner_links_home_and_lists_bare_titles_is_a_list() -> None:
+    page = ('<html><head><title>Rigging notes</title></head><body><header><a href="/"><h1>Rigging notes</h1></a>'
+            f'</header><main>{_cards(8, excerpt=False)}</main><a rel="next" href="/page/2/">Older</a></body></html>')
+    kind = classify_page(page, "https://rig.example.org/")
+    assert kind.kind == LISTING and kind.posts == 8
+
+
+def test_a_short_post_without_metadata_is_a_post_when_it_shows_a_date() -> None:
+    from archiver.extract.post import parse_post
+
+    page = ('<html><head><title>Rigging notes</title></head><body><h1>Whipping a rope end</h1>'
+            '<p class="date">May 3, 2024</p><p>Ten turns of waxed twine, then tuck the end under.</p></body></html>')
+    url = "https://rig.example.org/notes/whipping/"
+    assert classify_page(page, url).kind == OTHER  # one weak hint: as often an about page
+    assert classify_page(page, url, post=parse_post(page, url)).kind == POST
+
+
+def test_the_last_page_of_a_list_with_one_post_is_a_list() -> None:
+    page = ('<html><head><title>Rigging notes</title><meta property="og:type" content="website"></head>'
+            f'<body><main>{_cards(1)}</main></body></html>')
+    assert classify_page(page, "https://rig.example.org/page/7/").kind == LISTING

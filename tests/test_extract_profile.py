@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver.extract.listing import parse_listing
+from archiver.extract.listing import facts_of_page, parse_listing
 from archiver.extract.model import PageFacts
 from archiver.extract.profile import MAX_PAGES, BlogProfile, link_list_key
 
@@ -116,3 +116,26 @@ def test_facts_only_while_learning() -> None:
     assert facts is not None
     assert "More reading" in facts.texts and "Page 1 of the notes" in facts.texts
     assert link_list_key(f"{SITE}{path}" for path, _, _ in COLUMN) in facts.link_lists
+
+
+def test_a_post_page_teaches_its_chrome_not_its_body_headings() -> None:
+    post = ("<html><head><title>Splicing rope | Field notes</title></head><body>"
+            "<header class='site-header'><h1>Field notes</h1></header><main><article><h2>Splicing rope</h2>"
+            "<h3>Introduction</h3><p>Three strands, tucked over and under.</p><h3>Conclusion</h3><p>Practice.</p>"
+            "</article></main><aside class='sidebar'><h3>Recent posts</h3></aside></body></html>")
+    facts = facts_of_page(post, f"{SITE}/2024/01/02/splicing-rope/")
+    assert {"Field notes", "Recent posts", "Splicing rope | Field notes"} <= facts.texts
+    assert "Introduction" not in facts.texts and "Conclusion" not in facts.texts
+
+
+def test_a_repeated_heading_never_bans_an_excerpt() -> None:
+    # "Introduction" heads many posts; a listing whose excerpt is that one word still shows it.
+    profile = BlogProfile()
+    for _ in range(3):
+        profile = profile.learn(PageFacts(frozenset({"Introduction"}), frozenset()))
+    item = ('<div class="item"><h3><a href="/2024/03/04/c2/">Building a small server</a></h3>'
+            '<p class="item-excerpt">Introduction</p></div>')
+    other = ('<div class="item"><h3><a href="/2024/02/01/rope/">Rope</a></h3>'
+             '<p class="item-excerpt">Three strands, tucked over and under, five times each.</p></div>')
+    listing = parse_listing(f"<html><body><div class='a'>{item}{other}</div></body></html>", f"{SITE}/", profile=profile)
+    assert [e.excerpt for e in listing.entries] == ["Introduction", "Three strands, tucked over and under, five times each."]

@@ -1,5 +1,6 @@
-"""`python -m archiver.extract FILE --url U`: say which kind of page a saved page is (a listing of posts, or
-one post) and print what extraction reads in it, as JSON. `--as listing|post|both` picks the reading."""
+"""`python -m archiver.extract FILE --url U`: say which kind of page a saved page is (a listing of posts, an
+archive of posts by date or tag, one post, or another page; the crawl's own classifier, extract.pagekind) and
+print what extraction reads in it, as JSON. `--as listing|post|both` picks the reading."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from archiver.extract.encoding import decode_html
 from archiver.extract.listing import parse_listing
 from archiver.extract.model import to_dict
-from archiver.extract.page_kind import page_kind
+from archiver.extract.pagekind import ARCHIVE, LISTING, POST, classify_page
 from archiver.extract.post import parse_post
 
 
@@ -28,10 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, object] = {"encoding": encoding}
     listing = parse_listing(text, args.url)
     post = parse_post(text, args.url)
-    verdict = page_kind(text, args.url, listing, post)
+    verdict = classify_page(text, args.url, listing=listing, post=post)
     result["kind"] = verdict.kind
-    result["kind_signals"] = verdict.signals
-    shown = {"auto": (verdict.kind,), "both": ("listing", "post")}.get(args.kind, (args.kind,))
+    result["kind_signals"] = list(verdict.signals)
+    # An archive is read as a listing; a page that is neither a list nor a post gets both readings.
+    looks = {LISTING: ("listing",), ARCHIVE: ("listing",), POST: ("post",)}.get(verdict.kind, ("listing", "post"))
+    shown = {"auto": looks, "both": ("listing", "post")}.get(args.kind, (args.kind,))
     if "listing" in shown:
         result["listing"] = to_dict(listing)
     if "post" in shown:

@@ -4,9 +4,10 @@ a generic repeated-block detector)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
@@ -118,10 +119,17 @@ class PageContext:
     host: str
     page_path: str
     post_urls: dict[str, str | None]
-    # Texts of the blog's chrome (its name, labels every page repeats): never an entry's title or excerpt.
+    # scheme://host of the base, for root-relative links; and whether those need urljoin (dot segments).
+    origin: str = ""
+    base_path_relative: bool = True
+    # Texts of the blog's chrome: its name (never an entry's title or excerpt), and labels its pages repeat
+    # (never a title; an excerpt may be a word a heading repeats elsewhere: "Introduction").
     chrome_texts: frozenset[str] = frozenset()
+    chrome_titles: frozenset[str] = frozenset()
     # Keys of link lists the blog shows on most pages (extract.profile): a sidebar of posts, not the list.
     chrome_lists: frozenset[int] = frozenset()
+    # Entries already read from a block with the same field selectors (several layers often find one block).
+    built: dict[tuple, ListingEntry | None] = field(default_factory=dict)
 
 
 def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_rules: bool = True,
@@ -138,7 +146,7 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     doc = parse_html(html, url)
     ctx = _context(doc, url)
     if profile is not None and profile.pages:
-        ctx.chrome_texts |= profile.chrome_texts
+        ctx.chrome_titles = profile.chrome_texts
         ctx.chrome_lists = profile.chrome_lists
     engine, theme, rule = detect_engine_and_rule(doc, theme_rules=theme_rules)
     if layout_hint and not theme_rules and layout_hint.startswith(THEME_LAYOUT_PREFIX):
@@ -165,18 +173,19 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
 
 
 def facts_of_page(html: str, url: str) -> PageFacts:
-    """PageFacts of any page of a blog (a post page too: its chrome is the blog's chrome)."""
+    """PageFacts of any other page of a blog (a post page: its chrome is the blog's chrome). Only the headings of
+    its chrome count: "Introduction" or "References" head many posts' bodies and are no less content for it."""
     doc = parse_html(html, url)
-    return page_facts(_context(doc, url))
+    return page_facts(_context(doc, url), in_chrome)
 
 
-def page_facts(ctx: PageContext) -> PageFacts:
+def page_facts(ctx: PageContext, heading_filter: Callable[[Element], bool] | None = None) -> PageFacts:
     """What this page shows that may be the blog's chrome: short texts, and its lists of links to posts."""
     lists = frozenset(
         link_list_key(urls) for urls in ({url for _, url in members} for members in _post_link_groups(ctx).values())
         if len(urls) >= 3
     )
-    return PageFacts(texts=page_texts(ctx.doc), link_lists=lists)
+    return PageFacts(texts=page_texts(ctx.doc, heading_filter), link_lists=lists)
 
 
 def _context(doc: Element, url: str) -> PageContext:
@@ -185,8 +194,11 @@ def _context(doc: Element, url: str) -> PageContext:
         base = urljoin(url, base_el.get("href") or "")
         break
     parts = urlsplit(url)
+    base_parts = urlsplit(base)
     name = site_title(doc)
     return PageContext(doc=doc, url=url, base=base, host=parts.netloc.lower(), page_path=parts.path, post_urls={},
+                       origin=f"{base_parts.scheme}://{base_parts.netloc}",
+                       base_path_relative=not base_parts.scheme or not base_parts.netloc,
                        chrome_texts=frozenset([name]) if name else frozenset())
 
 
@@ -265,12 +277,14 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
         blocks = [b for b in blocks if not in_chrome(b)]
+    if not rule.engine and len(blocks) >= 2:
+        blocks = _lead_blocks(ctx, blocks) + blocks
     return _build_all(ctx, blocks, rule, extracted_by)
 
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
     blocks = list(blocks)
-    banned = _Banned(titles=ctx.chrome_texts, excerpts=ctx.chrome_texts)
+    banned = _Banned(titles=ctx.chrome_texts | ctx.chrome_titles, excerpts=ctx.chrome_texts)
     entries = _build_entries(ctx, blocks, rule, by, banned)
     titles, excerpts = _repeated(entries, "title"), _repeated(entries, "excerpt")
     if rule and rule.engine:  # a theme rule names its fields: what it finds repeated is what the theme shows
@@ -295,8 +309,16 @@ def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | No
                    banned: _Banned) -> list[ListingEntry]:
     entries: list[ListingEntry] = []
     seen: set[str] = set()
+    fields = _field_selectors(rule)
     for block in blocks:
-        entry = build_entry(ctx, block, rule, banned)
+        key = (block, fields, banned)
+        if key in ctx.built:
+            built = ctx.built[key]
+            entry = dataclasses.replace(built, tags=list(built.tags), categories=list(built.categories)) \
+                if built is not None else None
+        else:
+            entry = build_entry(ctx, block, rule, banned)
+            ctx.built[key] = dataclasses.replace(entry) if entry is not None else None
         if entry is None or entry.url in seen:
             continue  # pinned posts repeated further down: keep the first
         seen.add(entry.url)
@@ -306,13 +328,23 @@ def _build_entries(ctx: PageContext, blocks: list[Element], rule: ThemeRule | No
     return entries
 
 
-def _repeated(entries: list[ListingEntry], field: str) -> frozenset[str]:
+def _field_selectors(rule: ThemeRule | None) -> tuple:
+    """What decides how a block is read: a rule's field selectors (the <article> layer's are all empty, as the
+    generic detector's)."""
+    if rule is None:
+        return ()
+    selectors = (rule.title, rule.link, rule.date, rule.excerpt, rule.drop, rule.tags, rule.categories,
+                 rule.author)
+    return (rule.engine, *selectors) if rule.engine or any(selectors) else ()
+
+
+def _repeated(entries: list[ListingEntry], name: str) -> frozenset[str]:
     """Texts of a field that several entries share, when the entries are different posts: chrome, not content."""
     if len(entries) < 2:
         return frozenset()
     counts: dict[str, int] = {}
     for entry in entries:
-        text = getattr(entry, field)
+        text = getattr(entry, name)
         if text:
             counts[text] = counts.get(text, 0) + 1
     # Two posts may share a short teaser or a title by chance only rarely; half of a page sharing one never.
@@ -405,37 +437,48 @@ def generic_entries_and_layout(ctx: PageContext) -> tuple[list[ListingEntry], st
     return _build_all(ctx, best_blocks, None, "generic"), best_layout
 
 
-# How far up from the list a lead entry may sit (the list's container, its wrapper, the page's main column).
-LEAD_LEVELS = 3
+# How far up from the list a lead entry may sit (the list's item, the list, its section, the main column).
+LEAD_LEVELS = 5
 
 
 def _lead_blocks(ctx: PageContext, blocks: list[Element]) -> list[Element]:
     """Entries right before the list that are marked up differently: a featured or lead post (a bigger card,
     another tag, its own section). Each holds one post the list does not, with a title; a box linking several
-    posts, or none, ends the search (another list, an introduction)."""
+    posts ends the search (another list), one linking none is passed over (a heading, an introduction)."""
     listed = {post_url(ctx, a.get("href")) for block in blocks for a in block.iter("a")}
     found: list[Element] = []
     el = blocks[0]
     for _ in range(LEAD_LEVELS):
         parent = el.getparent()
-        if parent is None or parent.tag in ("body", "html"):
+        if parent is None or el.tag in ("body", "html"):
             break
         for sibling in el.itersiblings(preceding=True):
-            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or in_chrome(sibling):
+            # Not skipped for looking like chrome: a lead post often sits in an <aside id="featured">; a sidebar
+            # or a menu links several posts (or none), which ends the search or passes.
+            if not isinstance(sibling.tag, str) or sibling.tag in INVISIBLE_TAGS or sibling.tag in LEAD_NEVER:
                 continue
             urls = {url for a in sibling.iter("a") if (url := post_url(ctx, a.get("href"))) is not None}
             if not urls:
                 continue
-            if len(urls) > 1 or urls & listed or not _has_title(sibling):
+            if len(urls) > 1 or urls & listed or not _looks_like_entry(ctx, sibling, next(iter(urls))):
                 return found
             found.insert(0, sibling)
         el = parent
     return found
 
 
-def _has_title(block: Element) -> bool:
-    return any(text_of(h) for h in block.iter(*HEADINGS)) or any(
-        _title_like(text_of(a)) and len(text_of(a)) >= 6 for a in block.iter("a"))
+# Where a lead entry never is: the site's header, its menus, its footer.
+LEAD_NEVER = frozenset({"nav", "header", "footer", "menu"})
+
+
+def _looks_like_entry(ctx: PageContext, block: Element, url: str) -> bool:
+    """A heading that links the post, and more text than the heading (an excerpt, a date line): an entry, not a
+    menu's link nor the site's banner."""
+    for heading in block.iter(*HEADINGS):
+        links = [*heading.iter("a"), *heading.iterancestors("a")]
+        if any(post_url(ctx, a.get("href")) == url for a in links) and text_of(heading):
+            return len(text_without(block, set(), 400)) - len(text_of(heading)) >= 40
+    return False
 
 
 def _mostly_date_indexes(urls: set[str]) -> bool:
@@ -729,7 +772,10 @@ def _post_url(ctx: PageContext, href: str) -> str | None:
     href = href.strip()
     if href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
         return None
-    absolute = urljoin(ctx.base, href)
+    if href.startswith("/") and not href.startswith("//") and not ctx.base_path_relative:
+        absolute = ctx.origin + href  # the common case, without urljoin's general parsing
+    else:
+        absolute = urljoin(ctx.base, href)
     parts = urlsplit(absolute)
     if parts.scheme not in ("http", "https") or parts.netloc.lower() != ctx.host:
         return None
@@ -1089,17 +1135,11 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
         if not isinstance(tag, str) or tag in NEVER_EXCERPT_TAGS or tag in HEADINGS or el in title_parts:
             continue  # a heading's id is its anchor ("#intro", "#summary"), not a name for the excerpt box
         names = _names(el)
-        if not names:
+        rank = _box_name_rank(names) if names else None
+        if rank is None or (best is not None and rank >= best[0]):
             continue
-        strong = EXCERPT_NAME.search(names) is not None
-        if not strong and not CONTENT_NAME.search(names):
-            continue
-        rank = (0 if EXCERPT_FIRST_NAME.search(names) else 1) if strong else 2
-        if best is not None and rank >= best[0]:
-            continue
+        strong = rank < 2
         inside_best = best is not None and _inside(el, best[1])
-        if META_CLASS.search(names) and not strong or "title" in names.lower():
-            continue
         if tag in ("a", "span") and not strong:
             continue  # a link or span named "content" is a fragment; one named "excerpt" holds the excerpt
         if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
@@ -1118,6 +1158,18 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
 
 
 NAMED_TEXT_PEEK = 300
+
+
+@lru_cache(maxsize=8192)
+def _box_name_rank(names: str) -> int | None:
+    """How a class/id names an excerpt box: 0 "excerpt/summary", 1 "description/intro", 2 a content area, None
+    not at all (or a meta line, or a title)."""
+    strong = EXCERPT_NAME.search(names) is not None
+    if not strong and not CONTENT_NAME.search(names):
+        return None
+    if (META_CLASS.search(names) and not strong) or "title" in names.lower():
+        return None
+    return (0 if EXCERPT_FIRST_NAME.search(names) else 1) if strong else 2
 
 
 def _banned(peek: str, banned: frozenset[str]) -> bool:
@@ -1238,15 +1290,18 @@ def _meta_children(box: Element) -> list[Element]:
         tag = child.tag
         if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
             continue
-        text = text_without(child, set(), MAX_DATE_LINE_CHARS)
-        if len(text) >= 150:
-            continue
         names = _names(child)
         # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
         # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
-        if (tag == "time" or (names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
-                or next(child.iter("time"), None) is not None
-                or (tag not in PROSE_TAGS and (_is_date_line(text) or _all_taxonomy_links(child)))):
+        # (The cheap tests first: a whole post's box has hundreds of paragraphs to pass over.)
+        candidate = (tag == "time" or bool(names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
+                     or next(child.iter("time"), None) is not None)
+        if not candidate and tag in PROSE_TAGS:
+            continue
+        text = text_without(child, set(), MAX_DATE_LINE_CHARS)
+        if len(text) >= 150:
+            continue
+        if candidate or _is_date_line(text) or _all_taxonomy_links(child):
             meta.append(child)
     if meta and not _text_besides(box, meta):
         return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")
@@ -1294,10 +1349,11 @@ def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, titl
     # matches_simple needs a class or an id to match, unless some compound names a bare tag.
     drop_by_tag = bool(drop) and any(not classes and ident is None for _, classes, ident in drop)
 
-    # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit.
-    text = text_without_matching(excerpt_el, skipped, MAX_EXCERPT_CHARS)
+    # Skipped elements are decided while the text is read, so long excerpts stop costing once the limit is hit:
+    # past WHOLE_POST_CHARS the listing shows the whole post, and its summary is read instead.
+    text = text_without_matching(excerpt_el, skipped, WHOLE_POST_CHARS)
     if len(text) >= WHOLE_POST_CHARS:
-        text = summary_text(excerpt_el, skipped) or text  # the listing shows the whole post: its summary
+        text = summary_text(excerpt_el, skipped) or text
     return text or None
 
 
@@ -1325,12 +1381,11 @@ def summary_text(box: Element, skipped: Callable[[Element], bool]) -> str:
     return collapse(" ".join(parts))
 
 
-_MORE_MARKER_CANDIDATES = lxml.etree.XPath(".//comment() | .//*[@id='more' or starts-with(@id, 'more-')]")
-
-
 def _more_markers(box: Element) -> set[Element]:
     """The "more" markers inside a box (comments and elements, see _is_more_marker)."""
-    return {node for node in _MORE_MARKER_CANDIDATES(box) if _is_more_marker(node)}
+    # One Python walk: an XPath attribute test costs ten times more on libxml2 here.
+    return {node for node in box.iter() if (node.get("id") if isinstance(node.tag, str) else node.text)
+            and _is_more_marker(node)}
 
 
 def _is_more_marker(node: Element) -> bool:

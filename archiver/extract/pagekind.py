@@ -18,7 +18,7 @@ from archiver.extract.embedded import POSTING_TYPES, json_scripts
 from archiver.extract.html import INVISIBLE_TAGS, collapse, parse_html, text_of
 from archiver.extract.listing import in_chrome, parse_listing
 from archiver.extract.listing_rules import CHROME_CLASS, CHROME_TAGS
-from archiver.extract.model import Listing
+from archiver.extract.model import Listing, PostPage
 from archiver.extract.profile import TITLE_SEPARATORS
 from archiver.extract.urls import canonical_url, is_date_index, is_taxonomy_index, same_site
 
@@ -54,82 +54,174 @@ _LABEL_NOISE = re.compile(r"[\s»→›>…\.·:|/\\()\[\]{}0-9-]+$|^[\s»→›
 _NOT_LISTING_SEGMENTS = frozenset({"about", "contact", "now", "uses", "projects", "cv", "resume", "links",
                                    "friends", "search", "feed", "rss", "atom", "login", "subscribe"})
 
-# A page whose single post fills this much text (characters) in one element is a post, not a list.
-POST_BODY_CHARS = 1500
+# Addresses of listing pages on any engine: a blog's home, its numbered pages, a section's index.
+LISTING_PATH = re.compile(
+    r"^/?$|/page/?\d+/?$|/p\d+/?$|[?&](page|paged|p)=\d+"
+    r"|/(blog|blogs|posts|articles|archives?|news|journal|writing|notes|diary|entries|index\d*\.html?)/?$",
+    re.IGNORECASE,
+)
+# Addresses of single posts: a file other than an index, or a slug under a date.
+POST_PATH = re.compile(r"/(?!index\d*\.)[^/]+\.(html?|php|aspx?)$|/\d{4}/\d{1,2}/(\d{1,2}/)?[^/]+/?$", re.IGNORECASE)
+# JSON-LD types a page declares itself as (top level or @graph), lowercased.
+POST_TYPES = frozenset({kind.lower() for kind in POSTING_TYPES} | {"report"})
+LISTING_TYPES = frozenset({"blog", "itemlist", "collectionpage", "searchresultspage"})
 
 
 @dataclass(frozen=True, slots=True)
 class PageKind:
-    """What a page is (`LISTING`, `ARCHIVE`, `POST`, `OTHER`), how many posts it lists, and the evidence."""
+    """What a page is (`LISTING`, `ARCHIVE`, `POST`, `OTHER`), how many posts it lists, and the signals that
+    decided (for people reading a crawl's log or `python -m archiver.extract`)."""
 
     kind: str
     posts: int = 0
-    reason: str = ""
+    signals: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """The signals as one line."""
+        return "; ".join(self.signals)
 
 
-def classify_page(html: str, url: str, *, listing: Listing | None = None, theme_rules: bool = True) -> PageKind:
+class _Vote:
+    """Points for "one post" and for "a list of posts", and the signal behind each."""
+
+    def __init__(self) -> None:
+        self.for_post = 0
+        self.for_listing = 0
+        self.signals: list[str] = []
+
+    def says(self, for_post: int, for_listing: int, signal: str) -> None:
+        self.for_post += for_post
+        self.for_listing += for_listing
+        self.signals.append(signal)
+
+
+def classify_page(html: str, url: str, *, listing: Listing | None = None, post: PostPage | None = None,
+                  theme_rules: bool = True) -> PageKind:
     """Whether a page of a blog lists its posts, indexes them (by date, tag, or all titles), is one post, or
-    neither. `listing` is the page's parse_listing result when the caller has it already.
+    neither. `listing` (and `post`) are the page's parse_listing (parse_post) readings when the caller has them.
 
-    A post says "article" in its metadata, names its heading in its <title>, holds its prose in one body outside
-    any list, and shows other posts only in its chrome (a sidebar of recent posts). A list shows several posts,
-    with their excerpts, in the page's content."""
+    Generic signals only, each weighed by how strongly blogs of any engine mean it: what the page declares of
+    itself (OpenGraph, JSON-LD, article:* meta), its address, its <article> elements, whether its <title> names
+    one of its headings, and what it lists: several posts with excerpts in its content make a list; a post shows
+    other posts only as bare titles beside its own text (a sidebar of recent posts, previous/next links)."""
     doc = parse_html(html, url)
     if listing is None:
         listing = parse_listing(html, url, theme_rules=theme_rules)
-    features = page_features(doc, url, listing)
-    count = features.posts
+    count = len({entry.url for entry in listing.entries})
     if is_date_index(url) or is_taxonomy_index(url):
-        return PageKind(ARCHIVE, count, "a year, month, tag or category page")
-    post, listed = features.post_reasons, features.list_reasons
-    post_weight = len(post) + (1 if features.metadata else 0)  # the page's own metadata counts twice
-    if listed and (len(listed) > post_weight or (count == 1 and features.texty and not post)):
-        if not features.texty and (count >= 15 or _grouped_by_year(doc)):
-            return PageKind(ARCHIVE, count, "; ".join(["titles of many posts without excerpts", *listed]))
-        return PageKind(LISTING, count, "; ".join(listed))
-    if post:
-        return PageKind(POST, count, "; ".join(post))
-    return PageKind(OTHER, count, "no list of posts and no post")
+        return PageKind(ARCHIVE, count, ("a year, month, tag or category page",))
+    vote = _Vote()
+    _address(vote, url)
+    _declared(vote, doc)
+    _articles(vote, doc)
+    if _title_names_a_heading(doc, url):
+        vote.says(2, 0, "its <title> names a heading")
+    texty = _what_it_lists(vote, doc, url, listing, post)
+    if listing.next_pages:
+        vote.says(0, 1, "pagination")
+    signals = tuple(vote.signals)
+    if count and vote.for_listing >= vote.for_post:
+        if not texty and (count >= 15 or _grouped_by_year(doc)):
+            return PageKind(ARCHIVE, count, ("titles of many posts without excerpts", *signals))
+        return PageKind(LISTING, count, signals)
+    # A single weak hint of a post (no list, one <article>) is an about page as often as a post, unless the
+    # page shows a date of its own (a list's first entry shows one too, so it never votes above).
+    dated = post is not None and post.published is not None and post.published.source != "url"
+    if vote.for_post > vote.for_listing and (vote.for_post >= 2 or dated):
+        return PageKind(POST, count, (*signals, "a date of its own") if dated else signals)
+    return PageKind(OTHER, count, ("no list of posts and no post", *signals))
 
 
-@dataclass(frozen=True, slots=True)
-class PageFeatures:
-    """The evidence classify_page weighs (exposed for tests and for a crawl's log)."""
-
-    posts: int  # distinct posts the page lists
-    texty: bool  # most of them show an excerpt
-    metadata: bool  # the page's metadata says it is an article
-    post_reasons: list[str]
-    list_reasons: list[str]
+def _address(vote: _Vote, url: str) -> None:
+    parts = urlsplit(url)
+    if LISTING_PATH.search(parts.path + ("?" + parts.query if parts.query else "")):
+        vote.says(0, 2, "a listing address (home, numbered page or section)")
+    elif POST_PATH.search(parts.path):
+        vote.says(1, 0, "a post address (a page file, or a slug under a date)")
 
 
-def page_features(doc: Element, url: str, listing: Listing) -> PageFeatures:
-    """Reasons to think a page is one post, and reasons to think it lists posts."""
+def _declared(vote: _Vote, doc: Element) -> None:
+    """What the page's metadata says it is."""
+    og_type = ""
+    published = False
+    for meta in doc.iter("meta"):
+        name = meta.get("property") or meta.get("name")
+        if name == "og:type" and not og_type:
+            og_type = (meta.get("content") or "").strip().lower()
+        elif name == "article:published_time" and (meta.get("content") or "").strip():
+            published = True
+    if og_type == "article":
+        vote.says(3, 0, "og:type article")
+    elif og_type in ("website", "blog"):
+        vote.says(0, 1, f"og:type {og_type}")
+    if published:
+        vote.says(2, 0, "article:published_time")
+    types = _json_ld_types(doc)
+    if types & POST_TYPES:
+        vote.says(3, 0, "JSON-LD " + ", ".join(sorted(types & POST_TYPES)))
+    if types & LISTING_TYPES:
+        vote.says(0, 3, "JSON-LD " + ", ".join(sorted(types & LISTING_TYPES)))
+
+
+def _articles(vote: _Vote, doc: Element) -> None:
+    articles = sum(1 for _ in doc.iter("article"))
+    if articles == 1:
+        vote.says(1, 0, "one <article>")
+    elif articles > 1:
+        vote.says(0, 2, f"{articles} <article> elements")
+
+
+def _what_it_lists(vote: _Vote, doc: Element, url: str, listing: Listing, post: PostPage | None) -> bool:
+    """Weigh the posts the page lists; whether most of them show an excerpt."""
     entries = listing.entries
     count = len({entry.url for entry in entries})
-    texty = count > 0 and sum(1 for entry in entries if entry.excerpt) * 2 >= count
-    blocks = _prose_blocks(doc)
-    prose = sum(blocks)
-    listed_text = sum(len(entry.excerpt or "") for entry in entries)
-    chrome = _chrome_share(doc, url, listing)
-    post = _post_metadata(doc)
-    metadata = bool(post)
-    if _title_names_a_heading(doc, url):
-        post.append("its <title> names a heading")
-    if prose >= BIG_BLOCK_CHARS and listed_text < LISTED_SHARE * prose:
-        post.append("its prose is outside what it lists")
-    if count >= 2 and chrome >= 0.5 and not texty:
-        post.append("the posts it lists are in its chrome")
-    listed = []
+    excerpted = sum(1 for entry in entries if entry.excerpt and len(entry.excerpt) >= 10)
+    texty = count > 0 and excerpted * 2 >= len(entries)
     if count >= 3:
-        listed.append(f"{count} posts listed")
-    if count >= 6:
-        listed.append("many posts")
-    if count >= 1 and texty:
-        listed.append("with excerpts")
-    if count >= 2 and chrome < 0.5:
-        listed.append("in the page's content")
-    return PageFeatures(count, texty, metadata, post, listed)
+        titled = _titled(listing) if post is not None else []
+        inside = sum(1 for title in titled if title in collapse(post.content_text)) if post is not None else 0
+        if len(titled) >= 3 and inside * 2 >= len(titled):
+            vote.says(0, 3, f"{count} listing entries, {inside} of them in the main text")
+        elif texty:
+            vote.says(0, 3, f"{count} listing entries, {excerpted} with an excerpt")
+        elif _chrome_share(doc, url, listing) >= 0.5:
+            # A post's "recent posts" and "related" lists are bare titles beside its own text.
+            vote.says(3, 0, f"{count} listing entries, bare titles outside the main text (in the page's chrome)")
+        else:
+            vote.says(0, 3, f"{count} listing entries in the page's content")
+    elif count == 2 and texty:
+        vote.says(0, 1, "2 listing entries with excerpts")
+    elif count == 2:
+        vote.says(0, 0, "2 listing entries (a post's previous/next links look the same)")
+    else:
+        vote.says(1, 0, f"{count} listing entries")
+    if count >= 6 and not _prose_outside(doc, listing):
+        vote.says(0, 1, "many posts")
+    elif count < 6 and _prose_outside(doc, listing):
+        vote.says(2, 0, "its prose is outside what it lists")
+    return texty
+
+
+def _titled(listing: Listing) -> list[str]:
+    return [collapse(entry.title) for entry in listing.entries if entry.title and len(entry.title) >= 4]
+
+
+def _json_ld_types(doc: Element) -> set[str]:
+    """The top-level @type of every JSON-LD block (and of @graph members), lowercased, without a vocabulary."""
+    found: set[str] = set()
+    for data in json_scripts(doc, ("application/ld+json",)):
+        items = list(data) if isinstance(data, list) else [data]
+        for item in list(items):
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items.extend(item["@graph"])
+        for item in items:
+            if isinstance(item, dict):
+                kinds = item.get("@type")
+                for kind in kinds if isinstance(kinds, list) else [kinds]:
+                    if isinstance(kind, str):
+                        found.add(kind.rsplit("/", 1)[-1].lower())
+    return found
 
 
 def _chrome_share(doc: Element, url: str, listing: Listing) -> float:
@@ -171,18 +263,11 @@ def _prose_blocks(doc: Element) -> list[int]:
     return list(tally.values())
 
 
-def _post_metadata(doc: Element) -> list[str]:
-    """What a page's metadata says about it being one post."""
-    reasons = []
-    for meta in doc.iterfind(".//meta[@property]"):
-        prop = meta.get("property")
-        if prop == "og:type" and (meta.get("content") or "").strip().lower() == "article":
-            reasons.append("og:type article")
-        elif prop == "article:published_time":
-            reasons.append("article:published_time")
-    if _json_ld_posting(doc):
-        reasons.append("JSON-LD BlogPosting")
-    return reasons
+def _prose_outside(doc: Element, listing: Listing) -> bool:
+    """A block of prose the page's listed excerpts do not cover: a post's own text."""
+    blocks = _prose_blocks(doc)
+    listed_text = sum(len(entry.excerpt or "") for entry in listing.entries)
+    return bool(blocks) and max(blocks) >= BIG_BLOCK_CHARS and listed_text < LISTED_SHARE * sum(blocks)
 
 
 def _title_names_a_heading(doc: Element, url: str) -> bool:
@@ -206,26 +291,12 @@ def _title_names_a_heading(doc: Element, url: str) -> bool:
         if heading.tag in ("div", "span", "p") and "title" not in (heading.get("class") or "").lower():
             continue  # besides headings, only elements a theme names as a title
         text = text_of(heading)
-        if not text or text not in parts or text in site:
-            continue
-        links = [a.get("href") or "" for a in heading.iter("a")]
+        if not text or text not in parts or text in site or _LABEL_NOISE.sub("", text.lower()) in LISTING_LABELS:
+            continue  # the site's name, or a section's ("Posts", "Archive", "文章"): a list names itself too
+        links = [a.get("href") or "" for a in (*heading.iter("a"), *heading.iterancestors("a"))]
         if any(urlsplit(urljoin(url, href)).path in (root_path, "") for href in links):
             continue  # the banner's site name, linking home
         return True
-    return False
-
-
-def _json_ld_posting(doc: Element) -> bool:
-    """A top-level JSON-LD BlogPosting/Article (not one inside a list, which is a listing's)."""
-    for data in json_scripts(doc, ("application/ld+json",)):
-        nodes = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
-        for node in nodes if isinstance(nodes, list) else []:
-            if not isinstance(node, dict):
-                continue
-            kinds = node.get("@type")
-            kinds = kinds if isinstance(kinds, list) else [kinds]
-            if any(str(kind).rsplit("/", 1)[-1] in POSTING_TYPES for kind in kinds if kind):
-                return True
     return False
 
 

@@ -11,7 +11,7 @@ Pure data and functions: the crawl keeps one profile per blog and replaces it wi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -80,8 +80,9 @@ def link_list_key(urls: Iterable[str]) -> int:
     return int.from_bytes(digest, "big")
 
 
-def page_texts(doc: Element) -> frozenset[str]:
-    """The short texts of a page that may be its blog's chrome: headings, <title> and its parts, og:site_name."""
+def page_texts(doc: Element, heading_filter: Callable[[Element], bool] | None = None) -> frozenset[str]:
+    """The short texts of a page that may be its blog's chrome: headings (those `heading_filter` keeps), <title>
+    and its parts, og:site_name."""
     texts: set[str] = set()
     title = doc.find(".//title")
     if title is not None:
@@ -96,5 +97,6 @@ def page_texts(doc: Element) -> frozenset[str]:
     body = doc.find("body")
     if body is not None:
         for heading in body.iter(*TEXT_TAGS):
-            texts.add(text_of(heading))
+            if heading_filter is None or heading_filter(heading):
+                texts.add(text_of(heading))
     return frozenset(text for text in texts if text and len(text) <= MAX_TEXT)

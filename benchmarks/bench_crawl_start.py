@@ -5,7 +5,8 @@ size of the archive should cost nothing before the first request. Built here: an
 as many fetched pages, and --crawls earlier crawls of other blogs), with small bodies (row counts are what a
 whole-archive load would pay for, not body size). Then `archiver crawl` of a small blog served on 127.0.0.1 runs
 into an empty archive and into the large one; the server notes when the first request arrives. Reported: seconds
-from launching the command to its first request, for both, and the difference (what the archive's size costs).
+from launching the command to its first request, for both, and the difference (what the archive's size costs);
+the anchor, in the same run: a bare Scrapy spider asking for the same blog (what any Scrapy process costs).
 
 Run from the repository root: .venv/bin/python -m benchmarks.bench_crawl_start [--posts 200000] [--runs 3]
 """
@@ -90,15 +91,36 @@ def build_archive(path: Path, posts: int, crawls: int) -> None:
             archive.finish_crawl(other, "ok", {"sites": {f"blog{number}.example.net": {"complete": True}}})
 
 
-def first_request_seconds(db: Path, workdir: Path) -> float:
-    """Seconds from launching `archiver crawl` of the three-post blog into `db` to its first request."""
+# The anchor: the least a Scrapy crawl costs before its first request (interpreter, Scrapy and Twisted imported,
+# a crawler with Scrapy's default middlewares, one spider asking for one page).
+BARE_SCRAPY = """
+import sys
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+class One(scrapy.Spider):
+    name = "one"
+    start_urls = [sys.argv[1]]
+
+    def parse(self, response):
+        return None
+
+process = CrawlerProcess({"LOG_ENABLED": False, "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False})
+process.crawl(One)
+process.start()
+"""
+
+
+def first_request_seconds(db: Path | None, workdir: Path) -> float:
+    """Seconds from launching `archiver crawl` of the three-post blog into `db` (None: the bare Scrapy anchor) to
+    its first request."""
     server = _Server(("127.0.0.1", 0), _Blog)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
         command = [sys.executable, "-m", "archiver.cli", "crawl", url, "--db", str(db), "--no-warc",
-                   "-s", "AUTOTHROTTLE_ENABLED=False"]
+                   "-s", "AUTOTHROTTLE_ENABLED=False"] if db else [sys.executable, "-c", BARE_SCRAPY, url]
         launched = time.monotonic()
         result = subprocess.run(command, cwd=workdir, env={**os.environ, "PYTHONPATH": str(REPO)},
                                 capture_output=True, text=True, check=False)
@@ -124,13 +146,17 @@ def main() -> None:
         build_archive(big, args.posts, args.crawls)
         print(f"archive of {args.posts} posts, {args.posts} pages, {args.crawls + 1} crawls built in "
               f"{time.perf_counter() - started:.0f} s ({big.stat().st_size / 1e6:.0f} MB)")
-        empty_times, big_times = [], []
-        for run in range(args.runs):
+        empty_times, big_times, bare_times = [], [], []
+        for run in range(args.runs):  # interleaved, so a change of the machine's load touches all three alike
+            bare_times.append(first_request_seconds(None, work))
             empty_times.append(first_request_seconds(work / f"empty-{run}.db", work))
             big_times.append(first_request_seconds(big, work))
-        empty, large = min(empty_times), min(big_times)
-        print(f"launch -> first request, empty archive:        {empty:.2f} s (best of {args.runs})")
-        print(f"launch -> first request, {args.posts}-post archive: {large:.2f} s (best of {args.runs})")
+        bare, empty, large = min(bare_times), min(empty_times), min(big_times)
+        print(f"launch -> first request, bare Scrapy spider:   {bare:.2f} s (best of {args.runs}; the anchor)")
+        print(f"launch -> first request, empty archive:        {empty:.2f} s (best of {args.runs}; "
+              f"{empty / bare:.2f}x the anchor)")
+        print(f"launch -> first request, {args.posts}-post archive: {large:.2f} s (best of {args.runs}; "
+              f"{large / bare:.2f}x the anchor)")
         print(f"what the archive's size costs before the first request: {large - empty:+.2f} s")
 
 

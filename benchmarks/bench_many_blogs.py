@@ -173,7 +173,9 @@ def main() -> None:
     total_posts = sum(len(v1.posts) for v1, _ in blogs)
     print(f"{args.blogs} blogs, {total_posts} posts, {len(changed)} to change; built in "
           f"{time.monotonic() - started:.0f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+    serving = time.monotonic()
     servers = [BlogServer(v1, address(number)).start() for number, (v1, _) in enumerate(blogs)]
+    print(f"{len(servers)} servers started in {time.monotonic() - serving:.1f} s", flush=True)
     db, log = folder / "archive.db", folder / "crawl.log"
     for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), log):
         path.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import unicodedata
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
+from archiver.extract.dates import reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostRecord
 from archiver.extract.post_rules import TITLE_SEPARATORS
@@ -91,17 +92,11 @@ def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | N
 def merged_published(listing: DateValue | None, page: DateValue | None) -> DateValue | None:
     """The post page's date when it agrees with the day the listing shows; the listing's day otherwise.
 
-    Themes often stamp UTC instants in metadata while showing readers the local day: the day a reader sees wins.
-    """
-    if listing is None:
-        return page
-    if page is None:
-        return listing
-    if listing.source == "url" and page.source != "url":
+    Themes often stamp UTC instants in metadata while showing readers the local day: the day a reader sees wins
+    (one rule for the whole project: extract.dates.reconcile_dates, the page's date as the machine value)."""
+    if listing is not None and page is not None and listing.source == "url" and page.source != "url":
         return page  # the listing showed no date, only its URL carries one: what the page shows wins
-    if page.iso[:10] == listing.iso[:10]:
-        return page if len(page.iso) > len(listing.iso) else listing
-    return listing
+    return reconcile_dates(page, listing)
 
 
 def feed_fill(entry: Any) -> dict[str, Any]:

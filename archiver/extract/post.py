@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -50,7 +50,6 @@ class _HeadFacts:
     meta: dict[str, list[str]] = field(default_factory=dict)
     article_ld: dict | None = None
     title_tag: str = ""
-    canonical: str = ""
     lang: str = ""
 
 
@@ -64,10 +63,6 @@ def _read_head(document: lxml.html.HtmlElement) -> _HeadFacts:
             itemprop = element.get("itemprop")
             if itemprop:  # schema.org microdata kept apart too: its "keywords" is the post's, name=keywords the site's
                 facts.meta.setdefault(f"itemprop:{itemprop.strip().lower()}", []).append(value.strip())
-    for element in document.iter("link"):
-        rel = (element.get("rel") or "").lower().split()
-        if "canonical" in rel and not facts.canonical:
-            facts.canonical = (element.get("href") or "").strip()
     title = document.find(".//title")
     facts.title_tag = collapse(title.text_content()) if title is not None else ""
     facts.lang = (document.get("lang") or document.get("xml:lang") or "").strip()
@@ -662,17 +657,6 @@ def _pick_lang(head: _HeadFacts) -> str | None:
     return locale.replace("_", "-") or None
 
 
-def _pick_canonical(head: _HeadFacts, url: str) -> str | None:
-    host = urlsplit(url).netloc.lower()
-    for candidate in (head.canonical, (head.meta.get("og:url") or [""])[0]):
-        if not candidate or candidate in (".", "./"):
-            continue
-        absolute = urljoin(url, candidate)
-        if urlsplit(absolute).netloc.lower() == host:
-            return absolute
-    return None
-
-
 def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> tuple[str | None, str | None]:
     for key, source in (("description", "meta"), ("og:description", "og")):
         values = head.meta.get(key)
@@ -703,7 +687,6 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
         _read_outside_header(document, _post_scope(body), body, rule_name, scope)
     page = PostPage(
         url=url,
-        canonical_url=_pick_canonical(head, url),
         title=title,
         published=_pick_published(_published_candidates(head, scope, url, document, body)),
         updated=_pick_updated(head, scope),

@@ -20,6 +20,11 @@ def test_page_title_completes_a_title_the_listing_cut_short():
     )
 
 
+def test_a_title_ending_in_an_ellipsis_is_whole_when_the_page_adds_the_site_name():
+    assert merged_title("On naming things…", "On naming things… - Lin’s Notebook") == "On naming things…"
+    assert merged_title("Wait for it...", "Notes | Wait for it...") == "Wait for it..."
+
+
 def test_listing_day_wins_when_the_page_stamps_a_utc_instant_of_another_day():
     listing = DateValue("2024-03-05", "2024-03-05", "listing-text")
     page = DateValue("2024-03-04T23:30:00+00:00", "2024-03-04T23:30:00Z", "meta")

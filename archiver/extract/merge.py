@@ -9,8 +9,11 @@ from archiver.extract.content import html_to_markdown, sanitize_html
 from archiver.extract.dates import reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostRecord
+from archiver.extract.post_rules import TITLE_SEPARATORS
 
 ELLIPSES = ("...", "…", "⋯")
+# Separators between a title and the site's name, as _norm leaves them inside a text (NFKC, casefolded).
+_SEPARATORS = frozenset(unicodedata.normalize("NFKC", separator).casefold() for separator in TITLE_SEPARATORS)
 
 
 def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None) -> PostRecord:
@@ -60,12 +63,21 @@ def merged_title(listing_title: str | None, page_title: str | None) -> str | Non
     listed, paged = _norm(listing_title), _norm(page_title)
     if listed == paged:
         return page_title
+    if _framed(listed, paged):
+        return listing_title  # "Title… | Site name" on the page: the ellipsis is the title's own, not a cut
     stem = listed.rstrip("".join(ELLIPSES)).strip()
     if listed != stem and paged.startswith(stem):
         return page_title  # the listing cut the title short
     if listed in paged:
         return listing_title  # "Title | Site name" on the page
     return page_title
+
+
+def _framed(listed: str, paged: str) -> bool:
+    """Whether the page's title is the listing's whole, followed or preceded by a separator and more (the site's
+    name): then what the listing shows is the title as written, even when it ends with an ellipsis."""
+    return any(paged.startswith(listed + separator) or paged.endswith(separator + listed)
+               for separator in _SEPARATORS)
 
 
 def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from archiver.extract.dates import (
+    DATEPARSER_LANGUAGES,
+    date_in_url,
     date_part,
     find_date_in_text,
+    htmldate_published,
     offset_minutes,
     parse_date,
     reconcile_dates,
@@ -181,6 +184,8 @@ FIND_DATE_CASES: list[tuple[str, str | None]] = [
     ("31/02/2025", None),
     ("0001-01-01", None),
     ("2027-01-01", None),
+    # asctime / Unix `date`
+    ("Tue Jan 28 15:28:56 CET 2020", "2020-01-28T15:28:56+01:00"),
     # a long text that merely mentions a relative word is not "yesterday"
     ("Yesterday I finally rewrote the build scripts from scratch, and here is what I learned.", None),
 ]
@@ -232,6 +237,11 @@ def test_find_date_in_text_with_default_year(text: str, year: int, expected: str
 def test_raw_is_the_matched_substring(text: str, expected_raw: str) -> None:
     value = find_date_in_text(text, "listing-text", now=NOW)
     assert value is not None and value.raw == expected_raw
+
+
+def test_basic_format_iso_datetime_as_a_whole_value() -> None:
+    value = parse_date("20201123T11:02:35Z", "meta", now=NOW)
+    assert value is not None and value.iso == "2020-11-23T11:02:35+00:00"
 
 
 def test_source_is_passed_through() -> None:
@@ -315,3 +325,49 @@ def _value(iso: str, raw: str = "") -> DateValue:
 def test_reconcile_dates(machine: str | None, shown: str | None, expected: str) -> None:
     result = reconcile_dates(_value(machine) if machine else None, _value(shown) if shown else None)
     assert result is not None and result.iso == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/2020/01/02/a-post/", "2020-01-02"),
+        ("/home/2017/7/12/short-numbers", "2017-07-12"),
+        ("/blog/2020-01-02-a-post/", "2020-01-02"),
+        ("/notes/2020_01_31_draft", "2020-01-31"),
+        ("/20190607.html", "2019-06-07"),
+        ("/p/20190607-a-post/", "2019-06-07"),
+        ("/2023/11/", None),  # a month archive, no day
+        ("/1784522/", None),  # a post id, not a date
+        ("/id/201906071234/", None),  # a longer number that only starts like a date
+        ("/x/2019-13-01-x", None),
+        ("/2027/01/01/from-the-future/", None),
+    ],
+)
+def test_date_in_url(path: str, expected: str | None) -> None:
+    value = date_in_url(path, now=NOW)
+    assert (value.iso if value else None) == expected
+    assert value is None or value.source == "url"
+
+
+def test_htmldate_fallback_finds_a_date_our_region_signals_do_not_read() -> None:
+    from archiver.extract.html import parse_html
+
+    document = parse_html(
+        "<html><body><div id='x'><h1>Jahresbericht</h1><div>Veröffentlicht am 14.10.2019</div>"
+        "<p>Text über das Jahr, lang genug, um ein Absatz zu sein.</p></div></body></html>",
+        "https://verein.example/bericht",
+    )
+    value = htmldate_published(document, "https://verein.example/bericht")
+    assert value is not None and value.iso == "2019-10-14" and value.source == "htmldate"
+
+
+def test_htmldate_dateparser_is_bounded_to_our_languages() -> None:
+    """htmldate's extensive search asks dateparser with every locale (seconds per odd string, issue 13): ours
+    swaps its parser factory for one limited to DATEPARSER_LANGUAGES. If htmldate renames the factory, this fails."""
+    import htmldate.extractors
+
+    from archiver.extract.html import parse_html
+
+    htmldate_published(parse_html("<html><body><p>x</p></body></html>", "https://a.example/"), "https://a.example/")
+    parser = htmldate.extractors.get_external_parser()
+    assert sorted(parser._settings.__dict__.get("LANGUAGES") or parser.languages) == sorted(DATEPARSER_LANGUAGES)

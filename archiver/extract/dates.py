@@ -235,6 +235,16 @@ DATE_RULES: tuple[DateRule, ...] = (
             _FLAGS,
         ),
     ),
+    # Tue Jan 28 15:28:56 CET 2020 (C's asctime and Unix `date`: the year after the time and the zone)
+    DateRule(
+        "asctime",
+        re.compile(
+            rf"{_NOT_LETTER_BEFORE}{_MONTH_NAME}\.?\s+(?P<day>\d{{1,2}})(?!\d)"
+            rf"(?P<time>\s+(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?"
+            rf"(?:\s+(?P<tz>{_ZONE_NAMES}){_NOT_LETTER_AFTER})?)\s+{_YEAR}(?!\d)",
+            _FLAGS,
+        ),
+    ),
     # 02.01.2006 (European day.month.year)
     DateRule(
         "dmy-dotted",
@@ -336,6 +346,9 @@ _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 RELATIVE_WORD_MAX_TEXT = 40  # "yesterday" inside longer prose is a word, not the post's date
 _UNIX_TIMESTAMP = re.compile(r"^\s*(?P<ts>\d{10}|\d{13})\s*$")
 _COMPACT_DATE = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})(?P<month>\d{2})(?P<day>\d{2})\s*$")
+_COMPACT_DATETIME = re.compile(
+    r"^\s*(?P<year>(?:19|20)\d{2})(?P<month>\d{2})(?P<day>\d{2})(?P<time>T\d{2}:?\d{2}(?::?\d{2})?\S*)\s*$"
+)
 _LETTER = re.compile(r"[^\W\d_]")
 DATEPARSER_MAX_LENGTH = 40  # longer strings are prose, not a date dateparser could read reliably
 
@@ -360,7 +373,7 @@ def parse_date(text: str, source: str, *, now: datetime | None = None) -> DateVa
     if found:
         return found
     if len(stripped) <= DATEPARSER_MAX_LENGTH and _YEAR_HINT.search(stripped) and _LETTER.search(stripped):
-        iso = _dateparser_iso(stripped, now.date().isoformat())
+        iso = _dateparser_iso(stripped)
         if iso and _plausible(date.fromisoformat(iso), now):
             return DateValue(iso=iso, raw=stripped, source=source)
     return None
@@ -382,6 +395,27 @@ def find_date_in_text(
     if found is None and len(text) <= RELATIVE_WORD_MAX_TEXT:
         return _relative_word(text, source, now)
     return found
+
+
+# Post URLs that carry the publication day: /2020/01/02/, /2020/1/2/slug, /blog/2020-01-02-slug/, /2020_01_02,
+# and the compact /20190607.html or /20190607-slug/ (eight digits standing alone in a path segment).
+_URL_DATE_SEPARATED = re.compile(
+    r"(?<![\d])((?:19|20)\d\d)([/_-])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?=$|[/_.-]|\D)"
+)
+_URL_DATE_COMPACT = re.compile(r"(?:^|/|[_-])((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=$|[/_.-])")
+
+
+def date_in_url(path: str, *, now: datetime | None = None) -> DateValue | None:
+    """The day a post URL's path carries (`/2020/01/02/slug`, `/2020-01-02-slug`, `/20200102.html`), if any."""
+    if not _YEAR_HINT.search(path):
+        return None
+    now = _now(now)
+    for pattern, groups in ((_URL_DATE_SEPARATED, (1, 3, 4)), (_URL_DATE_COMPACT, (1, 2, 3))):
+        for match in pattern.finditer(path):
+            year, month, day = (int(match.group(g)) for g in groups)
+            if _valid_day(year, month, day) and _plausible(date(year, month, day), now):
+                return DateValue(iso=date(year, month, day).isoformat(), raw=match.group(0).strip("/_-"), source="url")
+    return None
 
 
 def date_part(iso: str) -> str:
@@ -608,10 +642,15 @@ def _timestamp(text: str, source: str, now: datetime) -> DateValue | None:
 
 
 def _compact(text: str, source: str, now: datetime) -> DateValue | None:
-    """A basic-format ISO date "20060102"."""
+    """A basic-format ISO date "20060102", or date-time "20060102T15:04:05Z"."""
     match = _COMPACT_DATE.match(text)
     if match is None:
-        return None
+        match = _COMPACT_DATETIME.match(text)
+        if match is None:
+            return None
+        extended = f"{match['year']}-{match['month']}-{match['day']}{match['time']}"
+        found = _absolute_in_text(extended, source, now)
+        return DateValue(iso=found.iso, raw=text, source=source) if found else None
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     if not _valid_day(year, month, day) or not _plausible(date(year, month, day), now):
         return None
@@ -626,19 +665,62 @@ def _plausible(written: date, now: datetime) -> bool:
     return written.year >= MIN_YEAR and written <= now.date() + timedelta(days=MAX_FUTURE_DAYS)
 
 
-@lru_cache(maxsize=4096)
-def _dateparser_iso(text: str, today_iso: str) -> str | None:
-    """Last resort for odd wordings; date only, since dateparser cannot tell a shown midnight from none."""
-    import dateparser  # slow to import, so only when the cheap rules all failed
+# dateparser tries every one of its ~200 locales on a string no listed language reads, compiling each locale's
+# regexes on first use: several seconds for one odd date, stalling a crawl. Bounded to the languages blogs are
+# mostly written in (those MONTH_NAMES covers, plus a few), its first call on a new language costs ~0.1-0.3 s.
+DATEPARSER_LANGUAGES = ("en", "fr", "de", "nl", "es", "pt", "it", "ru", "zh", "ja", "ko", "pl", "sv", "tr", "uk", "cs")
 
-    base = datetime.fromisoformat(today_iso)
-    parsed = dateparser.parse(
-        text,
+
+@lru_cache(maxsize=1)
+def _dateparser():
+    """dateparser's parser for the languages above, made on first use (importing dateparser costs ~0.1 s)."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=list(DATEPARSER_LANGUAGES),
+        settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past", "STRICT_PARSING": False},
+    )
+
+
+@lru_cache(maxsize=1)
+def _htmldate_find_date():
+    """htmldate's find_date, its dateparser bounded to DATEPARSER_LANGUAGES.
+
+    htmldate's extensive search hands odd date strings to a dateparser made for every locale (one string can
+    cost seconds: issue 13 item 12); its module-level factory `get_external_parser` is swapped for one with
+    the same settings and the languages above (tests/test_extract_dates.py checks the name still exists).
+    """
+    import htmldate.extractors
+    from dateparser.date import DateDataParser
+    from htmldate import find_date
+
+    bounded = DateDataParser(
+        languages=list(DATEPARSER_LANGUAGES),
         settings={
-            "REQUIRE_PARTS": ["day", "month", "year"],
-            "RELATIVE_BASE": base,
-            "PREFER_DATES_FROM": "past",
-            "STRICT_PARSING": False,
+            "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
+            "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
         },
     )
+    htmldate.extractors.get_external_parser = lambda: bounded
+    return find_date
+
+
+def htmldate_published(document: object, url: str) -> DateValue | None:
+    """The publication day htmldate finds in a parsed page (`extensive_search`, `original_date`), on a copy of
+    the tree: the fallback behind the page's own blog signals. Source "htmldate"."""
+    try:
+        found = _htmldate_find_date()(document, url=url, original_date=True, extensive_search=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return DateValue(iso=found, raw=found, source="htmldate") if found else None
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_iso(text: str) -> str | None:
+    """Last resort for odd wordings; date only, since dateparser cannot tell a shown midnight from none (relative
+    dates were read before; the caller checks the result is no later than now)."""
+    try:
+        parsed = _dateparser().get_date_data(text).date_obj
+    except (ValueError, OverflowError):
+        return None
     return parsed.date().isoformat() if parsed else None

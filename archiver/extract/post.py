@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urljoin, urlsplit
@@ -26,7 +27,6 @@ from archiver.extract.content import (
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostPage
 
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$|[-_])")
 _UTC_SUFFIX = re.compile(r"(?:Z|[+-]00:?00)$")
 
 PUBLISHED_META_KEYS = (
@@ -136,6 +136,7 @@ class _ScopeFacts:
     authors: list[str] = field(default_factory=list)
     byline_authors: list[str] = field(default_factory=list)  # names read from "Posted by NAME on ..." text
     byline_texts: list[str] = field(default_factory=list)  # short byline lines, searched for a date last
+    body_dates: list[tuple[str, str]] = field(default_factory=list)  # (text, source): date lines atop the body
     tags: list[str] = field(default_factory=list)
     context_tags: list[str] = field(default_factory=list)  # links in a tag box whose href is no tag page
     categories: list[str] = field(default_factory=list)
@@ -279,6 +280,30 @@ def _read_body_head(body: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
                 facts.authors.append(name)
         elif tag == "p" and len(text_of(child)) > 80:
             break  # the text has started
+        elif tag in _DATE_LINE_TAGS and len(child) < 6:
+            _note_date_line(child, facts)
+
+
+_DATE_LINE_TAGS = frozenset(["p", "div", "span", "time", "small", "em", "header"])
+DATE_LINE_MAX_CHARS = 80  # a byline or a "Stand: 14.10.2019" line, not a paragraph that mentions a date
+
+
+def _note_date_line(element: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
+    """A short line at the top of the body that carries the post's date: a bare <time>, or dated text. Read
+    after every date of the post's header (the body's first lines may announce an update)."""
+    time_element = element if element.tag == "time" else element.find(".//time")
+    text = text_of(element)
+    if text and any(word in text.lower() for word in rules.UPDATED_WORDS):
+        return
+    if time_element is not None:
+        value = time_element.get("datetime") or text_of(time_element)
+        if value:
+            facts.body_dates.append((value, "time"))
+    elif text and len(text) <= DATE_LINE_MAX_CHARS and _YEAR_DIGITS.search(text):
+        facts.body_dates.append((text, "visible"))
+
+
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
 def _heading_text(element: lxml.html.HtmlElement) -> str:
@@ -291,6 +316,10 @@ def _is_date_element(class_set: set[str]) -> bool:
         bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
     )
 
+
+_MICROFORMAT_DATE_CLASSES = frozenset({"dt-published", "dt-updated"})
+# Old hAtom: <abbr class="published" title="2008-03-01T12:00:00-05:00">March 1</abbr>, the value in the title.
+_ABBR_DATE_CLASSES = frozenset({"published", "updated"})
 
 # Elements without attributes that can still say something: headings, <time>, links, byline text holders.
 _BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_TAGS
@@ -309,9 +338,14 @@ def _note_element(
         if text:
             facts.headings.append((rank, text))
     itemprop = (element.get("itemprop") or "").lower()
-    if tag == "time" or itemprop in ("datepublished", "datemodified") or class_set & {"dt-published", "dt-updated"}:
+    if (
+        tag == "time"
+        or itemprop in ("datepublished", "datemodified")
+        or class_set & _MICROFORMAT_DATE_CLASSES
+        or (tag == "abbr" and class_set & _ABBR_DATE_CLASSES and element.get("title"))
+    ):
         value = element.get("datetime") or element.get("content") or element.get("title") or text_of(element)
-        source = "microformat" if class_set & {"dt-published", "dt-updated"} else "time"
+        source = "microformat" if class_set & _MICROFORMAT_DATE_CLASSES or tag == "abbr" else "time"
         if tag != "time" and itemprop:
             source = "meta"
         updated = itemprop == "datemodified" or bool(class_set & rules.UPDATED_CLASSES) or _is_updated_label(element)
@@ -502,31 +536,36 @@ def _find(text: str, source: str) -> DateValue | None:
     return dates.find_date_in_text(text, source) if text else None
 
 
-def _published_candidates(
-    head: _HeadFacts,
-    scope: _ScopeFacts,
-    url: str,
-    document: lxml.html.HtmlElement,
-    body: lxml.html.HtmlElement | None,
-) -> list[DateValue]:
+def _head_published(head: _HeadFacts) -> list[DateValue]:
+    """Published dates the page's metadata states: JSON-LD datePublished, then the meta tags."""
     candidates: list[DateValue | None] = []
     if head.article_ld and head.article_ld.get("datePublished"):
         candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
     meta = _first_meta(head, PUBLISHED_META_KEYS)
     if meta:
         candidates.append(_parse(meta[0], "meta"))
+    return [c for c in candidates if c is not None]
+
+
+def _published_candidates(
+    from_head: list[DateValue],
+    scope: _ScopeFacts,
+    document: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement | None,
+) -> list[DateValue]:
+    candidates: list[DateValue | None] = list(from_head)
     candidates.extend(_parse(value, source) for value, source in scope.time_published[:2])
     # Only the first shown date: later ones in the post's region belong to related posts and pagers.
     shown = scope.time_texts[:1] or scope.visible_dates[:1]
     candidates.extend(_find(text, "visible") for text in shown)
     if not shown:
         candidates.extend(_find(text, "visible") for text in scope.byline_texts[:3])
+    if not any(candidates):
+        for text, source in scope.body_dates[:1]:
+            candidates.append(_parse(text, source) if source == "time" else _find(text, source))
     found = [c for c in candidates if c is not None]
     if len(found) == 1 and _UTC_SUFFIX.search(found[0].iso) and body is not None:
         found.extend(_banner_times(document, body))
-    match = _URL_DATE.search(urlsplit(url).path)
-    if match:
-        found.append(DateValue(iso="-".join(match.groups()), raw=match.group(0), source="url"))
     return found
 
 
@@ -555,11 +594,50 @@ def _pick_published(candidates: list[DateValue]) -> DateValue | None:
     if not _UTC_SUFFIX.search(best.iso):
         return best
     for other in candidates[1:]:
-        if other.source == "url":
-            continue
         if other.iso[:10] != best.iso[:10] and _days_apart(other.iso, best.iso) == 1:
             return other  # what readers see, in the site's own zone
     return best
+
+
+def _agree_with_url(best: DateValue | None, candidates: list[DateValue], in_url: DateValue) -> DateValue:
+    """The candidate of the URL's day (it may carry the time), else the URL's day itself."""
+    if best is not None and best.iso[:10] == in_url.iso[:10]:
+        return best
+    return next((c for c in candidates if c.iso[:10] == in_url.iso[:10]), in_url)
+
+
+def _url_decides(in_url: DateValue, best: DateValue | None) -> bool:
+    """Whether the day in the post's URL overrules the page's best date.
+
+    Directory dates (`/2020/01/02/`) are made from the publication date when the post goes out, in the blog's
+    own zone (WordPress, Jekyll and Hugo permalinks): a page date of another day is an update, a UTC instant or
+    another post's date. A date in a slug (`/2020-01-02-title/`, `/20200102.html`) is a file name the author
+    chose, and the post's own date may differ: it only breaks a one-day tie with a UTC instant, or stands alone.
+    """
+    if best is None or best.iso[:10] == in_url.iso[:10]:
+        return True
+    if "/" in in_url.raw:
+        return True
+    return bool(_UTC_SUFFIX.search(best.iso)) and _days_apart(best.iso, in_url.iso) == 1
+
+
+def _pick_published_date(
+    head: _HeadFacts, url: str, document: lxml.html.HtmlElement,
+    region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]],
+) -> DateValue | None:
+    """The page's own signals first, the URL's day as the judge between them, htmldate when they find nothing.
+    `region` gives the post region's facts; it is only called when the metadata alone does not decide."""
+    from_head = _head_published(head)
+    in_url = dates.date_in_url(urlsplit(url).path)
+    decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
+    if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
+        return from_head[0]  # what _pick_published would return whatever the region holds
+    scope, body = region()
+    candidates = _published_candidates(from_head, scope, document, body)
+    best = _pick_published(candidates)
+    if in_url is not None and _url_decides(in_url, best):
+        return _agree_with_url(best, candidates, in_url)
+    return best or dates.htmldate_published(document, url)
 
 
 def _days_apart(a: str, b: str) -> int:
@@ -569,7 +647,9 @@ def _days_apart(a: str, b: str) -> int:
         return 99
 
 
-def _pick_updated(head: _HeadFacts, scope: _ScopeFacts) -> DateValue | None:
+def _pick_updated(
+    head: _HeadFacts, region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]]
+) -> DateValue | None:
     if head.article_ld and head.article_ld.get("dateModified"):
         found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
         if found:
@@ -579,6 +659,7 @@ def _pick_updated(head: _HeadFacts, scope: _ScopeFacts) -> DateValue | None:
         found = _parse(meta[0], "meta")
         if found:
             return found
+    scope = region()[0]
     for value, source in scope.time_updated[:3]:
         found = _parse(value, source)
         if found:
@@ -689,6 +770,28 @@ def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> t
 # ---------------------------------------------------------------------------------------------------------------
 # The whole page
 # ---------------------------------------------------------------------------------------------------------------
+def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateValue | None, DateValue | None]:
+    """The published and updated dates of a post page alone, as `parse_post` finds them; the body is looked for
+    only when the page's metadata does not settle them."""
+    document = parse_html(html, url)
+    head = _read_head(document)
+    region: list[tuple[_ScopeFacts, lxml.html.HtmlElement | None]] = []
+
+    def post_region() -> tuple[_ScopeFacts, lxml.html.HtmlElement | None]:
+        if not region:
+            body, _rule_name = find_body(document, theme_rules=theme_rules)
+            scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
+            if body is not None and not (scope.authors and (scope.time_published or scope.visible_dates)):
+                title = _pick_title(head, scope, document, body)
+                if title:
+                    _read_title_block(document, _post_scope(body), body, title, scope)
+            region.append((scope, body))
+        return region[0]
+
+    published = _pick_published_date(head, url, document, post_region)
+    return published, _pick_updated(head, post_region)
+
+
 def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
     """Extract title, dates, author, tags, categories, language and the sanitized body from a post page
     (`theme_rules=False`: no theme table, only the generic mechanisms)."""
@@ -705,8 +808,8 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
         url=url,
         canonical_url=_pick_canonical(head, url),
         title=title,
-        published=_pick_published(_published_candidates(head, scope, url, document, body)),
-        updated=_pick_updated(head, scope),
+        published=_pick_published_date(head, url, document, lambda: (scope, body)),
+        updated=_pick_updated(head, lambda: (scope, body)),
         author=_pick_author(head, scope),
         tags=_pick_tags(head, scope),
         categories=_pick_categories(head, scope),

@@ -156,7 +156,7 @@ DATE_CLASSES = words(
 # in the whole class attribute.
 DATE_CLASS_PATTERN = re.compile(r"(?:^|[\s_-])(?:date|published|posted|pubdate)(?:$|[\s_-])", re.IGNORECASE)
 # Words that label a shown date as the last update rather than the publication.
-UPDATED_WORDS = ("updated", "modified", "更新", "修改", "mis à jour", "最終更新", "업데이트", "수정", "last edit")
+UPDATED_WORDS = ("update", "modified", "aktualisiert", "actualizado", "mis à jour", "atualizado", "更新", "修改", "最終更新", "업데이트", "수정", "last edit")
 UPDATED_CLASSES = words("updated dt-updated post-updated modified last-modified")
 
 # Density scorer: class/id hints (the readability idea).

@@ -12,6 +12,7 @@ import lxml.html
 import nh3
 
 from archiver.extract import post_rules as rules
+from archiver.extract.boilerplate import is_furniture_hint
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -414,18 +415,26 @@ def _hint_weight(element: lxml.html.HtmlElement) -> float:
 
 
 def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
-    """Readability-style: paragraphs vote for their parent (and half for the grandparent)."""
+    """Readability-style: paragraphs vote for their parent (and half for the grandparent). Text written straight
+    into a <div> between <br>s votes too; paragraphs that are mostly links, or that sit in page furniture
+    (comments, related posts, menus: boilerplate class/id words), do not."""
     scores: dict[lxml.html.HtmlElement, float] = {}
-    for paragraph in document.iter(*rules.SCORED_TAGS):
-        if paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
+    furniture: dict[lxml.html.HtmlElement, bool] = {}
+    for paragraph in document.iter(*rules.SCORED_TAGS, "div"):
+        if paragraph.tag == "div":
+            text = collapse(_direct_text(paragraph))
+        elif paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
             continue  # a container of paragraphs: its paragraphs vote themselves
-        text = collapse(_FAST_TEXT(paragraph))
+        else:
+            text = collapse(_FAST_TEXT(paragraph))
         if len(text) < 25:
             continue
-        points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
-        parent = paragraph.getparent()
-        if parent is None:
+        parent = paragraph if paragraph.tag == "div" else paragraph.getparent()
+        if parent is None or _in_furniture(parent, furniture):
             continue
+        if paragraph.tag != "div" and _mostly_links(paragraph, text):
+            continue
+        points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
         for ancestor, share in ((parent, 1.0), (parent.getparent(), 0.5)):
             if ancestor is None or ancestor.tag in ("html", "body"):
                 continue
@@ -434,8 +443,49 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
             scores[ancestor] += points * share
     if not scores:
         return None, ""
-    ranked = sorted(scores.items(), key=lambda item: item[1] * (1.0 - _link_density(item[0])), reverse=True)
-    return ranked[0][0], "density"
+    # Link density is costly on big wrappers: only the strongest few candidates are weighed by it.
+    top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:DENSITY_FINALISTS]
+    best = max(top, key=lambda item: item[1] * (1.0 - _link_density(item[0])))
+    return best[0], "density"
+
+
+DENSITY_FINALISTS = 8
+
+
+def _direct_text(element: lxml.html.HtmlElement) -> str:
+    """The text written straight into an element (its text and its children's tails), not its children's."""
+    parts = [element.text or ""]
+    parts.extend(child.tail or "" for child in element)
+    return "".join(parts)
+
+
+def _mostly_links(paragraph: lxml.html.HtmlElement, text: str) -> bool:
+    linked = sum(len(collapse(_FAST_TEXT(a))) for a in paragraph.iter("a"))
+    return linked > len(text) * 0.5
+
+
+def _in_furniture(element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlElement, bool]) -> bool:
+    """Whether the element or an ancestor is page furniture (nav, aside, footer, or boilerplate class/id words)."""
+    chain = []
+    node: lxml.html.HtmlElement | None = element
+    verdict = False
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            verdict = known
+            break
+        if node.tag in _FURNITURE_TAGS or is_furniture_hint(node):
+            verdict = True
+            chain.append(node)
+            break
+        chain.append(node)
+        node = node.getparent()
+    for visited in chain:
+        memo[visited] = verdict
+    return verdict
+
+
+_FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "form"])
 
 
 _VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")

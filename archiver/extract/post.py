@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -14,6 +14,7 @@ import lxml.html
 
 from archiver.extract import dates
 from archiver.extract import post_rules as rules
+from archiver.extract.boilerplate import prune_boilerplate
 from archiver.extract.content import (
     absolutize_links,
     body_text,
@@ -349,8 +350,10 @@ def _note_element(
         if tag != "time" and itemprop:
             source = "meta"
         updated = itemprop == "datemodified" or bool(class_set & rules.UPDATED_CLASSES) or _is_updated_label(element)
-        (facts.time_updated if updated else facts.time_published).append((value, source))
         shown = text_of(element)
+        if tag == "time" and not updated and _shows_another_day(shown, value):
+            value = shown  # <time datetime="...07-03T10:18Z">Published 29 June 2019</time>: the reader's day
+        (facts.time_updated if updated else facts.time_published).append((value, source))
         if not updated and shown and shown != value:
             facts.time_texts.append(shown)
     elif _is_date_element(class_set) and len(element) < 12:
@@ -372,6 +375,15 @@ def _note_element(
             name = _byline_name(text)
             if name:
                 facts.byline_authors.append(name)
+
+
+def _shows_another_day(shown: str, value: str) -> bool:
+    """Whether a <time>'s text is a whole written date (with its year) of another day than its attribute: the
+    attribute is then a re-save or a conversion; what readers are shown is the post's date."""
+    if not shown or shown == value or not _YEAR_DIGITS.search(shown):
+        return False
+    written, machine = dates.find_date_in_text(shown, "time"), _parse(value, "time")
+    return written is not None and machine is not None and written.iso[:10] != machine.iso[:10]
 
 
 def _has_inner_author(element: lxml.html.HtmlElement) -> bool:
@@ -594,9 +606,26 @@ def _pick_published(candidates: list[DateValue]) -> DateValue | None:
     if not _UTC_SUFFIX.search(best.iso):
         return best
     for other in candidates[1:]:
-        if other.iso[:10] != best.iso[:10] and _days_apart(other.iso, best.iso) == 1:
+        if other.iso[:10] != best.iso[:10] and _local_day_possible(best.iso, other.iso):
             return other  # what readers see, in the site's own zone
     return best
+
+
+def _local_day_possible(utc_iso: str, day_iso: str) -> bool:
+    """Whether a UTC instant can fall on that day in some zone (offsets run from -12:00 to +14:00): 23:00Z is
+    the next day east of +01:00, 12:00Z is never the day before."""
+    try:
+        instant = datetime.fromisoformat(utc_iso)
+        day = date.fromisoformat(day_iso[:10])
+    except ValueError:
+        return False
+    minutes = instant.hour * 60 + instant.minute
+    shift = (day - instant.date()).days
+    if shift == 1:
+        return minutes + dates.MAX_OFFSET_MINUTES >= 24 * 60
+    if shift == -1:
+        return minutes + dates.MIN_OFFSET_MINUTES < 0
+    return False
 
 
 def _agree_with_url(best: DateValue | None, candidates: list[DateValue], in_url: DateValue) -> DateValue:
@@ -819,6 +848,7 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
     if body is None:
         page.description, page.description_source = _pick_description(head, None)
         return page
+    prune_boilerplate(body, url)
     clean_body(body, title if rule_name in rules.TITLE_INSIDE_BODY_RULES else None)
     page.description, page.description_source = _pick_description(head, body)
     page.content_text = body_text(body)

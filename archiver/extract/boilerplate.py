@@ -1,0 +1,180 @@
+"""What is not the post inside the element chosen as its body: menus, link lists of other posts, share bars,
+newsletter and subscription boxes, author cards, bylines, comment sections, hidden text.
+
+The element a theme rule or the density scorer picks often wraps more than the post (a whole <article> or
+<main>). Two general signals find the rest, as trafilatura and readability do: blocks whose text is mostly links
+to the blog's own pages (navigation, "related", "most popular": a post's own link lists point elsewhere), and
+class/id words of page furniture. Neither ever removes a block that holds a large share of the body's prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+
+# Class/id words of page furniture (matched as whole words of a class or id split on - _ and case changes).
+BOILERPLATE_WORDS = frozenset(
+    ["share", "shares", "sharing", "sharebar", "social", "socials", "sociallinks", "related", "relatedposts", "recommended", "recommendations", "recirc", "recirculation", "morestories", "readnext", "youmayalsolike", "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "optin", "promo", "promos", "promotion", "promoted", "sponsor", "sponsored", "sponsors", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "outbrain", "taboola", "paywall", "popular", "trending", "mostpopular", "mostread", "comment", "comments", "commentlist", "disqus", "discussion", "respond", "breadcrumb", "breadcrumbs", "byline", "bylines", "authorbox", "authorbio", "bio", "tags", "tag", "taglist", "tagcloud", "topics", "categories", "nav", "navigation", "navbar", "menu", "submenu", "toolbar", "pagination", "pager", "footer", "widget", "widgets", "sidebar", "cookie", "cookies", "consent", "modal", "popup", "overlay", "login", "signin", "print", "rating", "ratings", "reactions", "screenreader", "sronly", "visuallyhidden", "hidden", "meta", "postmeta", "entrymeta"]
+)
+# Words that mark an element as the content itself whatever else its class says ("entry-content share-on").
+CONTENT_WORDS = frozenset(["content", "body", "text", "article", "entry", "story", "post", "main", "markdown", "prose"])
+# Tags whose whole subtree is judged as one block by the link-density rule.
+BLOCK_TAGS = frozenset(["ul", "ol", "dl", "div", "section", "nav", "aside", "footer", "header", "table", "figure", "form", "menu"])
+# A block is navigation when at least this share of its text is link text...
+LINK_DENSITY = 0.6
+# ...and at least this share of its links go to the blog's own pages (a post's reference list links elsewhere).
+SAME_SITE_LINKS = 0.5
+# A block holding this share of the body's text (with little link text) is the post, never furniture.
+PROSE_SHARE = 0.35
+PROSE_LINK_DENSITY = 0.3
+# A <header> inside the body with less text than this holds the title, byline and date, not the post.
+HEADER_MAX_CHARS = 400
+
+# Inline elements are judged by their block, never by their own class (a <span class="tag"> in prose).
+INLINE_TAGS = frozenset("span a em strong b i u s small sup sub code kbd samp var abbr cite q mark time img label".split())
+_NEVER_ENTERED = frozenset(["pre", "code", "math", "svg", "script"])
+
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_SKIPPED = frozenset(["script", "style", "noscript", "template"])
+
+
+@dataclass(slots=True)
+class _Counts:
+    """Solid (non-space) characters under an element: all text, link text, and its links by where they go."""
+
+    text: int = 0
+    linked: int = 0
+    links: int = 0
+    same_site_links: int = 0
+
+
+def _solid(text: str | None) -> int:
+    if not text:
+        return 0
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
+
+
+def _hint_words(element: lxml.html.HtmlElement) -> set[str]:
+    hints = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if not hints.strip():
+        return set()
+    words = set(_WORD_SPLIT.split(_CAMEL.sub(" ", hints).lower()))
+    # Compounds too: "related-posts" -> "relatedposts", "author-box" -> "authorbox".
+    for token in hints.lower().split():
+        words.add(_WORD_SPLIT.sub("", token))
+    words.discard("")
+    return words
+
+
+def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
+    """Whether the element's class or id names page furniture (and not the content itself)."""
+    if not element.attrib:
+        return False
+    words = _hint_words(element)
+    return bool(words & BOILERPLATE_WORDS) and not words & CONTENT_WORDS
+
+
+def _count(body: lxml.html.HtmlElement, host: str) -> dict[lxml.html.HtmlElement, _Counts]:
+    """Counts for every element under body, in one post-order walk."""
+    counts: dict[lxml.html.HtmlElement, _Counts] = {}
+    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(body, False)]
+    while stack:
+        element, done = stack.pop()
+        if not done:
+            stack.append((element, True))
+            stack.extend((child, False) for child in element if isinstance(child.tag, str))
+            continue
+        tag = element.tag
+        counts_here = _Counts()
+        if tag not in _SKIPPED:
+            counts_here.text = _solid(element.text)
+            for child in element:
+                child_counts = counts.get(child)
+                if child_counts is not None:
+                    counts_here.text += child_counts.text
+                    counts_here.linked += child_counts.linked
+                    counts_here.links += child_counts.links
+                    counts_here.same_site_links += child_counts.same_site_links
+                counts_here.text += _solid(child.tail)
+            if tag == "a":
+                counts_here.linked = counts_here.text
+                counts_here.links += 1
+                if _same_site(element.get("href"), host):
+                    counts_here.same_site_links += 1
+        counts[element] = counts_here
+    return counts
+
+
+def _same_site(href: str | None, host: str) -> bool:
+    if not href:
+        return False
+    href = href.strip()
+    if href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+        return True  # in-page controls: "share", "back to top", "show comments"
+    if "://" not in href[:12] and not href.startswith("//"):
+        return True  # relative: this site
+    netloc = urlsplit(href).netloc.lower()
+    return netloc == host or netloc.endswith("." + host) or host.endswith("." + netloc.removeprefix("www."))
+
+
+def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
+    """Remove from the body (in place) the blocks that are page furniture rather than the post."""
+    host = urlsplit(url).netloc.lower().removeprefix("www.")
+    counts = _count(body, host)
+    total = counts[body].text or 1
+    doomed: list[lxml.html.HtmlElement] = []
+    stack = [child for child in reversed(body) if isinstance(child.tag, str)]
+    while stack:
+        element = stack.pop()
+        if element.tag in _NEVER_ENTERED:
+            continue  # code and formulas: their highlighting spans say "comment", "keyword", "tag"
+        if _is_furniture(element, counts[element], total):
+            doomed.append(element)
+            continue
+        stack.extend(child for child in reversed(element) if isinstance(child.tag, str))
+    kept = total - sum(counts[element].text for element in doomed)
+    if kept < total * 0.2:
+        return  # the "furniture" was the post after all (a post that is a list of links): leave it
+    for element in doomed:
+        _drop(element)
+
+
+def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    tag = element.tag
+    prose = counts.text >= total * PROSE_SHARE and counts.linked < counts.text * PROSE_LINK_DENSITY
+    if prose:
+        return False
+    attributes = element.attrib
+    if attributes:
+        if "hidden" in attributes or attributes.get("aria-hidden") == "true":
+            return True
+        style = attributes.get("style")
+        if style and "display:none" in style.replace(" ", "").lower():
+            return True
+        if tag not in INLINE_TAGS and is_furniture_hint(element):
+            return True
+    if tag == "header" and counts.text < HEADER_MAX_CHARS:
+        return True
+    if tag in BLOCK_TAGS and counts.links and counts.linked >= counts.text * LINK_DENSITY:
+        return counts.same_site_links >= counts.links * SAME_SITE_LINKS
+    return False
+
+
+def _drop(element: lxml.html.HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+

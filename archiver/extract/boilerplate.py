@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from archiver.extract.post_rules import words
+
 # Class/id words of page furniture (matched as whole words of a class or id split on - _ and case changes).
 BOILERPLATE_WORDS = frozenset(
     ["share", "shares", "sharing", "sharebar", "social", "socials", "sociallinks", "related", "relatedposts", "recommended", "recommendations", "recirc", "recirculation", "morestories", "readnext", "youmayalsolike", "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "optin", "promo", "promos", "promotion", "promoted", "sponsor", "sponsored", "sponsors", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "outbrain", "taboola", "paywall", "popular", "trending", "mostpopular", "mostread", "comment", "comments", "commentlist", "disqus", "discussion", "respond", "breadcrumb", "breadcrumbs", "byline", "bylines", "authorbox", "authorbio", "bio", "tags", "tag", "taglist", "tagcloud", "topics", "categories", "nav", "navigation", "navbar", "menu", "submenu", "toolbar", "pagination", "pager", "footer", "widget", "widgets", "sidebar", "cookie", "cookies", "consent", "modal", "popup", "overlay", "login", "signin", "print", "rating", "ratings", "reactions", "screenreader", "sronly", "visuallyhidden", "hidden", "meta", "postmeta", "entrymeta"]
@@ -34,7 +36,7 @@ PROSE_LINK_DENSITY = 0.3
 HEADER_MAX_CHARS = 400
 
 # Inline elements are judged by their block, never by their own class (a <span class="tag"> in prose).
-INLINE_TAGS = frozenset("span a em strong b i u s small sup sub code kbd samp var abbr cite q mark time img label".split())
+INLINE_TAGS = words("span a em strong b i u s small sup sub code kbd samp var abbr cite q mark time img label")
 _NEVER_ENTERED = frozenset(["pre", "code", "math", "svg", "script"])
 
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")

@@ -21,6 +21,17 @@ from archiver.extract.post_rules import words
 BOILERPLATE_WORDS = frozenset(
     ["share", "shares", "sharing", "sharebar", "social", "socials", "sociallinks", "related", "relatedposts", "recommended", "recommendations", "recirc", "recirculation", "morestories", "readnext", "youmayalsolike", "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "optin", "promo", "promos", "promotion", "promoted", "sponsor", "sponsored", "sponsors", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "outbrain", "taboola", "paywall", "popular", "trending", "mostpopular", "mostread", "comment", "comments", "commentlist", "disqus", "discussion", "respond", "breadcrumb", "breadcrumbs", "byline", "bylines", "authorbox", "authorbio", "bio", "tags", "tag", "taglist", "tagcloud", "topics", "categories", "nav", "navigation", "navbar", "menu", "submenu", "toolbar", "pagination", "pager", "footer", "widget", "widgets", "sidebar", "cookie", "cookies", "consent", "modal", "popup", "overlay", "login", "signin", "print", "rating", "ratings", "reactions", "screenreader", "sronly", "visuallyhidden", "hidden", "meta", "postmeta", "entrymeta"]
 )
+# Inline elements are judged by their block, except links and buttons that name a sharing or print control.
+INLINE_FURNITURE_WORDS = words("share sharing sharebar social print whatsapp facebook twitter")
+# What a "see also" line starts with: a short block of one or two links to other pages of the site.
+SEE_ALSO = re.compile(
+    r"^\W*(?:related|read more|read also|also read|see also|more on this|more:|explore further|recommended|"
+    r"read next|weiterlesen|lesen sie auch|mehr zum thema|voir aussi|lire aussi|à lire aussi|leia também|"
+    r"veja também|leer más|lee también|leggi anche|相关阅读|延伸阅读|推荐阅读|相關閱讀|関連記事|관련\s*기사)",
+    re.IGNORECASE,
+)
+SEE_ALSO_MAX_CHARS = 200
+
 # Words that mark an element as the content itself whatever else its class says ("entry-content share-on").
 CONTENT_WORDS = frozenset(["content", "body", "text", "article", "entry", "story", "post", "main", "markdown", "prose"])
 # Tags whose whole subtree is judged as one block by the link-density rule.
@@ -129,20 +140,53 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
     counts = _count(body, host)
     total = counts[body].text or 1
     doomed: list[lxml.html.HtmlElement] = []
-    stack = [child for child in reversed(body) if isinstance(child.tag, str)]
+    seen: set[str] = set()
+    stack = [(child, False) for child in reversed(body) if isinstance(child.tag, str)]
     while stack:
-        element = stack.pop()
+        element, in_block = stack.pop()
+        if element.tag == "figcaption":
+            doomed.append(element)
+            continue
         if element.tag in _NEVER_ENTERED:
             continue  # code and formulas: their highlighting spans say "comment", "keyword", "tag"
         if _is_furniture(element, counts[element], total):
             doomed.append(element)
             continue
-        stack.extend(child for child in reversed(element) if isinstance(child.tag, str))
+        if not in_block and _is_text_block(element, counts[element]):
+            if _is_repeat(element, seen):
+                doomed.append(element)
+                continue
+            in_block = True  # its inner spans say the same text again: not a repeat
+        stack.extend((child, in_block) for child in reversed(element) if isinstance(child.tag, str))
     kept = total - sum(counts[element].text for element in doomed)
     if kept < total * 0.2:
         return  # the "furniture" was the post after all (a post that is a list of links): leave it
     for element in doomed:
         _drop(element)
+
+
+def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
+    """A block of text with no blocks inside it (a paragraph, a caption, a list item)."""
+    return (
+        counts.text >= REPEAT_MIN_CHARS
+        and element.tag in _REPEATABLE
+        and not any(isinstance(child.tag, str) and child.tag in _BLOCK_CHILDREN for child in element)
+    )
+
+
+def _is_repeat(element: lxml.html.HtmlElement, seen: set[str]) -> bool:
+    """A text block said a second time inside the body (a gallery's caption under each of its views, a teaser
+    repeated in a slider): the second is furniture."""
+    key = " ".join(element.text_content().split())
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
+
+
+REPEAT_MIN_CHARS = 30
+_REPEATABLE = frozenset(["p", "li", "figcaption", "div", "span", "h2", "h3", "h4", "h5", "blockquote", "dd"])
+_BLOCK_CHILDREN = frozenset(["p", "div", "ul", "ol", "table", "section", "pre", "blockquote", "figure", "li"])
 
 
 def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
@@ -159,7 +203,16 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
             return True
         if tag not in INLINE_TAGS and is_furniture_hint(element):
             return True
+        if tag in ("a", "button") and _hint_words(element) & INLINE_FURNITURE_WORDS:
+            return True
     if tag == "header" and counts.text < HEADER_MAX_CHARS:
+        return True
+    if (
+        tag in ("p", "div", "li", "h3", "h4", "strong")
+        and counts.same_site_links
+        and counts.text < SEE_ALSO_MAX_CHARS
+        and SEE_ALSO.match(element.text_content())
+    ):
         return True
     if tag in BLOCK_TAGS and counts.links and counts.linked >= counts.text * LINK_DENSITY:
         return counts.same_site_links >= counts.links * SAME_SITE_LINKS

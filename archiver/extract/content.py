@@ -371,9 +371,28 @@ def find_body(
     for finder in finders if theme_rules else finders[1:]:
         element, name = finder(document)
         if element is not None:
+            if finder is not _body_by_density and _text_length(element) < SMALL_BODY_CHARS:
+                return _unless_text_elsewhere(document, element, name)
             return element, name
     body = document.find("body")
     return (body if body is not None else document), "document"
+
+
+# A body this short (an image post, or a rule that hit the wrong element) yields to a density winner elsewhere on
+# the page holding many times its text.
+SMALL_BODY_CHARS = 200
+ELSEWHERE_MIN_CHARS = 1000
+
+
+def _unless_text_elsewhere(
+    document: lxml.html.HtmlElement, element: lxml.html.HtmlElement, name: str
+) -> tuple[lxml.html.HtmlElement, str]:
+    other, other_name = _body_by_density(document)
+    if other is None or other is element or _text_length(other) < ELSEWHERE_MIN_CHARS:
+        return element, name
+    if any(ancestor is other for ancestor in element.iterancestors()):
+        return element, name  # a wrapper around the short post (its sidebar holds the text): keep the post
+    return other, other_name
 
 
 def _body_by_theme_rule(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
@@ -445,11 +464,32 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
         return None, ""
     # Link density is costly on big wrappers: only the strongest few candidates are weighed by it.
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:DENSITY_FINALISTS]
-    best = max(top, key=lambda item: item[1] * (1.0 - _link_density(item[0])))
-    return best[0], "density"
+    best, best_score = max(
+        ((element, score * (1.0 - _link_density(element))) for element, score in top), key=lambda item: item[1]
+    )
+    return _with_sibling_parts(best, best_score, scores), "density"
 
 
 DENSITY_FINALISTS = 8
+# A sibling of the winner with at least this share of its score is another part of the same text (articles
+# split by figures, pull quotes or ads into several containers): the body is then their common parent.
+SIBLING_SHARE = 0.2
+SIBLING_MAX_LINK_DENSITY = 0.25
+
+
+def _with_sibling_parts(
+    best: lxml.html.HtmlElement, best_score: float, scores: dict[lxml.html.HtmlElement, float]
+) -> lxml.html.HtmlElement:
+    parent = best.getparent()
+    if parent is None or parent.tag in ("body", "html"):
+        return best
+    threshold = max(10.0, best_score * SIBLING_SHARE)
+    for sibling in parent:
+        if sibling is best or scores.get(sibling, 0.0) < threshold:
+            continue
+        if _link_density(sibling) <= SIBLING_MAX_LINK_DENSITY:
+            return parent
+    return best
 
 
 def _direct_text(element: lxml.html.HtmlElement) -> str:

@@ -40,6 +40,9 @@ BLOCK_TAGS = frozenset(["ul", "ol", "dl", "div", "section", "nav", "aside", "foo
 LINK_DENSITY = 0.6
 # ...and at least this share of its links go to the blog's own pages (a post's reference list links elsewhere).
 SAME_SITE_LINKS = 0.5
+# A block of at least this many links, all into the site, with this share of link text, lists other posts.
+TEASER_LINKS = 3
+TEASER_LINK_DENSITY = 0.3
 # A block holding this share of the body's text (with little link text) is the post, never furniture.
 PROSE_SHARE = 0.35
 PROSE_LINK_DENSITY = 0.3
@@ -216,6 +219,13 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
         return True
     if tag in BLOCK_TAGS and counts.links and counts.linked >= counts.text * LINK_DENSITY:
         return counts.same_site_links >= counts.links * SAME_SITE_LINKS
+    # Teasers of other posts: several headlines linking into the site, each with a line of text under it.
+    return (
+        tag in BLOCK_TAGS
+        and counts.same_site_links >= TEASER_LINKS
+        and counts.same_site_links == counts.links
+        and counts.linked >= counts.text * TEASER_LINK_DENSITY
+    )
     return False
 
 

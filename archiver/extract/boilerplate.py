@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 
+from archiver.extract.dates import find_date_in_text
 from archiver.extract.post_rules import words
 
 # Class/id words of page furniture (matched as whole words of a class or id split on - _ and case changes).
@@ -156,7 +157,9 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
             doomed.append(element)
             continue
         if not in_block and _is_text_block(element, counts[element]):
-            if _is_repeat(element, seen):
+            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(element, seen)) or _is_date_line(
+                element, counts[element]
+            ):
                 doomed.append(element)
                 continue
             in_block = True  # its inner spans say the same text again: not a repeat
@@ -171,10 +174,29 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
 def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
     """A block of text with no blocks inside it (a paragraph, a caption, a list item)."""
     return (
-        counts.text >= REPEAT_MIN_CHARS
+        counts.text >= TEXT_BLOCK_MIN_CHARS
         and element.tag in _REPEATABLE
         and not any(isinstance(child.tag, str) and child.tag in _BLOCK_CHILDREN for child in element)
     )
+
+
+def _is_date_line(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
+    """A short block that only dates the post ("Updated 5:27 am CST, November 20, 2019", "18 Nov 2019, 19:09",
+    "Posted on 2020-01-02"): metadata, read as such before the body is cleaned."""
+    if counts.text > DATE_LINE_MAX_CHARS or not _YEAR.search(element.text_content()):
+        return False
+    text = " ".join(element.text_content().split())
+    found = find_date_in_text(text, "visible")
+    if found is None:
+        return False
+    rest = text.replace(found.raw, " ")
+    return len(_WORD.findall(rest)) <= DATE_LINE_OTHER_WORDS
+
+
+DATE_LINE_MAX_CHARS = 80
+DATE_LINE_OTHER_WORDS = 4  # "Updated", "Published on", a weekday, a time zone
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _is_repeat(element: lxml.html.HtmlElement, seen: set[str]) -> bool:
@@ -188,6 +210,7 @@ def _is_repeat(element: lxml.html.HtmlElement, seen: set[str]) -> bool:
 
 
 REPEAT_MIN_CHARS = 30
+TEXT_BLOCK_MIN_CHARS = 8
 _REPEATABLE = frozenset(["p", "li", "figcaption", "div", "span", "h2", "h3", "h4", "h5", "blockquote", "dd"])
 _BLOCK_CHILDREN = frozenset(["p", "div", "ul", "ol", "table", "section", "pre", "blockquote", "figure", "li"])
 

@@ -390,9 +390,7 @@ def _unless_text_elsewhere(
     other, other_name = _body_by_density(document)
     if other is None or other is element or _text_length(other) < ELSEWHERE_MIN_CHARS:
         return element, name
-    if any(ancestor is other for ancestor in element.iterancestors()):
-        return element, name  # a wrapper around the short post (its sidebar holds the text): keep the post
-    return other, other_name
+    return other, other_name  # also a wrapper of the short element: the scorer left out sidebars and comments
 
 
 def _body_by_theme_rule(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 
@@ -22,8 +22,11 @@ from archiver.extract.post_rules import words
 BOILERPLATE_WORDS = frozenset(
     ["share", "shares", "sharing", "sharebar", "social", "socials", "sociallinks", "related", "relatedposts", "recommended", "recommendations", "recirc", "recirculation", "morestories", "readnext", "youmayalsolike", "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "optin", "promo", "promos", "promotion", "promoted", "sponsor", "sponsored", "sponsors", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "outbrain", "taboola", "paywall", "popular", "trending", "mostpopular", "mostread", "comment", "comments", "commentlist", "disqus", "discussion", "respond", "breadcrumb", "breadcrumbs", "byline", "bylines", "authorbox", "authorbio", "bio", "tags", "tag", "taglist", "tagcloud", "topics", "categories", "nav", "navigation", "navbar", "menu", "submenu", "toolbar", "pagination", "pager", "footer", "widget", "widgets", "sidebar", "cookie", "cookies", "consent", "modal", "popup", "overlay", "login", "signin", "print", "rating", "ratings", "reactions", "screenreader", "sronly", "visuallyhidden", "hidden", "meta", "postmeta", "entrymeta"]
 )
-# Inline elements are judged by their block, except links and buttons that name a sharing or print control.
-INLINE_FURNITURE_WORDS = words("share sharing sharebar social print whatsapp facebook twitter")
+# Inline elements are judged by their block, except those naming a sharing control, a caption or an advert.
+INLINE_FURNITURE_WORDS = words(
+    "share sharing sharebar social print whatsapp facebook twitter caption credit credits photocredit imagecredit "
+    "advert advertisement sponsored"
+)
 # What a "see also" line starts with: a short block of one or two links to other pages of the site.
 SEE_ALSO = re.compile(
     r"^\W*(?:related|read more|read also|also read|see also|more on this|more:|explore further|recommended|"
@@ -134,8 +137,13 @@ def _same_site(href: str | None, host: str) -> bool:
         return True  # in-page controls: "share", "back to top", "show comments"
     if "://" not in href[:12] and not href.startswith("//"):
         return True  # relative: this site
-    netloc = urlsplit(href).netloc.lower()
-    return netloc == host or netloc.endswith("." + host) or host.endswith("." + netloc.removeprefix("www."))
+    parts = urlsplit(href)
+    netloc = parts.netloc.lower()
+    if netloc == host or netloc.endswith("." + host) or host.endswith("." + netloc.removeprefix("www.")):
+        return True
+    # A share link elsewhere carries this page's address in its query ("sharer.php?u=https%3A%2F%2Fhost%2F..."):
+    # it is a control of this page, not a reference the author made.
+    return bool(parts.query) and host in unquote(parts.query).lower()
 
 
 def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
@@ -229,7 +237,7 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
             return True
         if tag not in INLINE_TAGS and is_furniture_hint(element):
             return True
-        if tag in ("a", "button") and _hint_words(element) & INLINE_FURNITURE_WORDS:
+        if tag in INLINE_TAGS and _hint_words(element) & INLINE_FURNITURE_WORDS:
             return True
     if tag == "header" and counts.text < HEADER_MAX_CHARS:
         return True

@@ -462,13 +462,35 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
         return None, ""
     # Link density is costly on big wrappers: only the strongest few candidates are weighed by it.
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:DENSITY_FINALISTS]
+    heading = _title_heading(document)
     best, best_score = max(
-        ((element, score * (1.0 - _link_density(element))) for element, score in top), key=lambda item: item[1]
+        (
+            (element, score * (1.0 - _link_density(element)) * (TITLE_BONUS if _holds(element, heading) else 1.0))
+            for element, score in top
+        ),
+        key=lambda item: item[1],
     )
     return _with_sibling_parts(best, best_score, scores), "density"
 
 
 DENSITY_FINALISTS = 8
+# The post's text sits with its title: a finalist that holds the page's main heading is preferred to one beside
+# it (a "you may also like" box of teasers can outscore a short post).
+TITLE_BONUS = 1.5
+
+
+def _title_heading(document: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The page's first <h1> outside its banner, navigation and furniture, if it has one."""
+    for heading in document.iter("h1"):
+        if any(a.tag in ("header", "nav", "aside", "footer") for a in heading.iterancestors()):
+            continue
+        if _solid_length(_FAST_TEXT(heading)) >= 3:
+            return heading
+    return None
+
+
+def _holds(element: lxml.html.HtmlElement, heading: lxml.html.HtmlElement | None) -> bool:
+    return heading is not None and any(ancestor is element for ancestor in heading.iterancestors())
 # A sibling of the winner with at least this share of its score is another part of the same text (articles
 # split by figures, pull quotes or ads into several containers): the body is then their common parent.
 SIBLING_SHARE = 0.2

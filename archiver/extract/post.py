@@ -353,7 +353,12 @@ def _note_element(
         shown = text_of(element)
         if tag == "time" and not updated and _shows_another_day(shown, value):
             value = shown  # <time datetime="...07-03T10:18Z">Published 29 June 2019</time>: the reader's day
-        (facts.time_updated if updated else facts.time_published).append((value, source))
+        if updated:
+            facts.time_updated.append((value, source))
+        elif tag == "time" and "pubdate" in element.attrib:
+            facts.time_published.insert(0, (value, source))  # HTML5's own mark of the publication time
+        else:
+            facts.time_published.append((value, source))
         if not updated and shown and shown != value:
             facts.time_texts.append(shown)
     elif _is_date_element(class_set) and len(element) < 12:
@@ -551,12 +556,19 @@ def _find(text: str, source: str) -> DateValue | None:
 def _head_published(head: _HeadFacts) -> list[DateValue]:
     """Published dates the page's metadata states: JSON-LD datePublished, then the meta tags."""
     candidates: list[DateValue | None] = []
+    meta = _first_meta(head, PUBLISHED_META_KEYS)
+    # OpenGraph's article:published_time is written for the page itself; a JSON-LD graph may describe a
+    # republished or aggregated item. Other meta names ("date", "dc.date") are vaguer than either.
+    if meta and meta[1] in OPENGRAPH_PUBLISHED_KEYS:
+        candidates.append(_parse(meta[0], "meta"))
     if head.article_ld and head.article_ld.get("datePublished"):
         candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
-    meta = _first_meta(head, PUBLISHED_META_KEYS)
-    if meta:
+    if meta and meta[1] not in OPENGRAPH_PUBLISHED_KEYS:
         candidates.append(_parse(meta[0], "meta"))
     return [c for c in candidates if c is not None]
+
+
+OPENGRAPH_PUBLISHED_KEYS = frozenset(["article:published_time", "og:published_time"])
 
 
 def _published_candidates(
@@ -606,7 +618,14 @@ def _pick_published(candidates: list[DateValue]) -> DateValue | None:
     if not _UTC_SUFFIX.search(best.iso):
         return best
     for other in candidates[1:]:
-        if other.iso[:10] != best.iso[:10] and _local_day_possible(best.iso, other.iso):
+        if other.iso[:10] == best.iso[:10]:
+            continue
+        offset = dates.offset_minutes(other.iso)
+        if offset is not None:
+            # The page states its zone: the UTC instant falls on that other day there, or it is another date.
+            if dates.to_offset(best.iso, offset)[:10] == other.iso[:10]:
+                return other
+        elif _local_day_possible(best.iso, other.iso):
             return other  # what readers see, in the site's own zone
     return best
 

@@ -490,11 +490,15 @@ def _without_site_name(title: str, site_names: set[str]) -> str:
 def _pick_title(
     head: _HeadFacts, scope: _ScopeFacts, document: lxml.html.HtmlElement, body: lxml.html.HtmlElement | None
 ) -> str | None:
-    """The visible heading of the post first; then og:title / JSON-LD headline / <title> without the site name."""
-    best_rank, best_heading = min(scope.headings, key=lambda item: item[0]) if scope.headings else (9, "")
-    if best_rank <= 2:
-        return best_heading
+    """The title by agreement: a visible heading the page's metadata titles confirm; else the post's own
+    title-classed heading; then og:title / JSON-LD headline / <title> without the site name."""
     site_names = _site_names(head, document)
+    agreed = _agreed_title(head, scope, document, site_names)
+    if agreed:
+        return agreed
+    best_rank, best_heading = min(scope.headings, key=lambda item: item[0]) if scope.headings else (9, "")
+    if best_rank <= 2 and best_heading not in site_names:
+        return best_heading
     meta_title = collapse((head.meta.get("og:title") or head.meta.get("twitter:title") or [""])[0])
     if not meta_title and head.article_ld:
         meta_title = _ld_text(head.article_ld.get("headline") or head.article_ld.get("name"))
@@ -523,12 +527,126 @@ def _pick_title(
     return title
 
 
+def _visible_headings(document: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, str]]:
+    """The page's h1s, then h2s, that a reader sees: not in a <template>, a hidden element, the navigation or the
+    site banner, and not a table of contents' own heading."""
+    found = []
+    for heading in _PAGE_HEADINGS(document):
+        classes = set((heading.get("class") or "").split())
+        if classes & rules.NOT_TITLE_CLASSES:
+            continue
+        if any(
+            a.tag in ("template", "nav") or _hidden(a) or set((a.get("class") or "").split()) & rules.NOT_TITLE_CLASSES
+            for a in heading.iterancestors()
+        ) or _hidden(heading):
+            continue
+        text = _heading_text(heading)
+        if text and text.casefold() not in rules.NOT_TITLE_TEXTS:
+            found.append((heading, text))
+    return found
+
+
+_PAGE_HEADINGS = lxml.etree.XPath("(//h1)[position() <= 6] | (//h2)[position() <= 12] | (//h3)[position() <= 12]")
+
+
+def _hidden(element: lxml.html.HtmlElement) -> bool:
+    if "hidden" in element.attrib or element.get("aria-hidden") == "true":
+        return True
+    style = element.get("style")
+    return bool(style) and "display:none" in style.replace(" ", "").lower()
+
+
+def _agreed_title(
+    head: _HeadFacts, scope: _ScopeFacts, document: lxml.html.HtmlElement, site_names: set[str]
+) -> str | None:
+    """A visible heading that the metadata titles (og:title, twitter:title, JSON-LD headline, <title>) confirm:
+    equal to one, or one starts or ends with it around a separator. A heading that is one side of <title> while
+    the other side is another text is the site's name, not the post's (it is added to site_names)."""
+    meta_titles = [collapse(v) for key in ("og:title", "twitter:title") for v in head.meta.get(key, [])[:1]]
+    if head.article_ld:
+        meta_titles.append(_ld_text(head.article_ld.get("headline") or ""))
+    meta_titles.append(head.title_tag)
+    meta_titles = [t for t in meta_titles if t]
+    if not meta_titles:
+        return None
+    headings = _visible_headings(document)
+    in_region = {text for _rank, text in scope.headings}
+    for heading, text in headings:
+        if text not in in_region and _is_site_side(heading, text, head.title_tag):
+            site_names.add(text)
+    folded_sites = {name.casefold() for name in site_names}
+    candidates = [(h, t) for h, t in headings if t.casefold() not in folded_sites]
+    folded_metas = [meta.casefold() for meta in meta_titles]
+    for _heading, text in candidates:
+        if text.casefold() in folded_metas:
+            return text  # shown and stated alike
+    # "Post | Site" or "Site: Post": the side shown as the post region's heading, else as a main heading.
+    sides = [
+        (text not in in_region, order, text)
+        for order, (heading, text) in enumerate(candidates)
+        if (heading.tag == "h1" or _is_title_classed(heading))
+        and any(_is_title_side(text.casefold(), meta) for meta in folded_metas)
+    ]
+    return min(sides)[2] if sides else None
+
+
+def _title_parts(title: str) -> list[str]:
+    """The two sides of a <title> at its first and at its last separator ("A: B: C" -> A, "B: C", "A: B", C)."""
+    for separator in (*rules.TITLE_SEPARATORS, ": "):
+        if separator in title:
+            first, _, rest = title.partition(separator)
+            start, _, last = title.rpartition(separator)
+            return [part.strip() for part in (first, rest, start, last) if part.strip()]
+    return [title]
+
+
+def _is_title_side(heading: str, title: str) -> bool:
+    """Whether the (folded) heading is what a <title> or og:title holds beside a site name: "Post | Site"."""
+    if not heading or len(heading) >= len(title):
+        return False
+    for separator in (*rules.TITLE_SEPARATORS, ": "):
+        if title.startswith(heading + separator.casefold()) or title.endswith(separator.casefold() + heading):
+            return True
+    return False
+
+
+def _is_site_side(heading: lxml.html.HtmlElement, text: str, title_tag: str) -> bool:
+    """A heading that is one side of a two-part <title> ("Site: Post") and links to the blog's home page, or
+    names itself a blog: the banner's site name, not the post's title."""
+    parts = _title_parts(title_tag)
+    if len(parts) < 2 or text not in parts:
+        return False
+    if any(word in text.casefold() for word in rules.SITE_NAME_WORDS) and not _is_title_classed(heading):
+        return True
+    links = [heading, *heading.iterancestors("a")] if heading.tag == "a" else [*heading.iter("a"), *heading.iterancestors("a")]
+    base = heading.getroottree().docinfo.URL or ""
+    page = urlsplit(base)
+    for link in links:
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        target = urlsplit(urljoin(base, href))
+        # The banner links home: the site root, or the blog's root above this page ("/blog/" for "/blog/x/").
+        if target.netloc == page.netloc and (
+            target.path in ("", "/") or (target.path.endswith("/") and page.path.startswith(target.path)
+                                         and len(target.path) < len(page.path))
+        ):
+            return True
+    return False
+
+
+def _is_title_classed(element: lxml.html.HtmlElement) -> bool:
+    return bool(set((element.get("class") or "").split()) & rules.TITLE_CLASSES)
+
+
 def _is_generated_title(title: str, body: lxml.html.HtmlElement, head: _HeadFacts) -> bool:
     """A title the engine made from the first words of an untitled post (micro-posts), shown nowhere as a heading:
     the body, or the description made from the same source text, starts with it."""
     stem = "".join(title.rstrip(".…").split())  # block edges in the body carry no spaces in string()
     if len(stem) < MIN_GENERATED_TITLE_CHARS:
         return False
+    if any(_heading_text(h) == title for h in body.iter("h1", "h2", "h3")):
+        return False  # shown as a heading at the top of the body: a real title
     start = "".join(_FAST_STRING(body)[: len(title) * 2 + 200].split())
     if start.startswith(stem):
         return True

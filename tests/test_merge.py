@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver.extract.merge import merge_post, merged_published, merged_title
+from archiver.extract.merge import merge_post, merged_published, merged_title, titles_by_evidence
 from archiver.extract.model import DateValue
 
 
@@ -46,3 +46,15 @@ def test_post_without_page_keeps_listing_fields():
     record = merge_post(entry, None, 404)
     assert (record.title, record.published, record.published_source, record.tags, record.page_status) == (
         "A", "2024-01-02", "listing-text", ["t"], 404)
+
+
+def test_disagreeing_titles_keep_the_other_as_a_variant() -> None:
+    assert titles_by_evidence("Old title", "New title") == ("New title", "Old title")
+    assert titles_by_evidence("Queues in Python", "Queues in Python | My Blog") == ("Queues in Python", None)
+    assert titles_by_evidence("Same  title", "Same title") == ("Same title", None)
+    assert titles_by_evidence(None, "Only the page") == ("Only the page", None)
+
+
+def test_merged_record_carries_the_title_variant() -> None:
+    record = merge_post({"url": "https://a.example/p/", "title": "Listing words"}, {"title": "Page words"})
+    assert record.title == "Page words" and record.title_variant == "Listing words"

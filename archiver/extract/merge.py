@@ -16,7 +16,7 @@ def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: 
     """One record per post: the post page wins for the fields it has, the excerpt stays the listing's."""
     page = page or {}
     record = PostRecord(url=entry["url"], page_status=page_status)
-    record.title = merged_title(entry.get("title"), page.get("title"))
+    record.title, record.title_variant = titles_by_evidence(entry.get("title"), page.get("title"))
     record.excerpt, record.excerpt_source = merged_excerpt(entry, page)
     published = merged_published(_date(entry.get("published")), _date(page.get("published")))
     if published:
@@ -48,6 +48,19 @@ def _date(value: Any) -> DateValue | None:
 
 def _norm(text: str | None) -> str:
     return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def titles_by_evidence(listing_title: str | None, page_title: str | None) -> tuple[str | None, str | None]:
+    """(title, variant): the title `merged_title` chooses, and the other one when listing and post page say
+    different things (a renamed post, a listing that shows a short title of its own)."""
+    title = merged_title(listing_title, page_title)
+    other = page_title if title == listing_title else listing_title
+    if not title or not other:
+        return title, None
+    kept, dropped = _norm(title).rstrip("".join(ELLIPSES)).strip(), _norm(other).rstrip("".join(ELLIPSES)).strip()
+    if kept in dropped or dropped in kept:
+        return title, None  # the same title, shortened or with the site's name around it
+    return title, other
 
 
 def merged_title(listing_title: str | None, page_title: str | None) -> str | None:

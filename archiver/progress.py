@@ -11,7 +11,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from archiver.items import ErrorItem, PostItem
+from archiver.crawl.records import ErrorItem, PostItem
 
 
 class ProgressLine:

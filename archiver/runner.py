@@ -9,6 +9,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archiver.crawl.state import CrawlState, Outcome, Written
 from archiver.extract.overrides import SiteRules
 from archiver.spiders.blog import BlogSpider
 
@@ -40,6 +41,17 @@ class CrawlOutcome:
             return EXIT_WARNINGS
         return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_FAILED)
 
+    @classmethod
+    def of(cls, outcome: Outcome, written: Written | None, crawl_id: int | None,
+           fail_on_warnings: bool) -> CrawlOutcome:
+        """The report of a crawl from its state's outcome and what the archive got."""
+        written = written or Written()
+        return cls(
+            status=outcome.status, message=outcome.message, posts_found=outcome.posts_found,
+            posts_new=written.posts_new, posts_updated=written.posts_updated, posts_removed=written.posts_removed,
+            errors=written.errors, crawl_id=crawl_id, warnings=outcome.warnings, fail_on_warnings=fail_on_warnings,
+        )
+
 
 def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
     """The project's Scrapy settings with the archive path and any overrides applied."""
@@ -60,20 +72,7 @@ def run_crawl(
     crawler = process.create_crawler(BlogSpider)
     process.crawl(crawler, urls=urls, rules=rules)
     process.start()
-    spider = crawler.spider
-    if spider is None or not hasattr(spider, "outcome"):
+    state = CrawlState.of(crawler)
+    if not state.blogs:
         return CrawlOutcome("failed", "the crawl did not start (see the log above)")
-    outcome = spider.outcome()
-    counts = getattr(spider, "store_counts", {})
-    return CrawlOutcome(
-        status=outcome["status"],
-        message=outcome["message"],
-        posts_found=outcome["posts_found"],
-        posts_new=counts.get("posts_new", 0),
-        posts_updated=counts.get("posts_updated", 0),
-        posts_removed=counts.get("posts_removed", 0),
-        errors=counts.get("errors", 0),
-        crawl_id=getattr(spider, "crawl_id", None),
-        warnings=outcome.get("warnings", []),
-        fail_on_warnings=settings.getbool("ARCHIVER_FAIL_ON_WARNINGS", True),
-    )
+    return CrawlOutcome.of(state.outcome(), state.written, state.crawl_id, state.options.fail_on_warnings)

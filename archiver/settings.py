@@ -59,9 +59,7 @@ ARCHIVER_WARC_DIR = None  # None: warc/ beside ARCHIVER_DB (data/warc/ for data/
 ARCHIVER_WARC_MAX_BYTES = 1_000_000_000  # a WARC file past this size is closed and the next one started
 
 ITEM_PIPELINES = {
-    "pipelines.merge.MergePipeline": 100,
-    "pipelines.canonical.CanonicalUrlPipeline": 200,
-    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.tally.TallyPipeline": 300,
     "pipelines.store.StorePipeline": 900,
 }
 EXTENSIONS = {

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
+from archiver.crawl.state import CrawlState
+from archiver.store.memory import ArchiveMemory
 from archiver.store.writer import ArchiveWriter
 
 
 class StorePipeline:
-    """The Scrapy face of ArchiveWriter: one crawls row per run, the spider's memory and outcome."""
+    """The Scrapy face of ArchiveWriter: the crawls row, the archive as the crawl's memory, the final counts."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        self.state = CrawlState.of(crawler)
         settings = crawler.settings
-        self.writer = ArchiveWriter(settings.get("ARCHIVER_DB"), settings.getint("ARCHIVER_BATCH_SIZE", 200))
+        self.writer = ArchiveWriter(settings.get("ARCHIVER_DB"), settings.getint("ARCHIVER_BATCH_SIZE"))
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def open_spider(self) -> None:
+    def open_spider(self, spider=None) -> None:
         archive = self.writer.open()
-        spider = self.crawler.spider
-        if hasattr(spider, "memory") and self.crawler.settings.getbool("ARCHIVER_INCREMENTAL", True):
-            spider.memory = archive.crawl_memory()  # before this crawl's own row exists
-        start_urls = list(getattr(spider, "sites", {}) or [])
         options = {k: v for k, v in self.crawler.settings.copy_to_dict().items() if k.startswith("ARCHIVER_")}
-        spider.crawl_id = self.writer.start_crawl(start_urls, options)
+        self.state.crawl_id = self.writer.start_crawl(list(self.state.blogs), options)
+        for blog in self.state.blogs.values():
+            blog.crawl_id = self.state.crawl_id
+        if self.state.options.incremental:
+            self.state.memory = ArchiveMemory(archive, running_crawl_ids=[self.state.crawl_id])
 
     def process_item(self, item, spider=None):
         self.writer.write(item)
         return item
 
-    def close_spider(self) -> None:
+    def close_spider(self, spider=None) -> None:
         if self.writer.archive is None:
             return
-        spider = self.crawler.spider
-        outcome = spider.outcome() if hasattr(spider, "outcome") else {"status": "ok", "message": "", "sites": {}}
         stats = self.crawler.stats
         pages_fetched = stats.get_value("response_received_count", 0) if stats else 0
-        spider.store_counts = self.writer.finish(outcome, pages_fetched)
+        self.writer.finish(self.state, pages_fetched)
         self.writer.close()

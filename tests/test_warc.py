@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.warc.files import HttpExchange, RotatingWarcWriter, gzip_member_length, read_capture
 from tests.conftest import crawled_site, rows, run_archiver
-from tests.sitegen import build_wordpress
+from tests.sitegen import build_trouble, build_wordpress
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 # Columns a crawl and a re-extraction must agree on (ids and first/last-seen bookkeeping aside).
@@ -250,6 +250,33 @@ def test_reextract_of_one_site_by_url(crawled, tmp_path):
     assert run_archiver("reextract", "--db", str(db), "--site", crawled["url"], cwd=tmp_path).returncode == 0
     unknown = run_archiver("reextract", "--db", str(db), "--site", "https://nowhere.example/", cwd=tmp_path)
     assert unknown.returncode != 0 and "no site" in unknown.stderr
+
+
+def test_reextract_survives_every_page_a_fault_ridden_crawl_survived_and_matches_it(tmp_path_factory, tmp_path):
+    """The misbehaving blog (404, 500, a timeout, GBK served as UTF-8, a pagination loop), crawled with captures:
+    re-extraction completes, changes nothing in that archive, and rebuilds a cleared one as the crawl made it."""
+    with crawled_site(tmp_path_factory, "trouble-warc", build_trouble) as crawl:
+        assert crawl["result"].returncode == 0, crawl["result"].stderr
+        warc_dir = crawl["work"] / "warc"
+        db = _copy(crawl["db"], tmp_path / "same.db")
+        same = run_archiver("reextract", "--db", str(db), "--warc-dir", str(warc_dir), cwd=tmp_path)
+        assert same.returncode == 0, same.stderr
+        assert "0 new, 0 updated" in same.stdout
+        fresh = _copy(crawl["db"], tmp_path / "fresh.db")
+        connection = sqlite3.connect(fresh)
+        with connection:
+            for table in ("post_tags", "post_categories", "post_versions", "posts"):
+                connection.execute(f"DELETE FROM {table}")
+        connection.close()
+        rebuilt = run_archiver("reextract", "--db", str(fresh), "--warc-dir", str(warc_dir), cwd=tmp_path)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        crawled, again = _posts(crawl["db"]), _posts(fresh)
+        assert set(again) == set(crawled) and len(crawled) == 9
+        for key, row in crawled.items():
+            if row["page_status"] == 200:
+                assert again[key] == row
+            else:  # its page failed in the crawl: no capture of a body, the listing's view in both
+                assert (again[key]["title"], again[key]["published"]) == (row["title"], row["published"])
 
 
 # --- export ---------------------------------------------------------------------------------------------------

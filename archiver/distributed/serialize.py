@@ -1,23 +1,18 @@
-"""Items through Redis: one JSON object per item, tagged with its class and the start URL of its blog."""
+"""Records through Redis: one JSON object per record, tagged with its class (archiver.crawl.records)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
-
-ITEM_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (SiteItem, PostItem, SeenItem, PageItem, ErrorItem, FeedItem)}
+from archiver.crawl.records import from_json, to_json
 
 
-def dump_item(item: Any, site: str) -> bytes:
-    """One item as JSON bytes; `site` is the start URL of the blog it belongs to."""
-    return json.dumps(
-        {"site": site, "type": type(item).__name__, "data": vars(item)}, ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+def dump_item(record: Any) -> bytes:
+    """One record as JSON bytes."""
+    return json.dumps(to_json(record), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def load_item(raw: bytes) -> tuple[str, Any]:
-    """(start URL, item) from dump_item's bytes."""
-    message = json.loads(raw)
-    return message["site"], ITEM_CLASSES[message["type"]](**message["data"])
+def load_item(raw: bytes) -> Any:
+    """The record dump_item's bytes hold."""
+    return from_json(json.loads(raw))

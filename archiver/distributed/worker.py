@@ -26,18 +26,13 @@ from archiver.distributed.keys import WORKER_TIMEOUT, RedisKeys, connect, distri
 from archiver.distributed.queue import LEASES_META, requeue_leases
 from archiver.distributed.serialize import dump_item
 from archiver.extract.overrides import load_rules
-from archiver.items import PostItem
-from archiver.spiders.blog import BlogSpider
-from pipelines.canonical import CanonicalUrlPipeline
-from pipelines.merge import MergePipeline
+from archiver.spiders.blog import BlogSpider, dropped_record
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5  # how often an idle worker looks for a crawl to join
 POKE_SECONDS = 0.05  # how often a worker looks at the shared queue when its own engine would not
 HEARTBEAT_SECONDS = 0.5
-# Item pipelines run on the workers (CPU spreads out); dedupe and store run on the writer.
-WORKER_PIPELINES = (MergePipeline(), CanonicalUrlPipeline())
 
 
 def new_worker_id() -> str:
@@ -71,7 +66,6 @@ class WorkerSpider(BlogSpider):
         spider.heartbeat_ttl = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._keep_alive, signal=signals.spider_idle)
-        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -80,31 +74,15 @@ class WorkerSpider(BlogSpider):
         return
         yield
 
-    # -- callbacks: BlogSpider's, with their items committed to Redis ---------------------------------------
+    # -- answers: BlogSpider's, with their records committed to Redis ---------------------------------------
 
-    def parse_listing_page(self, response: Any, state: Any) -> Iterable[Any]:
-        return self._committed(super().parse_listing_page(response, state), response.request, state)
+    def on_response(self, response: Any, visit: Any) -> Iterable[Any]:
+        return self._committed(super().on_response(response, visit), response.request)
 
-    def parse_post_page(self, response: Any, state: Any, entry: Any, listing_url: str, entry_hash: str):
-        output = super().parse_post_page(response, state, entry, listing_url, entry_hash)
-        return self._committed(output, response.request, state)
+    def on_failure(self, failure: Any) -> Iterable[Any]:
+        return self._committed(super().on_failure(failure), failure.request)
 
-    def listing_failed(self, failure: Any) -> Iterable[Any]:
-        request = failure.request
-        return self._committed(super().listing_failed(failure), request, request.cb_kwargs["state"])
-
-    def post_failed(self, failure: Any) -> Iterable[Any]:
-        request = failure.request
-        return self._committed(super().post_failed(failure), request, request.cb_kwargs["state"])
-
-    def parse_feed_page(self, response: Any, state: Any, probing: bool) -> Iterable[Any]:
-        return self._committed(super().parse_feed_page(response, state, probing), response.request, state)
-
-    def feed_failed(self, failure: Any) -> Iterable[Any]:
-        request = failure.request
-        return self._committed(super().feed_failed(failure), request, request.cb_kwargs["state"])
-
-    def _committed(self, output: Iterable[Any], request: Request, state: Any) -> Iterator[Any]:
+    def _committed(self, output: Iterable[Any], request: Request) -> Iterator[Any]:
         """Queue the callback's requests in Redis, then commit its items with the release of its lease.
 
         The requests are handed to the engine here rather than yielded: Scrapy drains a callback's output into
@@ -121,26 +99,23 @@ class WorkerSpider(BlogSpider):
                 else:
                     items.append(result)
         except Exception:
-            self.commit(items, request, state.start_url)  # the request is done: Scrapy does not retry it
+            self.commit(items, request)  # the request is done: Scrapy does not retry it
             raise
-        self.commit(items, request, state.start_url)
+        self.commit(items, request)
         yield from ()
 
-    def commit(self, items: list[Any], request: Request, site: str) -> None:
-        """Push the items and release the request's leases, in one Redis transaction."""
-        blobs = []
-        for item in items:
-            if isinstance(item, PostItem):
-                for pipeline in WORKER_PIPELINES:
-                    item = pipeline.process_item(item)
-            blobs.append(dump_item(item, site))
+    def commit(self, items: list[Any], request: Request, *, answered: bool = True) -> None:
+        """Push the records and release the request's leases, in one Redis transaction (`answered`: the request
+        got a response or a failure, counted as a page fetched)."""
+        blobs = [dump_item(item) for item in items]
         with self.server.pipeline(transaction=True) as pipe:
             if blobs:
                 pipe.rpush(self.keys.items, *blobs)
             leases = request.meta.get(LEASES_META)
             if leases:
                 pipe.hdel(self.keys.leases, *leases)
-            pipe.incr(self.keys.responses)
+            if answered:
+                pipe.incr(self.keys.responses)
             pipe.execute()
 
     # -- signals -------------------------------------------------------------------------------------------
@@ -178,11 +153,11 @@ class WorkerSpider(BlogSpider):
         if not self.crawl_over:
             raise DontCloseSpider
 
-    def _dropped(self, request: Request, spider: Any) -> None:
-        # A redirect or retry of a leased request filtered as a duplicate: nothing more will come of it.
-        leases = request.meta.get(LEASES_META)
-        if leases:
-            self.server.hdel(self.keys.leases, *leases)
+    def _dropped(self, request: Request, spider: Any = None) -> None:
+        # A redirect or retry of a leased request filtered as a duplicate: nothing more will come of it; the
+        # writer learns why, for the post's error row if it gets no other row.
+        record = dropped_record(request)
+        self.commit([record] if record else [], request, answered=False)
 
     def _closed(self, spider: Any, reason: str) -> None:
         if self._beat is not None and self._beat.running:

@@ -15,16 +15,16 @@ import time
 import uuid
 from typing import Any
 
-from scrapy.exceptions import DropItem
-
+from archiver.crawl.state import CrawlOptions, CrawlState
+from archiver.crawl.visits import ListingVisit
 from archiver.distributed.keys import WORKER_TIMEOUT, DistributedError, RedisKeys, connect
 from archiver.distributed.queue import UrlKeyDupeFilter, lease_holders, requeue_leases
 from archiver.distributed.serialize import load_item
-from archiver.distributed.tally import CrawlTally
+from archiver.extract.overrides import load_rules
 from archiver.runner import CrawlOutcome, crawl_settings
 from archiver.spiders.blog import BlogSpider
+from archiver.store.memory import ArchiveMemory
 from archiver.store.writer import ArchiveWriter
-from pipelines.dedupe import DedupePipeline
 
 ITEMS_PER_READ = 500
 CHECK_SECONDS = 0.5  # how often an idle writer checks for the end, dead workers and its lock
@@ -52,8 +52,11 @@ class DistributedCrawl:
         self.rules_text = rules_text
         self.worker_timeout = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
         self.token = uuid.uuid4().hex[:12]
-        self.tally = CrawlTally(BlogSpider(urls=urls))
-        self.dedupe = DedupePipeline()
+        # The crawl's state is folded here from every worker's records, as a one-process crawl folds its own.
+        self.state = CrawlState(CrawlOptions.from_settings(settings))
+        rules = load_rules(rules_text) if rules_text else None
+        for url in urls:
+            self.state.add_blog(url, rules)
         self._drained = self.server.register_script(DRAINED_SCRIPT)
 
     def lock(self) -> None:
@@ -69,10 +72,10 @@ class DistributedCrawl:
         """Clear the previous crawl's keys, seed the start pages, and publish the crawl for the workers."""
         server, keys = self.server, self.keys
         server.delete(*keys.per_crawl())
-        spider = self.tally.spider
+        spider = BlogSpider(urls=self.urls)  # builds the requests the workers' BlogSpiders will answer
         with server.pipeline(transaction=True) as pipe:
-            for start_url, state in spider.sites.items():
-                request = spider._listing_request(start_url, state, conditional=False)
+            for start_url in self.state.blogs:
+                request = spider.request(ListingVisit(url=start_url, blog=start_url))
                 data = pickle.dumps(request.to_dict(spider=spider), protocol=4)
                 # The start request skips the dupefilter (dont_filter); a link back to it must not.
                 pipe.sadd(keys.dupefilter, UrlKeyDupeFilter(server, keys.dupefilter).request_fingerprint(request))
@@ -117,14 +120,10 @@ class DistributedCrawl:
                 time.sleep(0.05)
 
     def write(self, raw: bytes) -> None:
-        """Count, dedupe and store one item from a worker."""
-        site, item = load_item(raw)
-        self.tally.add(site, item)
-        try:
-            item = self.dedupe.process_item(item)
-        except DropItem:
-            return
-        self.writer.write(item)
+        """Fold one record from a worker into the crawl's state and store it (a post archived already: once)."""
+        record = load_item(raw)
+        if self.state.take(record):
+            self.writer.write(record)
 
     def requeue_dead_workers(self) -> int:
         """Give the requests of workers whose heartbeat expired back to the queue; returns how many are alive."""
@@ -159,10 +158,12 @@ def run_distributed_crawl(
     crawl = DistributedCrawl(redis_url, urls, writer, settings, rules_text)
     crawl.lock()
     archive = writer.open()
-    crawl.tally.spider.memory = archive.crawl_memory()  # the previous crawl's counts, for monitoring warnings
+    memory = ArchiveMemory(archive)
+    for blog in crawl.state.blogs.values():  # the previous crawl's counts, for monitoring warnings
+        blog.last_crawl = memory.last_crawl(blog.start_url)
     options = {k: v for k, v in settings.copy_to_dict().items() if k.startswith("ARCHIVER_")}
     options["ARCHIVER_DISTRIBUTED"] = redis_url.split("@")[-1]  # no password in the archive
-    crawl_id = writer.start_crawl(list(crawl.tally.spider.sites), options)
+    crawl_id = writer.start_crawl(list(crawl.state.blogs), options)
     worker_overrides = {k: v for k, v in overrides.items() if k != "ARCHIVER_DB"}
     previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     ran_to_end = False
@@ -173,19 +174,8 @@ def run_distributed_crawl(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
-        outcome = crawl.tally.outcome(ran_to_end)
-        counts = writer.finish(outcome, crawl.pages_fetched())
+        crawl.state.ran_to_end = ran_to_end
+        written = writer.finish(crawl.state, crawl.pages_fetched())
         writer.close()
         crawl.close(ran_to_end)
-    return CrawlOutcome(
-        status=outcome["status"],
-        message=outcome["message"],
-        posts_found=outcome["posts_found"],
-        posts_new=counts["posts_new"],
-        posts_updated=counts["posts_updated"],
-        posts_removed=counts["posts_removed"],
-        errors=counts["errors"],
-        crawl_id=crawl_id,
-        warnings=outcome.get("warnings", []),
-        fail_on_warnings=settings.getbool("ARCHIVER_FAIL_ON_WARNINGS", True),
-    )
+    return CrawlOutcome.of(crawl.state.outcome(), written, crawl_id, crawl.state.options.fail_on_warnings)

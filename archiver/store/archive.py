@@ -531,42 +531,6 @@ class Archive:
                     search.index_posts(conn, [dict(zip(columns, row, strict=True)) for row in cursor])
         return len(filled)
 
-    def crawl_memory(self) -> dict[str, Any]:
-        """What earlier crawls learned, for an incremental re-crawl: validators and outlinks of fetched pages,
-        what each post's listing entry looked like, and which start pages' last crawl walked everything."""
-        conn = self.db.conn
-        pages = {
-            key: {"etag": etag, "last_modified": modified, "content_hash": digest,
-                  "outlinks": json.loads(outlinks) if outlinks else None, "status": status, "kind": kind}
-            for key, etag, modified, digest, outlinks, status, kind in conn.execute(
-                "SELECT url_key, etag, last_modified, content_hash, outlinks, status, kind FROM pages "
-                "WHERE url_key IS NOT NULL"
-            )
-        }
-        posts = {
-            key: {"listing_hash": listing_hash, "page_fetched_at": fetched_at, "page_status": status,
-                  "removed": removed is not None}
-            for key, listing_hash, fetched_at, status, removed in conn.execute(
-                "SELECT url_key, listing_hash, page_fetched_at, page_status, removed_at FROM posts"
-            )
-        }
-        complete: dict[str, bool] = {}
-        previous: dict[str, dict[str, Any]] = {}
-        # The newest crawl of a start page decides; one that never finished (killed) walked nothing for sure.
-        for start_urls, finished, stats in conn.execute(
-            "SELECT start_urls, finished, stats FROM crawls ORDER BY id DESC LIMIT 500"
-        ):
-            site_stats = (json.loads(stats).get("sites") or {}) if finished and stats else {}
-            for start_url in json.loads(start_urls or "[]"):
-                start_key = url_key(start_url)
-                if start_key in complete:
-                    continue
-                this_site = site_stats.get(start_key) or {}
-                complete[start_key] = bool(this_site.get("complete"))
-                if this_site:
-                    previous[start_key] = this_site
-        return {"pages": pages, "posts": posts, "complete": complete, "previous": previous}
-
     def known_post_keys(self, site_id: int) -> set[str]:
         """url_keys of every post archived for the site."""
         cursor = self.db.conn.execute("SELECT url_key FROM posts WHERE site_id = ?", [site_id])

@@ -55,6 +55,16 @@ def listing_captures(archive: Archive, site_id: int) -> list[dict[str, Any]]:
     return [dict(zip(CAPTURE_COLUMNS, row, strict=True)) for row in cursor]
 
 
+def feed_captures(archive: Archive, site_id: int) -> list[dict[str, Any]]:
+    """The site's feeds that have a capture."""
+    cursor = archive.db.conn.execute(
+        f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM pages WHERE site_id = ? AND kind = 'feed' "
+        "AND warc_file IS NOT NULL ORDER BY warc_file, warc_offset",
+        [site_id],
+    )
+    return [dict(zip(CAPTURE_COLUMNS, row, strict=True)) for row in cursor]
+
+
 def post_captures(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """url_key -> the post page row with a capture, for the given keys."""
     found: dict[str, dict[str, Any]] = {}

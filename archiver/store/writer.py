@@ -1,13 +1,14 @@
-"""The one code path that writes a crawl's items to the archive: used by the Scrapy store pipeline (one process)
-and by the distributed writer loop (items arriving through Redis from any number of workers)."""
+"""The one code path that writes a crawl's records to the archive: used by the Scrapy store pipeline (one process)
+and by the distributed writer loop (records arriving through Redis from any number of workers)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.crawl.state import CrawlState, Written
 from archiver.extract.urls import url_key
-from archiver.items import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.store.archive import Archive
 
 
@@ -25,9 +26,7 @@ class ArchiveWriter:
         self.seen_keys: list[str] = []
         self.feed_records: list[dict[str, Any]] = []
         self.gone_keys: list[str] = []
-        self.posts_new = 0
-        self.posts_updated = 0
-        self.errors = 0
+        self.written = Written()
 
     def open(self) -> Archive:
         """Open (or create) the archive file."""
@@ -41,42 +40,41 @@ class ArchiveWriter:
         self.crawl_id = self.archive.start_crawl(start_urls, options)
         return self.crawl_id
 
-    def write(self, item: Any) -> None:
-        """Write one item (buffered: posts, pages and seen keys go in batches of batch_size)."""
+    def write(self, record: Any) -> None:
+        """Write one record (buffered: posts, pages and seen keys go in batches of batch_size)."""
         archive = self.archive
         assert archive is not None, "open() first"
-        if isinstance(item, PostItem) and item.record is not None:
-            record = dict(item.record)
-            record["site_id"] = self._site_id(item.root)
-            self.posts.append(record)
+        if isinstance(record, PostItem):
+            row = record.row()
+            row["site_id"] = self._site_id(record.root)
+            self.posts.append(row)
             if len(self.posts) >= self.batch_size:
                 self._flush_posts()
-        elif isinstance(item, PageItem):
-            page = {k: v for k, v in vars(item).items() if k != "root"}
-            page["url_key"] = url_key(item.url)
-            page["site_id"] = self._site_id(item.root) if item.root else None
+        elif isinstance(record, PageItem):
+            page = {
+                "url": record.url, "url_key": url_key(record.url), "kind": record.kind, "status": record.status,
+                "site_id": self._site_id(record.root) if record.root else None, "etag": record.etag,
+                "last_modified": record.last_modified, "content_hash": record.content_hash,
+                "fetched_at": record.fetched_at, "outlinks": record.outlinks, "warc_file": record.warc_file,
+                "warc_offset": record.warc_offset,
+            }
             self.pages.append(page)
             if len(self.pages) >= self.batch_size:
                 self._flush_pages()
-        elif isinstance(item, SeenItem):
-            (self.gone_keys if item.removed else self.seen_keys).append(item.url_key)
+        elif isinstance(record, SeenItem):
+            (self.gone_keys if record.removed else self.seen_keys).append(record.url_key)
             if len(self.seen_keys) >= self.batch_size:
                 self._flush_seen()
-        elif isinstance(item, SiteItem):
-            self.site_ids[item.root] = archive.upsert_site(
-                url=item.root,
-                title=item.title,
-                engine=item.engine,
-                theme=item.theme,
-                feeds=item.feeds,
-                sitemaps=item.sitemaps,
-                lang=item.lang,
+        elif isinstance(record, SiteItem):
+            self.site_ids[record.root] = archive.upsert_site(
+                url=record.root, title=record.title, engine=record.engine, theme=record.theme,
+                feeds=record.feeds, sitemaps=record.sitemaps, lang=record.lang,
             )
-        elif isinstance(item, FeedItem):
-            self.feed_records.extend(item.records)  # applied at the end, once every post row exists
-        elif isinstance(item, ErrorItem):
-            self.errors += 1
-            archive.log_error(self.crawl_id, item.url, item.kind, item.message, item.status)
+        elif isinstance(record, FeedItem):
+            self.feed_records.extend(record.records)  # applied at the end, once every post row exists
+        elif isinstance(record, ErrorItem):
+            self.written.errors += 1
+            archive.log_error(self.crawl_id, record.url, record.kind, record.message, record.status)
 
     def flush(self) -> None:
         """Write every buffered row now."""
@@ -84,34 +82,36 @@ class ArchiveWriter:
         self._flush_pages()
         self._flush_seen()
 
-    def finish(self, outcome: dict[str, Any], pages_fetched: int) -> dict[str, int]:
-        """Flush, mark removed posts, finish the crawls row with the outcome; returns the store counts."""
+    def finish(self, state: CrawlState, pages_fetched: int) -> Written:
+        """Settle the ledger (every listed post gets its row), flush, fill from feeds, mark removed posts, and
+        finish the crawls row with the crawl's outcome; returns what was written."""
         archive = self.archive
         assert archive is not None, "open() first"
+        for record in state.settle():
+            if state.take(record):
+                self.write(record)
         self.flush()
         archive.fill_from_feed(self.feed_records)
+        outcome = state.outcome()
         removed = archive.mark_removed(self.gone_keys)
-        removed += self._mark_vanished(outcome.get("sites", {}))
+        removed += self._mark_vanished(outcome.sites)
+        self.written.posts_removed = removed
         archive.finish_crawl(
             self.crawl_id,
-            outcome["status"],
+            outcome.status,
             {
                 "pages_fetched": pages_fetched,
-                "posts_new": self.posts_new,
-                "posts_updated": self.posts_updated,
+                "posts_new": self.written.posts_new,
+                "posts_updated": self.written.posts_updated,
                 "posts_removed": removed,
-                "errors": self.errors,
-                "message": outcome["message"],
-                "warnings": outcome.get("warnings", []),
-                "sites": outcome.get("sites", {}),
+                "errors": self.written.errors,
+                "message": outcome.message,
+                "warnings": outcome.warnings,
+                "sites": outcome.sites,
             },
         )
-        return {
-            "posts_new": self.posts_new,
-            "posts_updated": self.posts_updated,
-            "posts_removed": removed,
-            "errors": self.errors,
-        }
+        state.written = self.written
+        return self.written
 
     def close(self) -> None:
         """Close the archive file."""
@@ -141,8 +141,8 @@ class ArchiveWriter:
         if self.posts:
             assert self.archive is not None
             new, updated = self.archive.save_posts(self.posts, self.crawl_id)
-            self.posts_new += new
-            self.posts_updated += updated
+            self.written.posts_new += new
+            self.written.posts_updated += updated
             self.posts = []
 
     def _flush_seen(self) -> None:

@@ -1,10 +1,12 @@
-"""Re-extraction: rebuild posts from the stored WARC captures, with no network, through the same extraction,
-merge and canonical-URL code as a crawl, saved through Archive.save_posts (versions and search follow).
+"""Re-extraction: rebuild posts from the stored WARC captures, with no network, through the crawl core
+(archiver.crawl.reader: the same decoding, extraction, merge and canonical URL as a crawl, the same guard
+around every page), saved through Archive.save_posts (versions and search follow), with the feeds' fill.
 
 For each site: its latest listing page captures give the entries (the start page first, its layout a hint for
 the others; a post listed twice keeps its first entry, as in a crawl); each entry's post page capture gives the
-page. A post fetched with a 200 but without a capture (crawled with --no-warc, or before WARC existed) is left
-as it is: re-merging it from its listing alone would lose what its page said.
+page; the feed captures fill what listings and pages left empty. A post fetched with a 200 but without a capture
+(crawled with --no-warc, or before WARC existed) is left as it is: re-merging it from its listing alone would
+lose what its page said.
 """
 
 from __future__ import annotations
@@ -13,17 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.extract.encoding import decode_html
-from archiver.extract.listing import parse_listing
-from archiver.extract.merge import merge_post
-from archiver.extract.model import Listing, ListingEntry, to_dict
-from archiver.extract.overrides import SiteRules, load_rules, parse_listing_with_rules, parse_post_with_rules
-from archiver.extract.post import parse_post
-from archiver.extract.urls import canonical_url, url_key
-from archiver.spiders.blog import HTML_CONTENT_TYPES, listing_hash
+from archiver.crawl.fetched import Fetched
+from archiver.crawl.reader import BlogReader
+from archiver.crawl.records import FeedItem, PostItem
+from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit, listing_hash
+from archiver.extract.model import ListingEntry
+from archiver.extract.overrides import load_rules
+from archiver.extract.urls import url_key
 from archiver.store import Archive
 from archiver.store import captures as store
-from archiver.warc.files import Capture, WarcLocator, WarcNotFoundError, read_capture
+from archiver.warc.files import WarcLocator, WarcNotFoundError, read_capture
 
 BATCH_SIZE = 200
 
@@ -39,12 +40,14 @@ class ReextractResult:
     updated: int = 0
     unchanged: int = 0
     without_capture: int = 0  # posts with a fetched page but no capture of it: left as they were
+    filled_from_feeds: int = 0
     missing_files: list[str] = field(default_factory=list)
+    unreadable: int = 0  # captures that could not be read back (a damaged WARC file)
     crawl_id: int | None = None
 
 
 def reextract(archive: Archive, locator: WarcLocator, site_ids: list[int] | None = None,
-              progress: Callable[[str], None] | None = None) -> ReextractResult:
+              progress: Callable[[str], None] | None = None, *, theme_rules: bool = True) -> ReextractResult:
     """Rebuild the posts of the given sites (all when None) from their WARC captures."""
     result = ReextractResult()
     sites = store.sites_with_rules(archive, site_ids)
@@ -54,7 +57,9 @@ def reextract(archive: Archive, locator: WarcLocator, site_ids: list[int] | None
     try:
         for site in sites:
             result.sites += 1
-            _reextract_site(archive, locator, site, started_from, crawl_id, result)
+            reader = BlogReader(site["url"], load_rules(site["rules"]) if site.get("rules") else None,
+                                theme_rules=theme_rules)
+            _reextract_site(archive, locator, reader, site, started_from, crawl_id, result)
             if progress:
                 progress(f"{site['url']}: {result.posts} posts so far")
     except BaseException as error:
@@ -67,71 +72,73 @@ def reextract(archive: Archive, locator: WarcLocator, site_ids: list[int] | None
     return result
 
 
-def _reextract_site(archive: Archive, locator: WarcLocator, site: dict[str, Any], started_from: set[str],
-                    crawl_id: int, result: ReextractResult) -> None:
-    rules = load_rules(site["rules"]) if site.get("rules") else None
+def _reextract_site(archive: Archive, locator: WarcLocator, reader: BlogReader, site: dict[str, Any],
+                    started_from: set[str], crawl_id: int, result: ReextractResult) -> None:
     pages = store.listing_captures(archive, site["id"])
     # The crawl's start page first: the others were parsed with its layout as a hint.
     pages.sort(key=lambda p: p["url_key"] not in started_from and p["url_key"] != url_key(site["url"]))
     entries: dict[str, tuple[ListingEntry, str]] = {}
-    layout: str | None = None
-    for number, page in enumerate(pages):
-        capture = _capture(locator, page, result)
-        text = capture and decoded_html(capture)
-        if text is None:
+    root, layout = "", None
+    for page in pages:
+        fetched = _fetched(locator, page, result)
+        if fetched is None:
             continue
-        listing = _parse_listing(text, capture.url, rules, layout)
-        if number == 0:
-            layout = listing.layout
+        read = reader.listing(fetched, ListingVisit(url=fetched.url, blog=site["url"], root=root, layout=layout))
+        if not read.readable:
+            continue
+        if not root:
+            root, layout = read.root, read.layout
         result.listing_pages += 1
-        for entry in listing.entries:
-            if entry.url:
-                entries.setdefault(url_key(entry.url), (entry, capture.url))
+        for entry in read.entries:
+            entries.setdefault(url_key(entry.url), (entry, fetched.url))
 
     post_pages = store.post_captures(archive, list(entries))
-    batch: list[dict[str, Any]] = []
+    keys = list(entries)
     seen: set[str] = set()
-    for start in range(0, len(entries), BATCH_SIZE):
-        keys = list(entries)[start : start + BATCH_SIZE]
-        stored = store.stored_posts(archive, [url_key(canonical_url(entries[k][0].url)) for k in keys])
-        for key in keys:
+    for start in range(0, len(keys), BATCH_SIZE):
+        chunk = keys[start : start + BATCH_SIZE]
+        stored = store.stored_posts(archive, chunk)
+        batch: list[dict[str, Any]] = []
+        for key in chunk:
             entry, listing_url = entries[key]
-            record = _record(locator, entry, listing_url, post_pages.get(key), stored, rules, result)
-            if record is None or record["url_key"] in seen:
+            post = _post(locator, reader, root, entry, listing_url, post_pages.get(key), stored.get(key), result)
+            if post is None or post.url_key in seen:
                 continue
-            seen.add(record["url_key"])
-            record["site_id"] = site["id"]
-            batch.append(record)
+            seen.add(post.url_key)
+            row = post.row()
+            row["site_id"] = site["id"]
+            batch.append(row)
         _save(archive, batch, crawl_id, result)
-        batch = []
+
+    feed_records: list[dict[str, Any]] = []
+    for page in store.feed_captures(archive, site["id"]):
+        fetched = _fetched(locator, page, result)
+        if fetched is not None:
+            for record in reader.feed(fetched, FeedVisit(url=fetched.url, blog=site["url"], root=root)):
+                if isinstance(record, FeedItem):
+                    feed_records.extend(record.records)
+    result.filled_from_feeds += archive.fill_from_feed(feed_records)
 
 
-def _record(locator: WarcLocator, entry: ListingEntry, listing_url: str, page_row: dict[str, Any] | None,
-            stored: dict[str, dict[str, Any]], rules: SiteRules | None,
-            result: ReextractResult) -> dict[str, Any] | None:
-    """One post as the crawl's pipelines make it: merge, then the canonical URL."""
-    known = stored.get(url_key(canonical_url(entry.url)))
-    page: dict[str, Any] | None = None
-    status: int | None = None
-    fetched_at: str | None = None
-    capture = _capture(locator, page_row, result) if page_row else None
-    text = decoded_html(capture) if capture else None
-    if capture is not None and text is not None and page_row is not None:
-        page = to_dict(_parse_post(text, capture.url, rules))
-        status, fetched_at = capture.status, page_row["fetched_at"]
+def _post(locator: WarcLocator, reader: BlogReader, root: str, entry: ListingEntry, listing_url: str,
+          page_row: dict[str, Any] | None, known: dict[str, Any] | None, result: ReextractResult) -> PostItem | None:
+    """One post as the crawl makes it, from its page's capture (or its listing entry alone)."""
+    visit = PostVisit(url=entry.url, blog=reader.blog, root=root, entry=entry, listing_url=listing_url,
+                      entry_hash=listing_hash(entry))
+    fetched = _fetched(locator, page_row, result) if page_row else None
+    if fetched is not None:
+        post = next((r for r in reader.post(fetched, visit) if isinstance(r, PostItem)), None)
     elif known and known["page_status"] == 200:
         result.without_capture += 1
         return None
-    elif known:
-        status = known["page_status"]  # fetched and failed, or never fetched (off-site): the listing's view
-    record = to_dict(merge_post(to_dict(entry), page, status))
-    record["listing_url"] = listing_url
-    record["listing_hash"] = listing_hash(entry)
-    record["page_fetched_at"] = (known or {}).get("page_fetched_at") or fetched_at
-    record["url"] = canonical_url(record["url"])
-    record["url_key"] = url_key(record["url"])
+    else:  # fetched and failed, or never fetched (off-site): the listing's view
+        post = reader.listed_post(visit, known["page_status"] if known else None)
+    if post is None:  # a 304 capture: nothing newer than what the archive holds
+        return None
+    if known and known.get("page_fetched_at"):
+        post.page_fetched_at = known["page_fetched_at"]
     result.posts += 1
-    return record
+    return post
 
 
 def _save(archive: Archive, batch: list[dict[str, Any]], crawl_id: int, result: ReextractResult) -> None:
@@ -144,34 +151,16 @@ def _save(archive: Archive, batch: list[dict[str, Any]], crawl_id: int, result: 
     result.updated += updated
 
 
-def _capture(locator: WarcLocator, row: dict[str, Any], result: ReextractResult) -> Capture | None:
+def _fetched(locator: WarcLocator, row: dict[str, Any], result: ReextractResult) -> Fetched | None:
+    """The capture a pages row points at, as the crawl core's Fetched (None when it cannot be read)."""
     try:
-        return read_capture(locator.path(row["warc_file"]), row["warc_offset"])
+        capture = read_capture(locator.path(row["warc_file"]), row["warc_offset"])
     except WarcNotFoundError:
         if row["warc_file"] not in result.missing_files:
             result.missing_files.append(row["warc_file"])
         return None
-
-
-def _parse_listing(text: str, url: str, rules: SiteRules | None, layout: str | None) -> Listing:
-    if rules and rules.listing:
-        return parse_listing_with_rules(text, url, rules, layout_hint=layout)
-    return parse_listing(text, url, layout_hint=layout)
-
-
-def _parse_post(text: str, url: str, rules: SiteRules | None):
-    if rules and rules.post:
-        return parse_post_with_rules(text, url, rules)
-    return parse_post(text, url)
-
-
-def decoded_html(capture: Capture) -> str | None:
-    """The capture's body as text, decoded as the spider decodes a response; None when it is not HTML."""
-    content_type = (capture.header("Content-Type") or "").lower()
-    if content_type and not any(t in content_type for t in HTML_CONTENT_TYPES):
+    except (OSError, ValueError, EOFError):
+        result.unreadable += 1
         return None
-    declared = None
-    if "charset=" in content_type:
-        declared = content_type.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
-    text, _encoding = decode_html(capture.body, declared)
-    return text
+    return Fetched.of(capture.url, capture.status, capture.headers, capture.body, fetched_at=row["fetched_at"],
+                      warc_file=row["warc_file"], warc_offset=row["warc_offset"])

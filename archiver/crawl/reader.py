@@ -1,0 +1,211 @@
+"""Reading a fetched response into records: the one page-to-post path of the project.
+
+`BlogReader` reads the answers for one blog with its rules and options: a listing page (entries, pagination,
+site facts), a post page (merged with its listing entry, under its canonical URL), a feed. Whatever a page
+does to extraction, the reader returns records and never raises: a page that defeats extraction is an
+`extract-error` row and its post keeps what the listing showed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from archiver.crawl.fetched import Fetched, Problem, decode, not_html
+from archiver.crawl.memory import KnownPage
+from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
+from archiver.extract.feeds import parse_feed
+from archiver.extract.listing import parse_listing
+from archiver.extract.merge import feed_fill, merge_post
+from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
+from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
+from archiver.extract.post import parse_post
+from archiver.extract.urls import blog_root, canonical_url, url_key
+
+log = logging.getLogger(__name__)
+GONE_STATUSES = (404, 410)
+
+
+@dataclass(slots=True)
+class ListingRead:
+    """What one listing page gave: records to keep, the entries it shows (each with a URL), its pagination,
+    and the blog's home and layout when it was the start page."""
+
+    url: str
+    root: str
+    layout: str | None = None
+    entries: list[ListingEntry] = field(default_factory=list)
+    next_pages: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)  # feeds the start page advertises
+    records: list = field(default_factory=list)
+    failure: str | None = None  # the start page gave nothing: why the whole blog failed
+    readable: bool = True  # False: not HTML (nothing to walk on from here)
+    content_hash: str | None = None
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+class BlogReader:
+    """Reads the answers of one blog's crawl (or re-extraction) with its rules."""
+
+    def __init__(self, blog: str, rules: SiteRules | None = None, *, theme_rules: bool = True) -> None:
+        self.blog = blog
+        self.rules = rules
+        self.theme_rules = theme_rules
+
+    # -- listing pages -----------------------------------------------------------------------------------
+
+    def listing(self, fetched: Fetched, visit: ListingVisit) -> ListingRead:
+        """A listing page: its entries and pagination; on the start page also the site and its feeds."""
+        root = visit.root
+        text, encoding = decode(fetched)
+        if text is None:
+            problem = not_html(fetched)
+            read = ListingRead(fetched.url, root, readable=False)
+            read.records.append(self.error(root or None, fetched.url, problem))
+            if visit.is_start:
+                read.failure = f"{fetched.url}: {problem.message}"
+            return read
+        records: list = []
+        try:
+            listing = self.parse_listing(text, fetched.url, visit.layout)
+        except Exception as error:  # hostile or broken HTML must not stop the crawl; the page is logged
+            log.exception("listing extraction failed on %s", fetched.url)
+            listing = Listing(url=fetched.url)
+            records.append(ErrorItem(self.blog, root or None, fetched.url, "extract-error", _error_text(error)))
+        read = ListingRead(fetched.url, root, layout=visit.layout, next_pages=listing.next_pages,
+                           content_hash=fetched.content_hash)
+        if visit.is_start:
+            read.root = root = blog_root(visit.blog, listing.site_root)
+            read.layout = listing.layout
+            read.feeds = listing.feeds
+            records.insert(0, SiteItem(self.blog, root, title=listing.site_title, engine=listing.engine,
+                                       theme=listing.theme, lang=listing.lang, feeds=listing.feeds))
+            for record in records:  # an extraction error on the start page still belongs to the site
+                if isinstance(record, ErrorItem):
+                    record.root = root
+        read.entries = [entry for entry in listing.entries if entry.url]
+        page = self.page(fetched, root, "listing", encoding)
+        page.outlinks = {"root": root, "entries": [e.url for e in read.entries], "next": listing.next_pages}
+        records.append(page)
+        if not read.entries:
+            message = "no recognizable post list on this page"
+            if visit.is_start:
+                read.failure = f"{fetched.url}: {message}"
+            records.append(ErrorItem(self.blog, root, fetched.url, "no-posts", message, fetched.status))
+        read.records = records
+        return read
+
+    def unchanged_listing(self, fetched: Fetched, visit: ListingVisit, known: KnownPage | None) -> ListingRead:
+        """A 304 for a listing page: it shows what the last crawl saw (its remembered links)."""
+        outlinks = (known.outlinks if known else None) or {}
+        root = visit.root or outlinks.get("root") or blog_root(visit.blog)
+        read = ListingRead(fetched.url, root, layout=visit.layout, next_pages=list(outlinks.get("next", [])))
+        if visit.is_start:
+            read.records.append(SiteItem(self.blog, root))
+        read.entries = [ListingEntry(url=u) for u in outlinks.get("entries", [])]
+        read.records.append(PageItem(self.blog, root, fetched.url, "listing", 304, fetched_at=fetched.fetched_at))
+        return read
+
+    def parse_listing(self, text: str, url: str, layout: str | None) -> Listing:
+        """Listing extraction with the blog's rules (raises what extraction raises)."""
+        if self.rules and self.rules.listing:
+            return parse_listing_with_rules(text, url, self.rules, layout_hint=layout, theme_rules=self.theme_rules)
+        return parse_listing(text, url, layout_hint=layout, theme_rules=self.theme_rules)
+
+    # -- post pages --------------------------------------------------------------------------------------
+
+    def post(self, fetched: Fetched, visit: PostVisit) -> list:
+        """A post page: the post merged from its listing entry and its page (a 304: seen, unchanged)."""
+        key = url_key(visit.entry.url)
+        if fetched.status == 304:
+            return [SeenItem(self.blog, visit.root, key)]
+        text, encoding = decode(fetched)
+        if text is None:
+            return [self.error(visit.root, fetched.url, not_html(fetched)),
+                    self.listed_post(visit, fetched.status)]
+        records: list = [self.page(fetched, visit.root, "post", encoding)]
+        try:
+            page = self.parse_post(text, fetched.url)
+        except Exception as error:  # keep what the listing showed, and say which page defeated extraction
+            log.exception("post extraction failed on %s", fetched.url)
+            records.append(ErrorItem(self.blog, visit.root, fetched.url, "extract-error", _error_text(error),
+                                     fetched.status))
+            records.append(self.listed_post(visit, fetched.status))
+            return records
+        records.append(self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url,
+                                      visit.entry_hash, fetched.fetched_at))
+        return records
+
+    def post_failed(self, visit: PostVisit, problem: Problem, was_live: bool) -> list:
+        """A post page that could not be fetched: the post as its listing showed it, and the problem; a post
+        whose page answered before and is now 404/410 is gone (`was_live`: the archive had it with a 200)."""
+        records = [self.error(visit.root, visit.url, problem), self.listed_post(visit, problem.status)]
+        if problem.status in GONE_STATUSES and was_live:
+            records.append(SeenItem(self.blog, visit.root, url_key(visit.url), removed=True))
+        return records
+
+    def parse_post(self, text: str, url: str) -> PostPage:
+        """Post extraction with the blog's rules (raises what extraction raises)."""
+        if self.rules and self.rules.post:
+            return parse_post_with_rules(text, url, self.rules, theme_rules=self.theme_rules)
+        return parse_post(text, url, theme_rules=self.theme_rules)
+
+    def listed_post(self, visit: PostVisit, status: int | None, *, remember_entry: bool = True) -> PostItem:
+        """The post as its listing showed it (its page gave nothing). `remember_entry=False` leaves its listing
+        fingerprint out, so the next crawl fetches its page instead of taking it as unchanged."""
+        return self.post_item(visit.root, visit.entry, None, status, visit.listing_url,
+                              visit.entry_hash if remember_entry else None, None)
+
+    def post_item(self, root: str, entry: ListingEntry, page: PostPage | None, status: int | None,
+                  listing_url: str | None, entry_hash: str | None, fetched_at: str | None) -> PostItem:
+        """One post: the listing entry merged with its page, under its canonical URL."""
+        record = merge_post(to_dict(entry), to_dict(page) if page is not None else None, status)
+        record.listing_url = listing_url
+        record.url = canonical_url(record.url)
+        return PostItem(self.blog, root, record, url_key(record.url), listing_hash=entry_hash,
+                        page_fetched_at=fetched_at if page is not None else None)
+
+    # -- feeds -------------------------------------------------------------------------------------------
+
+    def feed(self, fetched: Fetched, visit: FeedVisit) -> list:
+        """A feed: its entries fill empty fields of the posts the listings found, at the end of the crawl."""
+        if fetched.status == 304:
+            return []
+        try:
+            entries = parse_feed(fetched.body, fetched.url)
+        except Exception as error:
+            if visit.probing:
+                return []
+            return [ErrorItem(self.blog, visit.root, fetched.url, "feed-error", _error_text(error))]
+        if not entries:
+            if visit.probing:
+                return []
+            return [ErrorItem(self.blog, visit.root, fetched.url, "feed-error", "no entries in the feed",
+                              fetched.status)]
+        return [self.page(fetched, visit.root, "feed", None),
+                SiteItem(self.blog, visit.root, feeds=[fetched.url]),
+                FeedItem(self.blog, visit.root, fetched.url, [feed_fill(entry) for entry in entries])]
+
+    def feed_failed(self, visit: FeedVisit, problem: Problem) -> list:
+        """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address."""
+        return [] if visit.probing else [self.error(visit.root, visit.url, problem)]
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def error(self, root: str | None, url: str, problem: Problem) -> ErrorItem:
+        """The error row of a problem with one URL."""
+        return ErrorItem(self.blog, root, url, problem.kind, problem.message, problem.status)
+
+    def page(self, fetched: Fetched, root: str, kind: str, encoding: str | None) -> PageItem:
+        """The fetch log row of an answer."""
+        return PageItem(
+            self.blog, root, fetched.url, kind, fetched.status,
+            etag=fetched.header("ETag"), last_modified=fetched.header("Last-Modified"),
+            content_hash=fetched.content_hash, fetched_at=fetched.fetched_at, encoding=encoding,
+            warc_file=fetched.warc_file, warc_offset=fetched.warc_offset,
+        )
+

@@ -356,7 +356,8 @@ def _note_element(
         if updated:
             facts.time_updated.append((value, source))
         elif tag == "time" and "pubdate" in element.attrib:
-            facts.time_published.insert(0, (value, source))  # HTML5's own mark of the publication time
+            # HTML5's own mark of the publication time; comments and teasers carry it too: the first one counts.
+            facts.time_published.insert(sum(1 for _v, s in facts.time_published if s == "pubdate"), (value, "pubdate"))
         else:
             facts.time_published.append((value, source))
         if not updated and shown and shown != value:
@@ -696,7 +697,9 @@ def _published_candidates(
     body: lxml.html.HtmlElement | None,
 ) -> list[DateValue]:
     candidates: list[DateValue | None] = list(from_head)
-    candidates.extend(_parse(value, source) for value, source in scope.time_published[:2])
+    candidates.extend(
+        _parse(value, "time" if source == "pubdate" else source) for value, source in scope.time_published[:2]
+    )
     # Only the first shown date: later ones in the post's region belong to related posts and pagers.
     shown = scope.time_texts[:1] or scope.visible_dates[:1]
     candidates.extend(_find(text, "visible") for text in shown)
@@ -947,7 +950,9 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
         if not region:
             body, _rule_name = find_body(document, theme_rules=theme_rules)
             scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
-            if body is not None and not (scope.authors and (scope.time_published or scope.visible_dates)):
+            # The title block only fills dates the region lacks (parse_post reads it for authors too).
+            dated = scope.time_published and (scope.time_texts or scope.visible_dates)
+            if body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates)):
                 title = _pick_title(head, scope, document, body)
                 if title:
                     _read_title_block(document, _post_scope(body), body, title, scope)

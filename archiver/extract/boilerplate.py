@@ -19,13 +19,30 @@ from archiver.extract.dates import find_date_in_text
 from archiver.extract.post_rules import words
 
 # Class/id words of page furniture (matched as whole words of a class or id split on - _ and case changes).
-BOILERPLATE_WORDS = frozenset(
-    ["share", "shares", "sharing", "sharebar", "social", "socials", "sociallinks", "related", "relatedposts", "recommended", "recommendations", "recirc", "recirculation", "morestories", "readnext", "youmayalsolike", "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "optin", "promo", "promos", "promotion", "promoted", "sponsor", "sponsored", "sponsors", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp", "outbrain", "taboola", "paywall", "popular", "trending", "mostpopular", "mostread", "comment", "comments", "commentlist", "disqus", "discussion", "respond", "breadcrumb", "breadcrumbs", "byline", "bylines", "authorbox", "authorbio", "bio", "tags", "tag", "taglist", "tagcloud", "topics", "categories", "nav", "navigation", "navbar", "menu", "submenu", "toolbar", "pagination", "pager", "footer", "widget", "widgets", "sidebar", "cookie", "cookies", "consent", "modal", "popup", "overlay", "login", "signin", "print", "rating", "ratings", "reactions", "screenreader", "sronly", "visuallyhidden", "hidden", "meta", "postmeta", "entrymeta"]
+BOILERPLATE_WORDS = words(
+    """
+    share shares sharing sharebar social socials sociallinks
+    related relatedposts recommended recommendations recirc recirculation morestories readnext youmayalsolike
+    newsletter newsletters subscribe subscription subscriptions signup optin
+    promo promos promotion promoted sponsor sponsored sponsors advert adverts advertisement advertising ad ads
+    adslot adunit dfp outbrain taboola paywall
+    popular trending mostpopular mostread
+    comment comments commentlist disqus discussion respond
+    breadcrumb breadcrumbs byline bylines authorbox authorbio bio author authors authorinfo dateline timestamp
+    readtime readingtime caption captions credit credits photocredit imagecredit copyright
+    tags tag taglist tagcloud topics categories
+    nav navigation navbar menu submenu toolbar pagination pager
+    footer widget widgets sidebar
+    cookie cookies consent modal popup overlay login signin
+    print rating ratings reactions
+    screenreader sronly visuallyhidden hidden
+    meta postmeta entrymeta
+    """
 )
 # Inline elements are judged by their block, except those naming a sharing control, a caption or an advert.
 INLINE_FURNITURE_WORDS = words(
     "share sharing sharebar social print whatsapp facebook twitter caption credit credits photocredit imagecredit "
-    "advert advertisement sponsored"
+    "advert advertisement sponsored copyright"
 )
 # What a "see also" line starts with: a short block of one or two links to other pages of the site.
 SEE_ALSO = re.compile(
@@ -37,9 +54,9 @@ SEE_ALSO = re.compile(
 SEE_ALSO_MAX_CHARS = 200
 
 # Words that mark an element as the content itself whatever else its class says ("entry-content share-on").
-CONTENT_WORDS = frozenset(["content", "body", "text", "article", "entry", "story", "post", "main", "markdown", "prose"])
+CONTENT_WORDS = words("content body article entry story post main markdown prose")
 # Tags whose whole subtree is judged as one block by the link-density rule.
-BLOCK_TAGS = frozenset(["ul", "ol", "dl", "div", "section", "nav", "aside", "footer", "header", "table", "figure", "form", "menu"])
+BLOCK_TAGS = words("ul ol dl div section nav aside footer header table figure form menu")
 # A block is navigation when at least this share of its text is link text...
 LINK_DENSITY = 0.6
 # ...and at least this share of its links go to the blog's own pages (a post's reference list links elsewhere).

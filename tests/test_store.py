@@ -447,3 +447,13 @@ def test_v1_archive_is_migrated(tmp_path: Path) -> None:
     fresh_path = tmp_path / "fresh.db"
     Archive(fresh_path).close()
     assert schema_shape(old_path) == schema_shape(fresh_path)
+
+
+def test_feed_fill_keeps_where_the_date_came_from(archive, site_id, crawl_id) -> None:
+    archive.save_posts([make_post(site_id, "lichen", published=None, published_raw=None, published_source=None)],
+                       crawl_id)
+    record = {"url": f"{SITE_URL}lichen/", "published": "2021-04-05T10:00:00+08:00",
+              "published_raw": "2021-04-05T10:00:00+08:00", "published_source": "feed-updated"}
+    assert archive.fill_from_feed([record]) == 1
+    row = archive.db.conn.execute("SELECT published, published_source FROM posts").fetchone()
+    assert row == ("2021-04-05T10:00:00+08:00", "feed-updated")

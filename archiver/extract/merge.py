@@ -108,6 +108,9 @@ def feed_fill(entry: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"url": entry.url, "title": entry.title}
     if entry.published:
         record.update(published=entry.published.iso, published_raw=entry.published.raw, published_source="feed")
+    elif entry.updated:
+        # An entry with only <updated> (allowed by Atom): the last resort, marked so nobody takes it for more.
+        record.update(published=entry.updated.iso, published_raw=entry.updated.raw, published_source="feed-updated")
     if entry.content_html:
         html = sanitize_html(entry.content_html, entry.url)
         text = text_of(parse_html(html, entry.url).body) if html else ""

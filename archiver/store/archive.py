@@ -511,7 +511,7 @@ class Archive:
                     if not published and record.get("published"):
                         changes["published"] = _in_site_offset(conn, site_id, record["published"])
                         changes["published_raw"] = record.get("published_raw")
-                        changes["published_source"] = "feed"
+                        changes["published_source"] = record.get("published_source") or "feed"
                     if not content_text and record.get("content_text"):
                         for name in ("content_html", "content_text", "content_markdown"):
                             changes[name] = record.get(name)

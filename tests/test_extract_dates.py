@@ -371,3 +371,10 @@ def test_htmldate_dateparser_is_bounded_to_our_languages() -> None:
     htmldate_published(parse_html("<html><body><p>x</p></body></html>", "https://a.example/"), "https://a.example/")
     parser = htmldate.extractors.get_external_parser()
     assert sorted(parser._settings.__dict__.get("LANGUAGES") or parser.languages) == sorted(DATEPARSER_LANGUAGES)
+
+
+def test_our_dateparser_fallback_is_bounded_to_our_languages() -> None:
+    """Unbounded, dateparser tries ~200 locales on a string none reads (seconds per string: issue 13 item 12)."""
+    from archiver.extract.dates import _dateparser
+
+    assert sorted(_dateparser().languages) == sorted(DATEPARSER_LANGUAGES)

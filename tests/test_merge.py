@@ -89,3 +89,11 @@ def test_feed_entry_with_only_updated_fills_the_date_marked_as_such() -> None:
     assert only_updated["published_source"] == "feed-updated"
     assert with_published["published"].startswith("2020-12-01")  # never the <updated> when <published> is there
     assert with_published["published_source"] == "feed"
+
+
+def test_a_listing_showing_the_update_day_yields_to_the_earlier_published_day() -> None:
+    listing = DateValue("2024-03-12T14:53:46", "2024-03-12 14:53:46", "listing-text")
+    page = DateValue("2020-04-07", "2020-04-07", "time")
+    assert merged_published(listing, page) is page
+    # ...but a listing day earlier than the page's (the page shows its update) stays
+    assert merged_published(page, listing) is page

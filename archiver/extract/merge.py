@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
@@ -90,17 +91,27 @@ def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | N
 
 
 def merged_published(listing: DateValue | None, page: DateValue | None) -> DateValue | None:
-    """The post page's date when it agrees with the day the listing shows; the listing's day otherwise.
-
-    Themes often stamp UTC instants in metadata while showing readers the local day: the day a reader sees wins.
-    """
+    """The post page's date when it agrees with the day the listing shows; the listing's day when they are a
+    day apart (themes stamp UTC instants in metadata while showing readers the local day); the earlier when
+    they are further apart (the later one is an update)."""
     if listing is None:
         return page
     if page is None:
         return listing
     if page.iso[:10] == listing.iso[:10]:
         return page if len(page.iso) > len(listing.iso) else listing
+    if _days_apart(listing.iso, page.iso) > 1 and page.iso[:10] < listing.iso[:10]:
+        # Days apart, not a zone's shift: a post is updated after it is published, never before, so the later
+        # day is an update the listing shows (cards often show "last updated").
+        return page
     return listing
+
+
+def _days_apart(a: str, b: str) -> int:
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
+    except ValueError:
+        return 0
 
 
 def feed_fill(entry: Any) -> dict[str, Any]:

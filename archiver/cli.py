@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from archiver.settings import ARCHIVER_DB
 
+# Exit codes of every command (the README's table): 0 done, 1 failed (bad input, an archive or output that
+# cannot be used, no blog crawled), 2 the command line itself is wrong (click's usage errors), 3 a crawl partly
+# failed or was interrupted, 4 archived with monitoring warnings.
+EXIT_FAILED = 1
+VERBOSE_KEY = "archiver.verbose"
+
 DB_OPTION = click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    # A folder is refused by open_archive with one line (click would print a usage error with exit code 2).
+    type=click.Path(path_type=Path),
     default=ARCHIVER_DB,
     show_default=True,
     help="SQLite archive to write.",
@@ -33,8 +44,59 @@ def _setting_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-@click.group()
+def _remember_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[VERBOSE_KEY] = True  # meta is shared by every context of the command line
+    return value
+
+
+VERBOSE_OPTION = click.option("-v", "--verbose", is_flag=True, callback=_remember_verbose, expose_value=False,
+                              help="Show tracebacks of unexpected errors.")
+
+
+class ArchiverGroup(click.Group):
+    """The `archiver` group: an error no command expected becomes one line and exit code 1, the traceback
+    only with -v (bad input must never greet a user with a stack of library frames)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.meta.get(VERBOSE_KEY):
+                raise
+            click.echo(f"Error: {_one_line(error)} (`archiver -v {ctx.invoked_subcommand or ''} ...` shows the "
+                       "traceback)", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror}{where}"
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _archive(db: Path, *, create: bool = False, readonly: bool = False):
+    """The archive at `db` (read-only, or read-write; created only with `create`), or one line and exit 1."""
+    from archiver.store import ArchiveUnavailableError, open_archive
+
+    try:
+        return open_archive(db, create=create, readonly=readonly)
+    except ArchiveUnavailableError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _check_archive(db: Path, *, create: bool = False, readonly: bool = True) -> None:
+    """Fail with one line now, before any work, when `db` cannot be opened as an archive."""
+    _archive(db, create=create, readonly=readonly).close()
+
+
+@click.group(cls=ArchiverGroup)
 @click.version_option(package_name="blog-archiver")
+@VERBOSE_OPTION
 def main() -> None:
     """Crawl blogs of any engine, archive every post into SQLite, publish with Datasette."""
 
@@ -57,7 +119,8 @@ def main() -> None:
 )
 @click.option("--progress/--no-progress", default=None, help="Live status line (default: on a terminal only).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy/ARCHIVER_* setting.")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option("-v", "--verbose", is_flag=True, callback=_remember_verbose,
+              help="Show Scrapy's log (else it goes to logs/crawl-DATE.log beside the archive).")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
 def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, rules,
@@ -72,11 +135,15 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
                      *(["--no-warc"] if no_warc else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
+        _setting_pairs(settings)  # a malformed -s fails here, not once in every site's crawl
+        _check_archive(db, readonly=False)
         _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
                           max_parallel=max_parallel)
         return
     if not urls:
         raise click.UsageError("give the blog's URL, or --all / --due for the registered sites")
+    urls = _blog_urls(urls)
+    _check_archive(db, create=True, readonly=False)
     from archiver.extract.overrides import RulesError, load_rules
     from archiver.runner import run_crawl
 
@@ -87,6 +154,12 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         except RulesError as error:
             raise click.BadParameter(str(error), param_hint="--rules") from error
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    user_settings = _setting_pairs(settings)
+    log_file = None if verbose or "LOG_FILE" in user_settings else _crawl_log_file(db)
+    if log_file is not None:
+        overrides["LOG_FILE"] = str(log_file)
+    elif not verbose and "LOG_FILE" not in user_settings:
+        overrides["LOG_LEVEL"] = "CRITICAL"  # nowhere to keep Scrapy's log: the summary line must still stand alone
     if no_post_pages:
         overrides["ARCHIVER_FETCH_POSTS"] = False
     if full:
@@ -97,13 +170,63 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:
         overrides["ARCHIVER_PROGRESS"] = "on" if progress else "off"
-    overrides.update(_setting_pairs(settings))
+    overrides.update(user_settings)
+    logged_before = _size(log_file)
     if distributed:
         outcome = _crawl_distributed(list(urls), db, distributed, overrides, rules)
     else:
         outcome = run_crawl(list(urls), db, overrides, rules=site_rules)
-    _report(outcome, db)
+    _report(outcome, db, log_file if _size(log_file) > logged_before else None)
     sys.exit(outcome.exit_code)
+
+
+def _blog_urls(urls: tuple[str, ...]) -> list[str]:
+    """The start URLs, each http(s) with a host; a bare host (example.com/blog) gets https:// and a note."""
+    checked = []
+    for raw in urls:
+        url = _with_scheme(raw, "crawling")
+        if not _web_url(url):
+            raise click.ClickException(f"not a blog address: {raw!r} (give its http:// or https:// URL)")
+        checked.append(url)
+    return checked
+
+
+def _with_scheme(raw: str, doing: str) -> str:
+    """`raw`, with https:// in front (and a note saying so) when it is a bare host like example.com/blog."""
+    url = raw.strip()
+    if "://" not in url and not url.startswith(("mailto:", "javascript:", "data:", "file:")):
+        assumed = "https://" + url
+        if _web_url(assumed):
+            click.echo(f"note: {raw} has no scheme: {doing} {assumed}", err=True)
+            return assumed
+    return url
+
+
+def _web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and bool(host) and not any(c.isspace() or c in "<>\"{}|\\^`" for c in host)
+
+
+def _crawl_log_file(db: Path) -> Path | None:
+    """Where Scrapy logs when not -v: logs/crawl-YYYY-MM-DD.log beside the archive (None: nowhere writable)."""
+    folder = db.absolute().parent / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder / f"crawl-{date.today().isoformat()}.log"
+
+
+def _size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path else 0
+    except OSError:
+        return 0
 
 
 def _crawl_distributed(urls: list[str], db: Path, redis_url: str, overrides: dict, rules: Path | None):
@@ -124,7 +247,7 @@ def _crawl_distributed(urls: list[str], db: Path, redis_url: str, overrides: dic
 @click.option("--idle-timeout", type=float, default=30.0, show_default=True, help="With --exit-when-idle.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Setting for this worker only (e.g. CONCURRENT_REQUESTS); the crawl's own come from the writer.")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option("-v", "--verbose", is_flag=True, callback=_remember_verbose, help="Show Scrapy's log.")
 def worker(redis_url, exit_when_idle, idle_timeout, settings, verbose) -> None:
     """Crawl for `archiver crawl URL --distributed REDIS_URL` writers: take requests from Redis, send items back."""
     from archiver.distributed import DistributedError
@@ -152,16 +275,22 @@ def _crawl_registered(db: Path, selectors, *, due_only: bool, extra_args: list[s
         return
 
     def done(result) -> None:
-        verdict = "ok" if result.returncode == 0 else f"exit code {result.returncode}"
-        click.echo(f"== {result.label} ({verdict})\n{result.output.rstrip()}", err=result.returncode != 0)
+        # One line per site: its crawl's own last line (Scrapy's log went to the log file, or with -v above it).
+        lines = result.output.rstrip().splitlines()
+        said = lines[-1] if lines else ("ok" if result.returncode == 0 else f"exit code {result.returncode}")
+        earlier = "\n".join(lines[:-1])
+        if earlier:
+            click.echo(earlier, err=True)
+        click.echo(f"{result.label}: {said}", err=result.returncode != 0)
 
     results = run_site_crawls(sites, db, extra_args, max_parallel=max_parallel, on_done=done)
     sys.exit(crawl_exit_code(results))
 
 
-def _report(outcome, db: Path) -> None:
+def _report(outcome, db: Path, log_file: Path | None = None) -> None:
+    details = f" (details in {log_file})" if log_file and outcome.status != "ok" else ""
     if outcome.status == "failed":
-        click.echo(f"crawl failed: {outcome.message}", err=True)
+        click.echo(f"crawl failed: {outcome.message}{details}", err=True)
         return
     errors = f"; {outcome.errors} problems logged (table crawl_errors)" if outcome.errors else ""
     removed = f", {outcome.posts_removed} marked removed" if outcome.posts_removed else ""
@@ -170,7 +299,7 @@ def _report(outcome, db: Path) -> None:
         prefix = "archived with warnings"
     click.echo(
         f"{prefix}: {outcome.posts_new} new and {outcome.posts_updated} updated posts{removed} in {db}{errors} "
-        f"[{outcome.message}]",
+        f"[{outcome.message}]{details}",
         err=outcome.exit_code != 0,
     )
 
@@ -195,6 +324,7 @@ def _serve(db: Path, host: str, port: int, plugins_dir: Path | None = None) -> N
     if not db.exists():
         raise click.ClickException(f"no archive at {db}: run `archiver crawl URL --db {db}` first")
     _migrate_for_serving(db)
+    _check_port(host, port)
     click.echo(f"Datasette on http://{host}:{port}/ (search: /-/search, dashboard: /-/dashboard; Ctrl-C to stop)")
     command = datasette_command(db, host, port, plugins_dir)
     sys.stdout.flush()
@@ -206,13 +336,24 @@ def _serve(db: Path, host: str, port: int, plugins_dir: Path | None = None) -> N
 
 def _migrate_for_serving(db: Path) -> None:
     """Bring an older archive to the current schema (search index, year/month) before Datasette opens it."""
-    from archiver.store import Archive
-    from archiver.store.schema import NotAnArchiveError, SchemaVersionError
+    _check_archive(db, readonly=False)
 
+
+def _check_port(host: str, port: int) -> None:
+    """One line and exit 1 when Datasette could not listen on host:port (it would fail after the exec, with
+    uvicorn's exit code 3, which means a partial crawl here)."""
     try:
-        Archive(db).close()
-    except (NotAnArchiveError, SchemaVersionError) as error:
-        raise click.ClickException(str(error)) from None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as error:
+        raise click.ClickException(f"cannot serve on {host}: {getattr(error, 'strerror', None) or error}") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            reason = "already in use (another server?)" if error.errno == errno.EADDRINUSE else error.strerror or str(error)
+            raise click.ClickException(f"cannot serve on {host}:{port}: {reason}; pick another --port") from None
 
 
 @main.command()
@@ -265,11 +406,7 @@ def summary(db) -> None:
 
 
 def _summary_text(db: Path) -> str:
-    from archiver.store import Archive
-
-    if not db.exists():
-        raise click.ClickException(f"no archive at {db}")
-    archive = Archive.open_readonly(db)
+    archive = _archive(db, readonly=True)
     try:
         info = archive.summary()
     finally:
@@ -293,6 +430,9 @@ def demo(db, host, port, no_serve) -> None:
     from archiver.demo import start_demo_site
     from archiver.runner import run_crawl
 
+    _check_archive(db, create=True, readonly=False)
+    if not no_serve:
+        _check_port(host, port)  # before crawling, not after
     with tempfile.TemporaryDirectory(prefix="archiver-demo-") as tmp:
         server, info = start_demo_site(Path(tmp))
         click.echo(f"example blog ({info.post_count} posts) served at {server.url}/")
@@ -315,7 +455,7 @@ def demo(db, host, port, no_serve) -> None:
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="File (jsonl, csv, sqlite, atom to .xml) or folder (markdown, html, atom) to write.")
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=ARCHIVER_DB,
+@click.option("--db", "db", type=click.Path(path_type=Path), default=ARCHIVER_DB,
               show_default=True, help="SQLite archive to read.")
 @click.option("--site", "sites", multiple=True, metavar="URL-or-ID", help="Only this site (repeatable).")
 @click.option("--since", metavar="DATE", help="Only posts published on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD).")
@@ -328,6 +468,7 @@ def export_command(format_name, output, db, sites, since, until, tags, force, pr
     from archiver.export import (
         ExportUnavailableError,
         OutputExistsError,
+        OutputUnwritableError,
         SelectionError,
         count_selected,
         export,
@@ -335,25 +476,21 @@ def export_command(format_name, output, db, sites, since, until, tags, force, pr
         make_selection,
     )
     from archiver.export.progress import progress_bar
-    from archiver.store import Archive, NotAnArchiveError, SchemaVersionError
 
     try:
         format_for(format_name, output)
     except ExportUnavailableError as error:
         raise click.ClickException(str(error)) from None
-    if not db.exists():
-        raise click.ClickException(f"no archive at {db}")
-    try:
-        archive = Archive.open_readonly(db)
-    except (NotAnArchiveError, SchemaVersionError) as error:
-        raise click.ClickException(str(error)) from None
+    archive = _archive(db, readonly=True)
     try:
         selection = make_selection(archive, sites=sites, since=since, until=until, tags=tags)
         total = count_selected(archive, selection)
         with progress_bar(f"exporting {format_name}", total, progress) as tick:
             result = export(archive, format_name, output, selection, force=force, tick=tick)
-    except (SelectionError, OutputExistsError) as error:
+    except (SelectionError, OutputExistsError, OutputUnwritableError) as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # the disk filled up, the folder went away... the partial export is gone already
+        raise click.ClickException(f"export to {output} failed: {_one_line(error)}") from None
     finally:
         archive.close()
     click.echo(f"exported {result.posts} posts from {result.sites} sites to {result.path} ({format_name})")
@@ -370,16 +507,10 @@ def export_command(format_name, output, db, sites, since, until, tags, force, pr
 def reextract(db, sites, warc_dir) -> None:
     """Rebuild posts from the stored WARC captures with today's extraction, without any network."""
     from archiver.export.selection import SelectionError, resolve_sites
-    from archiver.store import Archive, NotAnArchiveError, SchemaVersionError
     from archiver.warc.locate import locator_for
     from archiver.warc.reextract import reextract as run_reextract
 
-    if not db.exists():
-        raise click.ClickException(f"no archive at {db}")
-    try:
-        archive = Archive(db)
-    except (NotAnArchiveError, SchemaVersionError) as error:
-        raise click.ClickException(str(error)) from None
+    archive = _archive(db)
     try:
         try:
             site_ids = resolve_sites(archive, tuple(sites))
@@ -418,8 +549,16 @@ def sites() -> None:
 )
 def sites_add(url, db, every, cron, name, rules) -> None:
     """Register the blog at URL (or change its schedule, name or rules)."""
-    from archiver.schedule.registry import RegistryError, add_site, site_label
+    from archiver.schedule.registry import RegistryError, add_site, normalize_site_url, site_label
+    from archiver.schedule.timing import ScheduleError, make_schedule
 
+    url = _with_scheme(url, "registering")
+    try:  # a URL or schedule the registry refuses is refused before any archive is made
+        normalize_site_url(url)
+        make_schedule(every, cron)
+    except (RegistryError, ScheduleError) as error:
+        raise click.UsageError(str(error)) from error
+    _check_archive(db, create=True, readonly=False)
     try:
         site, created = add_site(db, url, every=every, cron=cron, name=name, rules_path=rules)
     except RegistryError as error:
@@ -433,12 +572,10 @@ def sites_add(url, db, every, cron, name, rules) -> None:
 @DB_OPTION
 def sites_list(db) -> None:
     """List the registered sites with their schedules."""
-    from archiver.store import Archive
-
     if not db.exists():
         click.echo("no registered sites")
         return
-    with Archive(db) as archive:
+    with _archive(db) as archive:
         registered = archive.list_sites()
     if not registered:
         click.echo("no registered sites")
@@ -452,9 +589,7 @@ def sites_list(db) -> None:
 @DB_OPTION
 def sites_remove(url_or_name, db) -> None:
     """Unregister a site: it is no longer crawled on schedule; its archived posts stay in the archive."""
-    from archiver.store import Archive
-
-    with Archive(db) as archive:
+    with _archive(db) as archive:  # never creates the archive: a typo in --db is said, not made
         site = archive.remove_site(url_or_name)
     if site is None:
         raise click.ClickException(f"no registered site {url_or_name!r} (see `archiver sites list`)")
@@ -469,8 +604,7 @@ def status(db, fail_on_warnings) -> None:
     """Per registered site: last crawl and result, posts new/updated/removed, errors, warnings, next due."""
     from archiver.schedule.status import collect_status, render_plain, render_rich, status_exit_code
 
-    if not db.exists():
-        raise click.ClickException(f"no archive at {db}")
+    _check_archive(db, readonly=False)
     statuses = collect_status(db)
     if sys.stdout.isatty():
         render_rich(statuses)
@@ -505,15 +639,15 @@ def schedule(db, max_parallel, jitter, log_dir, stop_timeout, sync_every, print_
     log_dir = (log_dir or db.parent / "logs").absolute()
     if print_cron or print_systemd:
         from archiver.schedule.render import render_crontab, render_systemd_text
-        from archiver.store import Archive
 
-        with Archive(db) as archive:
+        with _archive(db) as archive:
             registered = archive.list_sites()
         if print_cron:
             click.echo(render_crontab(registered, db, log_dir), nl=False)
         if print_systemd:
             click.echo(render_systemd_text(registered, db, jitter_seconds), nl=False)
         return
+    _check_archive(db, create=True, readonly=False)
     from archiver.schedule.scheduler import CrawlScheduler, SchedulerOptions, setup_logging
 
     setup_logging(log_dir)

@@ -6,9 +6,22 @@ BOT_NAME = "blog-archiver"
 SPIDER_MODULES = ["archiver.spiders"]
 NEWSPIDER_MODULE = "archiver.spiders"
 
-# --- Politeness -------------------------------------------------------------------------------------------
+# --- Politeness (archiver/politeness.py) -------------------------------------------------------------------
+# Who we are: project, version, URL; ARCHIVER_CONTACT (e.g. an email) is added by IdentificationAddon so a site
+# owner can write to whoever runs the crawl. robots.txt groups are matched on the product token alone.
 USER_AGENT = f"blog-archiver/{__version__} (+{PROJECT_URL})"
+ARCHIVER_CONTACT = None
+ADDONS = {"archiver.politeness.IdentificationAddon": 0}
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = BOT_NAME
+ROBOTSTXT_PARSER = "archiver.politeness.RobotsRules"  # Protego, as Scrapy's default, plus Request-rate
+# robots.txt Crawl-delay / Request-rate slow that host's download slot, up to this many seconds between requests
+# (a site asking for more is crawled at this pace, with a warning in the crawl's message): one site cannot stall
+# a scheduled run, and other hosts keep their own pace.
+ARCHIVER_MAX_CRAWL_DELAY = 30
+# A slowed host's requests wait in the scheduler, not in the downloader where they would count against
+# CONCURRENT_REQUESTS and slow every other host (DownloaderAwarePriorityQueue, Scrapy's default, plus that).
+SCHEDULER_PRIORITY_QUEUE = "archiver.politeness.SlotAwarePriorityQueue"
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 AUTOTHROTTLE_ENABLED = True
@@ -25,16 +38,19 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 COOKIES_ENABLED = False
 REDIRECT_MAX_TIMES = 5
 
-# --- Retries: 5xx and 429 with exponential backoff, honouring Retry-After -----------------------------------
+# --- Retries: 5xx and 429; the host's slot backs off (Retry-After, else exponential), nothing sleeps ---------
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # a URL given up on is a row in crawl_errors, not a terminal error
-ARCHIVER_RETRY_BACKOFF_BASE = 0.5  # seconds; doubled on each retry
-ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up on the URL instead of stalling the crawl
+ARCHIVER_RETRY_BACKOFF_BASE = 0.5  # seconds between requests to a host after a 5xx/429 without Retry-After;
+# doubled on each further one, up to ARCHIVER_MAX_CRAWL_DELAY; back to normal after a good answer
+ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up the URL, and the rest of its host this crawl
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "archiver.spiders.retry.BackoffRetryMiddleware": 550,
+    # After RobotsTxtMiddleware (100): a host's robots.txt is read before its first request gets here.
+    "archiver.politeness.PolitenessMiddleware": 120,
     # Closest to the downloader: sees every response as received (before decompression, redirects, retries).
     "archiver.warc.capture.WarcCaptureMiddleware": 950,
 }

@@ -118,9 +118,12 @@ def main() -> int:
         else:
             print(f"reusing {db} ({existing} posts)", flush=True)
         missed = False
+        anchor = None  # the first format's time: the others as ratios to it, measured in the same run
         for fmt in args.formats:
             seconds, rss, line = run_export(db, fmt, scratch / f"out-{fmt}")
-            print(f"{fmt:9} {seconds:6.1f} s  peak RSS {rss:6.1f} MB  {line}", flush=True)
+            anchor = anchor or seconds
+            print(f"{fmt:9} {seconds:6.1f} s  x{seconds / anchor:4.1f} of {args.formats[0]}  peak RSS {rss:6.1f} MB  "
+                  f"{line}", flush=True)
             missed |= rss > RSS_GOAL_MB or (fmt == "jsonl" and seconds > JSONL_GOAL_SECONDS)
             path = scratch / f"out-{fmt}"
             shutil.rmtree(path) if path.is_dir() else path.unlink()

@@ -90,3 +90,22 @@ def test_pure_ascii_uses_the_declared_label() -> None:
 def test_unknown_label_is_ignored() -> None:
     html = _page(TEXTS["gbk"])
     assert decode_html(html.encode("utf-8"), "x-no-such-charset") == (html, "utf-8")
+
+
+UNLABELLED = [
+    # (the page's <html lang>, its text, the encoding it was saved in): no header, no <meta charset>.
+    ("en", "Café notes – “naïve” façades cost €5, and the crème brûlée was fine.", "cp1252"),
+    ("fr-FR", "Un café très léger à Noël, où l'été déçoit.", "cp1252"),
+    ("pl", "Zażółć gęślą jaźń – polskie znaki w krótkim tekście.", "cp1250"),
+    ("el", "Αυτή είναι μια δοκιμαστική σελίδα στα ελληνικά.", "cp1253"),
+    ("en", "Это страница на русском языке, хотя она говорит, что английская.", "cp1251"),  # lang is wrong
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "encoding"), UNLABELLED, ids=[f"{u[0]}-{u[2]}" for u in UNLABELLED])
+def test_unlabelled_single_byte_page_is_read_in_its_locales_encoding(lang: str, text: str, encoding: str) -> None:
+    # Single-byte encodings can't be told apart by their bytes: a short French page is valid windows-1257 and
+    # windows-1250 too. Browsers use their locale's default; the page's lang says which locale it is written for.
+    html = f'<html lang="{lang}"><head><title>{text[:20]}</title></head><body><p>{text}</p></body></html>'
+    decoded, _ = decode_html(html.encode(encoding), None)
+    assert decoded == html

@@ -29,6 +29,7 @@ class Fetched:
     fetched_at: str = field(default_factory=utc_now)
     warc_file: str | None = None
     warc_offset: int | None = None
+    redirects: list[dict] | None = None  # the 3xx hops that led here (archiver.warc.capture.redirect_chain)
 
     @classmethod
     def of(cls, url: str, status: int, headers: Iterable[tuple[str, str]], body: bytes, **kwargs) -> Fetched:

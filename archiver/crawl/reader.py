@@ -191,8 +191,10 @@ class BlogReader:
                 FeedItem(self.blog, visit.root, fetched.url, [feed_fill(entry) for entry in entries])]
 
     def feed_failed(self, visit: FeedVisit, problem: Problem) -> list:
-        """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address."""
-        return [] if visit.probing else [self.error(visit.root, visit.url, problem)]
+        """A feed that could not be fetched: a row in the crawl log, unless we were only guessing its address (a
+        guessed address robots.txt disallows is still said: disallowed is never silent)."""
+        quiet = visit.probing and problem.kind != "robots"
+        return [] if quiet else [self.error(visit.root, visit.url, problem)]
 
     # -- helpers -----------------------------------------------------------------------------------------
 
@@ -206,6 +208,6 @@ class BlogReader:
             self.blog, root, fetched.url, kind, fetched.status,
             etag=fetched.header("ETag"), last_modified=fetched.header("Last-Modified"),
             content_hash=fetched.content_hash, fetched_at=fetched.fetched_at, encoding=encoding,
-            warc_file=fetched.warc_file, warc_offset=fetched.warc_offset,
+            warc_file=fetched.warc_file, warc_offset=fetched.warc_offset, redirects=fetched.redirects,
         )
 

@@ -47,6 +47,9 @@ class PageItem:
     outlinks: dict[str, Any] | None = None  # a listing page's post and next-page URLs, replayed on a 304
     warc_file: str | None = None  # the WARC file holding this response (name inside the WARC folder)
     warc_offset: int | None = None  # where its response record starts in that file
+    # The redirects that led here (archiver.warc.capture.redirect_chain): the posts table knows a post by the URL
+    # its listing linked, so each hop becomes a `redirect` row of pages pointing on (captures follow the chain).
+    redirects: list[dict[str, Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -110,6 +113,8 @@ class ErrorItem:
     kind: str  # "unreachable", "http-error", "timeout", "not-html", "no-posts", "pagination-loop", ...
     message: str
     status: int | None = None
+    # What the refused URL was to the crawl, on robots refusals: "start", "pagination", "post" or "feed".
+    wanted: str | None = None
 
 
 @dataclass(slots=True)

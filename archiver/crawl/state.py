@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver import settings as defaults
 from archiver.crawl.memory import CrawlMemory, LastCrawl, NoMemory
@@ -96,6 +97,7 @@ class BlogTally:
     incomplete: bool = False  # the walk stopped before the end of the pagination
     failure: str | None = None  # why the whole blog failed, when it did
     notes: list[str] = field(default_factory=list)  # remarks for the summary line (loops, limits)
+    robots_refused: dict[str, int] = field(default_factory=dict)  # what robots.txt kept the crawl from, by kind
 
     def add(self, record: Any) -> None:
         """Fold one record of this blog into the counts and the ledger."""
@@ -114,6 +116,9 @@ class BlogTally:
             if record.kind == "listing":
                 self.listing_keys.add(url_key(record.url))
         elif isinstance(record, ErrorItem):
+            if record.kind == "robots":
+                wanted = record.wanted or "page"
+                self.robots_refused[wanted] = self.robots_refused.get(wanted, 0) + 1
             if record.kind not in REMARK_KINDS:
                 self.errors += 1
             elif record.kind != "no-posts" and record.message not in self.notes:
@@ -137,6 +142,10 @@ class BlogTally:
     def unsettled(self) -> list[Listed]:
         """Listed posts whose page was asked for but which have no row yet."""
         return [listed for key, listed in self.ledger.items() if key not in self.settled and listed.action == "fetch"]
+
+    def robots_note(self) -> str | None:
+        """What robots.txt kept the crawl from, for the closing line ("robots.txt disallowed 2 posts...")."""
+        return robots_note(self.robots_refused)
 
     def complete(self, ran_to_end: bool) -> bool:
         """Whether this crawl walked the whole blog (removed posts can only be told after such a walk)."""
@@ -230,6 +239,9 @@ class CrawlState:
         self.archived_keys: set[str] = set()  # posts written by this crawl (the same post under two URLs once)
         self.written: Written | None = None  # what the archive got, once the crawl is finished
         self.crawl_id: int | None = None  # the crawls row of this crawl
+        # host -> how the crawl treated it: the delay between requests, what its robots.txt asked, remarks
+        # (filled by archiver.politeness in the process that downloads)
+        self.politeness: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlState:
@@ -283,10 +295,24 @@ class CrawlState:
                     records.append(ErrorItem(blog.start_url, tally.root or None, listed.entry.url, "dropped", reason))
         return records
 
+    def _blog_stats(self, blog: Blog) -> dict[str, Any]:
+        """A blog's stats with how politely it was crawled (its host's delay, robots.txt refusals), whose remarks
+        also go to the closing line."""
+        stats = blog.tally.stats(self.ran_to_end, blog.last_crawl)
+        host = urlsplit(blog.tally.root or blog.start_url).hostname or ""
+        politeness = dict(self.politeness.get(host) or {"delay": 0.0})
+        politeness["notes"] = list(politeness.get("notes") or [])
+        politeness["robots_refused"] = dict(blog.tally.robots_refused)
+        if note := blog.tally.robots_note():
+            politeness["notes"].append(note)
+        stats["politeness"] = politeness
+        stats["notes"] = stats["notes"] + politeness["notes"]
+        return stats
+
     def outcome(self, start_urls: list[str] | None = None) -> Outcome:
         """How the crawl of these blogs (all of them by default) went."""
         blogs = [self.blogs[u] for u in start_urls] if start_urls is not None else list(self.blogs.values())
-        sites = {url_key(b.start_url): b.tally.stats(self.ran_to_end, b.last_crawl) for b in blogs}
+        sites = {url_key(b.start_url): self._blog_stats(b) for b in blogs}
         failed = [b.tally for b in blogs if b.tally.failure]
         found = sum(b.tally.posts_found for b in blogs)
         pages = sum(b.tally.listing_pages for b in blogs)
@@ -305,3 +331,15 @@ class CrawlState:
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)
+
+
+ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds"}
+
+
+def robots_note(refused: dict[str, int]) -> str | None:
+    """A closing-line remark on what robots.txt kept a crawl from: {"post": 2} -> "robots.txt disallowed 2 posts..."."""
+    parts = []
+    for wanted, count in refused.items():
+        label = ROBOTS_WANTED.get(wanted, "pages")
+        parts.append(f"{count} {label if count > 1 else label.removesuffix('s')}")
+    return f"robots.txt disallowed {', '.join(parts)}: not fetched" if parts else None

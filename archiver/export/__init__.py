@@ -14,7 +14,7 @@ from archiver.export.csv_table import export_csv
 from archiver.export.html_site import export_html
 from archiver.export.jsonl import export_jsonl
 from archiver.export.markdown_files import export_markdown
-from archiver.export.output import OutputExistsError, staged
+from archiver.export.output import OutputExistsError, OutputUnwritableError, staged
 from archiver.export.selection import Selection, SelectionError, make_selection
 from archiver.export.sqlite_subset import export_sqlite
 from archiver.export.warc_file import export_warc
@@ -88,6 +88,7 @@ __all__ = [
     "ExportResult",
     "ExportUnavailableError",
     "OutputExistsError",
+    "OutputUnwritableError",
     "Selection",
     "SelectionError",
     "count_selected",

@@ -11,6 +11,7 @@ from archiver.export.common import ExportResult, Tick, write_new_file
 from archiver.export.names import UniqueNames, inside, post_slug, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
+from archiver.extract.content import clean_html, html_to_markdown, text_to_markdown
 from archiver.store import Archive
 
 # Scalars are written as JSON strings, which YAML reads as double-quoted scalars: no type guessing (yes, 1.0,
@@ -20,7 +21,7 @@ from archiver.store import Archive
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 MARKDOWN_COLUMNS = (
     "url", "title", "excerpt", "published", "updated", "author", "lang", "tags", "categories",
-    "content_markdown", "content_text",
+    "content_html", "content_text",
 )
 TICK_EVERY = 100
 
@@ -64,9 +65,20 @@ def yaml_front_matter(matter: dict[str, Any]) -> str:
 
 
 def markdown_document(post: dict[str, Any]) -> str:
-    """`---` YAML front matter `---`, then the body as Markdown (its text when no Markdown was kept)."""
-    body = post.get("content_markdown") or post.get("content_text") or post.get("excerpt") or ""
-    return f"---\n{yaml_front_matter(front_matter(post))}---\n\n{body.strip()}\n"
+    """`---` YAML front matter `---`, then the body as Markdown (its text, or excerpt, when it has no HTML)."""
+    return f"---\n{yaml_front_matter(front_matter(post))}---\n\n{markdown_body(post)}\n"
+
+
+def markdown_body(post: dict[str, Any]) -> str:
+    """The body as Markdown, written now from the stored HTML re-sanitized with the archive's nh3 policy (not the
+    stored content_markdown: an archive made before the writer escaped text holds Markdown that runs scripts
+    once rendered); without HTML, the text or excerpt, escaped so it renders as the same text."""
+    html = post.get("content_html")
+    if html and html.strip():
+        markdown = html_to_markdown(clean_html(html))
+        if markdown:
+            return markdown
+    return text_to_markdown(post.get("content_text") or post.get("excerpt") or "")
 
 
 def export_markdown(archive: Archive, selection: Selection, target: Path, tick: Tick) -> ExportResult:

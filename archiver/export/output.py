@@ -19,6 +19,10 @@ class OutputExistsError(FileExistsError):
     """The destination exists and may not (or cannot safely) be replaced."""
 
 
+class OutputUnwritableError(RuntimeError):
+    """The destination's folder cannot be written (missing and not creatable, read-only, /proc...)."""
+
+
 def check_destination(path: Path, *, folder: bool, force: bool) -> None:
     """Raise OutputExistsError unless `path` is free, or --force may replace what is there."""
     if not path.exists() and not path.is_symlink():
@@ -30,27 +34,37 @@ def check_destination(path: Path, *, folder: bool, force: bool) -> None:
             raise OutputExistsError(f"{path} is a folder; this format writes one file: choose a file name")
         if any(path.iterdir()) and not (path / EXPORT_MARKER).exists():
             raise OutputExistsError(f"{path} is a folder that is not an earlier export: refusing to delete it")
+    elif folder:
+        raise OutputExistsError(f"{path} is a file; this format writes a folder: choose a folder name")
 
 
 @contextlib.contextmanager
 def staged(path: Path, *, folder: bool, force: bool) -> Iterator[Path]:
     """Yield a scratch file or folder beside `path`; on success it replaces `path`, on error it is removed."""
     check_destination(path, folder=folder, force=force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{path.name}.partial-"
-    if folder:
-        scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
-        (scratch / EXPORT_MARKER).write_text("written by blog-archiver export\n", encoding="utf-8")
-    else:
-        handle, name = tempfile.mkstemp(prefix=prefix, dir=path.parent)
-        os.close(handle)
-        scratch = Path(name)
+    scratch = _make_scratch(path, folder=folder)
     try:
         yield scratch
         _replace(scratch, path, folder=folder, force=force)
     except BaseException:
         _remove(scratch)
         raise
+
+
+def _make_scratch(path: Path, *, folder: bool) -> Path:
+    """An empty file or folder beside `path`, or OutputUnwritableError saying why there can be none."""
+    prefix = f".{path.name}.partial-"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if folder:
+            scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+            (scratch / EXPORT_MARKER).write_text("written by blog-archiver export\n", encoding="utf-8")
+            return scratch
+        handle, name = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+    except OSError as error:
+        raise OutputUnwritableError(f"cannot write {path}: {error.strerror or error}") from None
+    os.close(handle)
+    return Path(name)
 
 
 def _replace(scratch: Path, path: Path, *, folder: bool, force: bool) -> None:

@@ -1,5 +1,6 @@
 """WARC export: the raw captures of the selected posts in one WARC file, copied byte for byte (record digests
-stay valid): for each post its post page (response + request) and, once, the listing page it was found on."""
+stay valid): for each post, once, the listing page it was found on, then the redirects its URL answered with
+and its post page (each a response + request pair), so a replay of the post's own URL follows to its page."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from warcio.warcwriter import WARCWriter
 from archiver.export.common import ExportResult, Tick
 from archiver.export.selection import Selection
 from archiver.store import Archive
-from archiver.store.captures import selected_captures
+from archiver.store.captures import selected_posts_with_listing
 from archiver.warc.files import WarcNotFoundError, copy_exchange, warcinfo_fields
 from archiver.warc.locate import locator_for
+from archiver.warc.lookup import CaptureFinder
 
 TICK_EVERY = 200
 
@@ -30,9 +32,11 @@ def export_warc(archive: Archive, selection: Selection, target: Path, tick: Tick
             writer = WARCWriter(out, gzip=True)
             info = warcinfo_fields({"description": f"blog-archiver export of {archive.path.name}"})
             writer.write_record(writer.create_warcinfo_record(target.name, info))
-            for post, captures in selected_captures(archive, selection.query()):
+            finder = CaptureFinder(archive, locator)
+            for post, listing in selected_posts_with_listing(archive, selection.query()):
+                page_chain = finder.post_chains([post["url_key"]]).get(post["url_key"], [])
                 copied = False
-                for capture in captures:
+                for capture in [listing, *page_chain] if listing else page_chain:
                     place = (capture["warc_file"], capture["warc_offset"])
                     if place in written:
                         continue
@@ -41,10 +45,10 @@ def export_warc(archive: Archive, selection: Selection, target: Path, tick: Tick
                     except WarcNotFoundError:
                         continue
                     copy_exchange(source, capture["warc_offset"], out)
-                    # Listing pages are few; post pages are never met twice, so the set stays small.
+                    # Listing pages and redirects are few; post pages are never met twice: the set stays small.
                     if capture["kind"] != "post":
                         written.add(place)
-                    copied = True
+                    copied = capture["kind"] == "post" or copied
                 if copied:
                     posts += 1
                     site_ids.add(post["site_id"])

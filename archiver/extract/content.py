@@ -106,17 +106,47 @@ def inner_html(element: lxml.html.HtmlElement) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Markdown (own lxml walker: markdownify's BeautifulSoup parse costs ~10x the rest of parse_post)
+#
+# Safety: the Markdown holds no raw HTML at all. A blog's text that shows "<script>" or "&lt;img onerror&gt;"
+# must not become markup in whatever renders the file (CommonMark, Hexo's marked, Jekyll's kramdown, Hugo's
+# goldmark), so text is escaped: "<" before anything but a space becomes &lt; (no tag, comment or autolink can
+# start), an "&" that would begin an entity becomes &amp;, Markdown's own punctuation is backslash-escaped, and
+# a text that would open a block (#, >, -, +, 1.) where a line starts is escaped there. URLs in links and images
+# are percent-encoded where they could end the destination. Code spans never hold a line break (a line starting
+# "<script" inside one would open an HTML block), their fences outgrow any backtick run, and a fenced block's
+# every line carries the list or quote prefix it sits in, so its content can never fall out of the fence.
 # ---------------------------------------------------------------------------------------------------------------
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<&\x00]")
 _MARKDOWN_ESCAPE = re.compile(r"([\\`*_\[\]])")
+_OPENING_TAG = re.compile(r"<(?=\S)")  # "a < b" stays; "<b", "</", "<!", "<?", "<http:" cannot start markup
+_ENTITY_START = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# What opens a block when a line starts with it: heading, quote, list item, thematic break/setext line, fence.
+_BLOCK_START = re.compile(r"^(\s*)(#|>|[-+](?=\s|$)|-(?=-)|=+\s*$|~~~|\d{1,9}(?=[.)](?:\s|$)))")
 _INLINE_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_LINE_BREAKS = re.compile(r"[\r\n\f\v\u2028\u2029]+")
+_BACKTICKS = re.compile(r"`+")
+# Characters that would end or break a link destination, or hide in it, percent-encoded.
+_URL_UNSAFE = re.compile(r"[\s<>()\\`\"'\x00-\x1f\x7f]")
+_CODE_LANGUAGE = re.compile(r"^[\w+#.-]+$")
+_CODE_PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+# What may stand before a fenced code block on its line: list markers, quote markers and spaces (the containers
+# the block is in), nothing else.
+_CONTAINER_PREFIX = re.compile(r"(?:> ?|[-+*] |\d{1,9}[.)] | )*")
+_LIST_MARKER = re.compile(r"[-+*] |\d{1,9}[.)] ")
 _MARKDOWN_BLOCKS = frozenset(
     ["p", "div", "section", "article", "figure", "figcaption", "details", "summary", "header", "footer", "main", "address", "dl", "dt", "dd", "caption"]
 )
 _EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~", "strike": "~~"}
 
 
+@dataclass(frozen=True, slots=True)
+class _CodeBlock:
+    text: str
+    language: str
+
+
 def html_to_markdown(html: str) -> str:
-    """Markdown of sanitized body HTML (code blocks fenced)."""
+    """Markdown of sanitized body HTML (code blocks fenced); no raw HTML: all text is escaped."""
     if not html.strip():
         return ""
     # A plain etree parse: lxml.html's per-element Python class lookup would double the cost here.
@@ -124,14 +154,25 @@ def html_to_markdown(html: str) -> str:
     root = document[0][0] if document is not None and len(document) and len(document[0]) else None
     if root is None:
         return ""
-    code_blocks: list[str] = []
+    code_blocks: list[_CodeBlock] = []
     markdown = _markdown_children(root, code_blocks)
     lines = [line.rstrip() for line in markdown.split("\n")]
     markdown = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return re.sub("\x00(\\d+)\x00", lambda m: code_blocks[int(m.group(1))], markdown)
+    if not code_blocks:
+        return markdown
+    return "\n".join(_place_code(line, code_blocks) if "\x00" in line else line for line in markdown.split("\n"))
 
 
-def _markdown_children(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+def text_to_markdown(text: str) -> str:
+    """Plain text as Markdown that renders as the same text: escaped, paragraphs and line breaks kept."""
+    paragraphs = []
+    for paragraph in re.split(r"\n[ \t]*\n", text.strip()):
+        lines = [_markdown_text(" ".join(line.split())) for line in paragraph.split("\n")]
+        paragraphs.append("\\\n".join(line for line in lines if line))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _markdown_children(element: lxml.html.HtmlElement, code_blocks: list[_CodeBlock]) -> str:
     text = element.text
     parts = [_markdown_text(text)] if text else []
     for child in element:
@@ -144,11 +185,29 @@ def _markdown_children(element: lxml.html.HtmlElement, code_blocks: list[str]) -
 
 
 def _markdown_text(text: str | None) -> str:
+    """A text node as Markdown that renders as exactly this text (whitespace runs as one space)."""
     if not text:
         return ""
     if _needs_collapse(text):
         text = _INLINE_SPACES.sub(" ", text)
-    return _MARKDOWN_ESCAPE.sub(r"\\\1", text) if _MARKDOWN_ESCAPE.search(text) else text
+    if _MARKDOWN_SPECIAL.search(text):
+        text = text.replace("\x00", "")
+        text = _MARKDOWN_ESCAPE.sub(r"\\\1", text)
+        text = _ENTITY_START.sub("&amp;", text)
+        text = _OPENING_TAG.sub("&lt;", text)
+    first = text.lstrip()[:1]
+    # Any text node may start a line (a block's first words, the words after a <br>): escape what would open a
+    # block there. Mid-line the backslash is harmless; it renders as nothing.
+    if first and (first in "#>+=~-" or "0" <= first <= "9"):
+        text = _BLOCK_START.sub(_escape_block_start, text, count=1)
+    return text
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    spaces, opener = match.group(1), match.group(2)
+    if opener[0].isdigit():
+        return f"{spaces}{opener}\\"  # "2024. A year" -> "2024\. A year": the dot or parenthesis is escaped
+    return f"{spaces}\\{opener}"
 
 
 def _needs_collapse(text: str) -> bool:
@@ -156,24 +215,63 @@ def _needs_collapse(text: str) -> bool:
     return "\n" in text or "  " in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text
 
 
-def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+def _code_span(text: str) -> str:
+    """Inline code: on one line, fenced by more backticks than any run inside it."""
+    text = _LINE_BREAKS.sub(" ", text.replace("\x00", ""))
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" or (text[0] == " " and text[-1] == " " and text.strip()) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fenced_block(code: _CodeBlock) -> list[str]:
+    """A fenced code block's lines: the fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in _BACKTICKS.findall(code.text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{code.language}", *code.text.split("\n"), fence]
+
+
+def _place_code(line: str, code_blocks: list[_CodeBlock]) -> str:
+    """Put the code blocks back in a line: fenced when the block stands alone in its list items and quotes
+    (each line carrying their prefix), else as inline code (in a table cell, a heading, a link's text)."""
+    match = _CODE_PLACEHOLDER.search(line)
+    if match and match.end() == len(line) and _CONTAINER_PREFIX.fullmatch(line[: match.start()]):
+        prefix = line[: match.start()]
+        continuation = _LIST_MARKER.sub(lambda marker: " " * len(marker.group()), prefix)
+        fenced = _fenced_block(code_blocks[int(match.group(1))])
+        return prefix + "\n".join([fenced[0], *(continuation + part for part in fenced[1:])])
+    in_table = line.startswith("| ")  # a GFM row splits cells at "|" even inside code: escape it there
+    return _CODE_PLACEHOLDER.sub(
+        lambda m: _code_span(code_blocks[int(m.group(1))].text).replace("|", "\\|" if in_table else "|"), line
+    )
+
+
+def _link_destination(url: str) -> str:
+    """A URL as a Markdown link destination that nothing in it can end early."""
+    if not _URL_UNSAFE.search(url):
+        return url
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8")), url)
+
+
+def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[_CodeBlock]) -> str:
     tag = element.tag
     if tag == "pre":
         code = element.find("code")
         language = ""
         if code is not None:
             language = next((t[9:] for t in _classes(code) if t.startswith("language-")), "")
-        text = "".join((code if code is not None else element).itertext()).strip("\n")
-        fence = "````" if "```" in text else "```"
-        code_blocks.append(f"{fence}{language}\n{text}\n{fence}")
+        text = "".join((code if code is not None else element).itertext()).strip("\n").replace("\x00", "")
+        code_blocks.append(_CodeBlock(text, language if _CODE_LANGUAGE.match(language) else ""))
         return f"\n\n\x00{len(code_blocks) - 1}\x00\n\n"
     if tag == "br":
         return "\\\n"
     if tag == "hr":
         return "\n\n---\n\n"
     if tag == "img":
-        alt = collapse(element.get("alt"))
-        return f"![{alt}]({element.get('src')})" if element.get("src") else alt
+        alt = _markdown_text(collapse(element.get("alt")))
+        src = element.get("src")
+        return f"![{alt}]({_link_destination(src)})" if src else alt
     inner = _markdown_children(element, code_blocks)
     if tag in _MARKDOWN_BLOCKS:
         return f"\n\n{inner.strip()}\n\n"
@@ -187,13 +285,11 @@ def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[str]) ->
         trail = " " if inner[-1:].isspace() else ""
         return f"{lead}{_EMPHASIS[tag]}{stripped}{_EMPHASIS[tag]}{trail}"
     if tag in ("code", "kbd", "samp"):
-        text = "".join(element.itertext())
-        fence = "``" if "`" in text else "`"
-        return f"{fence}{text}{fence}" if text else ""
+        return _code_span("".join(element.itertext()))
     if tag == "a":
         href = element.get("href")
         text = inner.strip()
-        return f"[{text}]({href})" if href and text else text
+        return f"[{text}]({_link_destination(href)})" if href and text else text
     if tag == "blockquote":
         quoted = "\n".join(f"> {line}" if line else ">" for line in inner.strip().split("\n"))
         return f"\n\n{quoted}\n\n"
@@ -204,7 +300,7 @@ def _markdown_element(element: lxml.html.HtmlElement, code_blocks: list[str]) ->
     return inner
 
 
-def _markdown_list(element: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+def _markdown_list(element: lxml.html.HtmlElement, code_blocks: list[_CodeBlock]) -> str:
     ordered = element.tag == "ol"
     start = int(element.get("start")) if (element.get("start") or "").isdigit() else 1
     items = []
@@ -216,7 +312,7 @@ def _markdown_list(element: lxml.html.HtmlElement, code_blocks: list[str]) -> st
     return "\n".join(items)
 
 
-def _markdown_table(table: lxml.html.HtmlElement, code_blocks: list[str]) -> str:
+def _markdown_table(table: lxml.html.HtmlElement, code_blocks: list[_CodeBlock]) -> str:
     rows = []
     for row in table.iter("tr"):
         cells = [

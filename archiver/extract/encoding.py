@@ -18,6 +18,22 @@ SINGLE_BYTE_FAMILIES = ("cp125", "iso8859", "latin", "koi8", "mac", "cp437", "cp
 UTF8_STRAY_ERROR_RATIO = 0.01
 # Share of the detector's "chaos" above which its guess is not trusted over the declared charset.
 DETECTOR_MAX_CHAOS = 0.5
+# An unlabelled page is read as browsers read it: in the legacy encoding of its locale (the WHATWG table of
+# locale defaults), here the locale of the page's own <html lang>. Single-byte encodings cannot be told apart by
+# their bytes: a detector reads a short French page as windows-1257 and a Polish one as windows-1252.
+LOCALE_ENCODINGS = {
+    **dict.fromkeys(("ar", "fa", "ur"), "cp1256"),
+    **dict.fromkeys(("be", "bg", "kk", "ky", "mk", "ru", "sr", "tg", "tt", "uk"), "cp1251"),
+    **dict.fromkeys(("bs", "cs", "hr", "hu", "pl", "ro", "sk", "sl"), "cp1250"),
+    **dict.fromkeys(("et", "lt", "lv"), "cp1257"),
+    "el": "cp1253", "he": "cp1255", "iw": "cp1255", "ja": "shift_jis", "ko": "euc_kr", "th": "cp874",
+    "tr": "cp1254", "az": "cp1254", "vi": "cp1258", "zh": "gb18030", "zh-tw": "big5", "zh-hk": "big5",
+    "zh-hant": "big5",
+    **dict.fromkeys(("af", "ca", "cy", "da", "de", "en", "es", "eu", "fi", "fo", "fr", "ga", "gl", "id", "is", "it",
+                     "ms", "nb", "nl", "nn", "no", "pt", "sq", "sv", "sw"), "cp1252"),
+}
+LATIN_SCRIPT_ENCODINGS = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "cp1258"})
+_HTML_LANG = re.compile(rb"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)", re.I)
 
 _CHARSET_PARAM = re.compile(r"charset\s*=\s*[\"']?([^\s\"';,]+)", re.I)
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
@@ -84,6 +100,15 @@ def _detect(body: bytes) -> str | None:
     return _codec_name(best.encoding)
 
 
+def _locale_encoding(body: bytes) -> str | None:
+    """The legacy encoding of the locale the page's <html lang> names (zh-TW: big5, pl: windows-1250...)."""
+    match = _HTML_LANG.search(body[:META_SCAN_BYTES])
+    if not match:
+        return None
+    lang = match.group(1).decode("ascii").lower()
+    return LOCALE_ENCODINGS.get(lang) or LOCALE_ENCODINGS.get(lang.split("-")[0])
+
+
 def _meta_declared(body: bytes) -> str | None:
     return _codec_name(html_body_declared_encoding(body[:META_SCAN_BYTES]))
 
@@ -132,6 +157,12 @@ def decode_html(body: bytes, declared: str | None) -> tuple[str, str]:
     text = _mostly_utf8(body)
     if text is not None:
         return text, "utf-8"
+    if not candidates:  # unlabelled: the page's locale default, as a browser in that locale reads it
+        local = _locale_encoding(body)
+        text = _strict(body, local) if local else None
+        # In a Latin-script locale, long runs of accented letters mean the page is in another script after all.
+        if local and text is not None and not (local in LATIN_SCRIPT_ENCODINGS and _looks_like_mojibake(text)):
+            return text, local
     detected = _detect(body)
     if detected:
         text = _strict(body, detected)

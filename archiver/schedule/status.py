@@ -34,6 +34,8 @@ class SiteStatus:
     error_samples: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     next_due: str = ""
+    delay: str = "auto"  # the pause between requests it was crawled with: AutoThrottle's, or what robots.txt asks
+    politeness: list[str] = field(default_factory=list)  # a capped Crawl-delay, what robots.txt disallowed
 
     @property
     def failed(self) -> bool:
@@ -54,6 +56,16 @@ def crawl_warnings(stats: dict[str, Any]) -> list[str]:
         if isinstance(site_stats, dict):
             found += [_warning_text(w) for w in site_stats.get("warnings") or []]
     return list(dict.fromkeys(found))
+
+
+def _politeness(stats: dict[str, Any], url: str) -> tuple[str, list[str]]:
+    """The delay a site was crawled with and the politeness remarks, from its entry in the crawl's stats."""
+    entry = next((s for s in (stats.get("sites") or {}).values() if isinstance(s, dict) and s.get("start_url") == url),
+                 None)
+    politeness = (entry or {}).get("politeness") or {}
+    delay = politeness.get("delay") or 0
+    text = f"{delay:g} s ({politeness.get('directive')})" if delay else "auto"
+    return text, [str(note) for note in politeness.get("notes") or []]
 
 
 def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
@@ -79,6 +91,7 @@ def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
             for e in crawl.get("error_samples") or []
         ]
         status.warnings = crawl_warnings(stats)
+        status.delay, status.politeness = _politeness(stats, site["url"])
     if schedule is not None:
         due = next_due(schedule, last, now)
         status.next_due = "now" if due <= now else due.isoformat(timespec="seconds")
@@ -113,12 +126,14 @@ def render_plain(statuses: list[SiteStatus]) -> str:
         last = f"last crawl {_short_time(s.last_crawl)} {s.result}" if s.last_crawl else "never crawled"
         lines.append(
             f"{s.label}  [{s.schedule}]  {last}; posts {s.posts} (new {s.posts_new}, updated {s.posts_updated}, "
-            f"removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; next due {s.next_due}"
+            f"removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; delay {s.delay}; "
+            f"next due {s.next_due}"
         )
         if s.failed and s.message:
             lines.append(f"    failure: {s.message}")
         lines += [f"    error: {sample}" for sample in s.error_samples]
         lines += [f"    warning: {warning}" for warning in s.warnings]
+        lines += [f"    politeness: {note}" for note in s.politeness]
     return "\n".join(lines)
 
 
@@ -134,7 +149,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
         return
     table = Table(title="registered sites")
     for column in ("site", "schedule", "last crawl", "result", "posts", "new", "updated", "removed", "errors",
-                   "warnings", "next due"):
+                   "warnings", "delay", "next due"):
         table.add_column(column, justify="right" if column in ("posts", "new", "updated", "removed", "errors",
                                                                  "warnings") else "left")
     colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
@@ -142,7 +157,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
         result = f"[{colours.get(s.result, 'dim')}]{s.result}[/]"
         table.add_row(escape(s.label), s.schedule, _short_time(s.last_crawl) or "-", result, str(s.posts),
                       str(s.posts_new), str(s.posts_updated), str(s.posts_removed), str(s.errors),
-                      f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", _short_time(s.next_due))
+                      f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", escape(s.delay), _short_time(s.next_due))
     console.print(table)
     for s in statuses:
         if s.failed and s.message:
@@ -151,3 +166,5 @@ def render_rich(statuses: list[SiteStatus]) -> None:
             console.print(f"{s.label} error: {sample}", markup=False, highlight=False)
         for warning in s.warnings:
             console.print(f"[yellow]{escape(s.label)}[/] warning: {escape(warning)}", highlight=False)
+        for note in s.politeness:
+            console.print(f"{escape(s.label)} politeness: {escape(note)}", highlight=False)

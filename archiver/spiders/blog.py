@@ -45,6 +45,7 @@ from archiver.extract.feeds import feed_paths_to_try
 from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
+from archiver.warc.capture import redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
 VISIT = "visit"  # the cb_kwargs name a request's Visit travels under
@@ -170,10 +171,16 @@ class BlogSpider(scrapy.Spider):
 
     def _failed(self, visit: Visit, blog: Blog, problem: Problem) -> list[Any]:
         try:
-            return list(self._handler(visit, 1)(problem, visit, blog))
+            records = list(self._handler(visit, 1)(problem, visit, blog))
         except Exception:
             log.exception("handling the failure of %s failed", visit.url)
-            return [ErrorItem(visit.blog, visit.root or None, visit.url, problem.kind, problem.message, problem.status)]
+            records = [ErrorItem(visit.blog, visit.root or None, visit.url, problem.kind, problem.message,
+                                 problem.status)]
+        if problem.kind == "robots":  # the closing line says what robots.txt kept the crawl from
+            for record in records:
+                if isinstance(record, ErrorItem) and record.kind == "robots":
+                    record.wanted = robots_wanted(visit)
+        return records
 
     def _handler(self, visit: Visit, which: int) -> Callable[..., Iterable[Any]]:
         return getattr(self, self.handlers[visit.kind][which])
@@ -370,6 +377,13 @@ def dropped_record(request: scrapy.Request) -> DroppedItem | None:
     return DroppedItem(visit.blog, url_key(visit.entry.url), reason)
 
 
+def robots_wanted(visit: Visit) -> str:
+    """What a URL robots.txt refused was to the crawl: its start page, pagination, a post, a feed."""
+    if isinstance(visit, ListingVisit):
+        return "start" if visit.is_start else "pagination"
+    return visit.kind
+
+
 def fetched_of(response: Response) -> Fetched:
     """The crawl core's view of a Scrapy response (and where archiver.warc.capture wrote its raw bytes)."""
     headers = {
@@ -378,7 +392,8 @@ def fetched_of(response: Response) -> Fetched:
         if values
     }
     return Fetched(response.url, response.status, headers, response.body,
-                   warc_file=response.meta.get("warc_file"), warc_offset=response.meta.get("warc_offset"))
+                   warc_file=response.meta.get("warc_file"), warc_offset=response.meta.get("warc_offset"),
+                   redirects=redirect_chain(response) or None)
 
 
 def describe_failure(failure: Failure) -> Problem:

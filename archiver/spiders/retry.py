@@ -1,12 +1,13 @@
-"""Retries for 5xx and 429 with exponential backoff, honouring Retry-After."""
+"""Retries for 5xx and 429. The wait before a retry is the host's, not the request's: archiver.politeness slows the
+host's download slot (Retry-After when given, else exponential backoff) and keeps its requests in the scheduler
+meanwhile, so nothing sleeps in the middleware chain holding one of the crawl's concurrent-request places."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 from scrapy.utils.response import response_status_message
 
@@ -28,24 +29,27 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's RetryMiddleware, waiting before each retry: Retry-After when given, else base * 2**attempt."""
+    """Scrapy's RetryMiddleware, except that a Retry-After longer than ARCHIVER_RETRY_AFTER_MAX gives up the URL at
+    once (the server will not want it sooner; the rest of its host is left for the next crawl by politeness)."""
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("ARCHIVER_RETRY_BACKOFF_BASE", 0.5)
         self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 120)
 
-    async def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        """A retry request for a 429/5xx answer, or the answer itself when the URL is given up."""
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         header = response.headers.get(b"Retry-After")
         wait = retry_after_seconds(header.decode("latin-1") if header else None)
         if wait is not None and wait > self.retry_after_max:
-            return response  # the server asks for longer than we wait: give up on this URL, not the crawl
-        if wait is None:
-            wait = self.backoff_base * 2 ** request.meta.get("retry_times", 0)
-        retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
             return response
-        await asyncio.sleep(wait)
-        return retry
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=response_status_message(response.status),
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
+        return retry or response

@@ -1,7 +1,8 @@
 """The archive's side of raw captures: which pages have a WARC record, and which re-extracted posts changed.
 
 `pages` holds one row per fetched URL with the WARC file and offset of its latest capture (a 304 keeps the
-capture of the 200 it confirmed); posts find their page through url_key.
+capture of the 200 it confirmed); posts find their page through url_key, or through the `redirect` rows their
+URL answered with (archiver.warc.lookup follows them).
 """
 
 from __future__ import annotations
@@ -80,6 +81,45 @@ def post_captures(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, 
     return found
 
 
+def redirect_pages(archive: Archive, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The `redirect` rows of pages for the given keys, each with `location` (where it sent the crawl)."""
+    found = []
+    for chunk in _chunks(list(keys)):
+        cursor = archive.db.conn.execute(
+            f"SELECT {', '.join(CAPTURE_COLUMNS)}, json_extract(outlinks, '$.redirect') FROM pages "
+            f"WHERE kind = 'redirect' AND url_key IN ({_placeholders(len(chunk))}) ORDER BY id",
+            list(chunk),
+        )
+        for *values, location in cursor:
+            if isinstance(location, str) and location:
+                found.append({**dict(zip(CAPTURE_COLUMNS, values, strict=True)), "location": location})
+    return found
+
+
+def unrecorded_fetched_posts(archive: Archive, keys: Sequence[str]) -> set[str]:
+    """The keys without any row in pages whose post page, as far as the archive knows, answered: a post row with
+    a 200, or no post row at all (a re-extraction finding posts anew). Crawled before redirects were recorded (the
+    page is under its final URL), or not HTML (no page row was kept). Posts whose page failed or was never
+    fetched (off-site) are not among them."""
+    found: set[str] = set()
+    conn = archive.db.conn
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        marks = _placeholders(len(chunk))
+        recorded = {key for (key,) in conn.execute(f"SELECT url_key FROM pages WHERE url_key IN ({marks})", chunk)}
+        unfetched = {key for (key,) in conn.execute(
+            f"SELECT url_key FROM posts WHERE url_key IN ({marks}) AND (page_status IS NULL OR page_status != 200)",
+            chunk)}
+        found.update(key for key in chunk if key not in recorded and key not in unfetched)
+    return found
+
+
+def warc_file_names(archive: Archive) -> list[str]:
+    """Every WARC file the fetch log points into, in capture order."""
+    cursor = archive.db.conn.execute(
+        "SELECT DISTINCT warc_file FROM pages WHERE warc_file IS NOT NULL ORDER BY warc_file")
+    return [name for (name,) in cursor]
+
+
 def stored_posts(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """url_key -> (page_status, page_fetched_at) of archived posts."""
     found: dict[str, dict[str, Any]] = {}
@@ -111,27 +151,21 @@ def changed_posts(archive: Archive, posts: list[dict[str, Any]]) -> list[dict[st
     return changed
 
 
-def selected_captures(archive: Archive, query: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[dict]]]:
-    """For each selected post (Archive.iter_posts filters), its post page capture and the capture of the
-    listing page it was found on (each None when missing), streamed."""
+def selected_posts_with_listing(archive: Archive, query: dict[str, Any]
+                                 ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """For each selected post (Archive.iter_posts filters), the capture of the listing page it was found on
+    (None when missing), streamed; its own page's capture is archiver.warc.lookup's to find."""
     conn = archive.db.conn
     for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url")):
-        captures = []
+        listing = None
         if post.get("listing_url"):
             row = conn.execute(
                 f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM pages WHERE url = ? AND warc_file IS NOT NULL",
                 [post["listing_url"]],
             ).fetchone()
             if row:
-                captures.append(dict(zip(CAPTURE_COLUMNS, row, strict=True)))
-        row = conn.execute(
-            f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM pages WHERE url_key = ? AND kind = 'post' "
-            "AND warc_file IS NOT NULL ORDER BY warc_file DESC, warc_offset DESC LIMIT 1",
-            [post["url_key"]],
-        ).fetchone()
-        if row:
-            captures.append(dict(zip(CAPTURE_COLUMNS, row, strict=True)))
-        yield post, captures
+                listing = dict(zip(CAPTURE_COLUMNS, row, strict=True))
+        yield post, listing
 
 
 def configured_warc_dirs(archive: Archive) -> list[str]:

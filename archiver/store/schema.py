@@ -13,7 +13,7 @@ SCHEMA_VERSION = 5
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
-PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots")
+PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots", "redirect")
 CRAWL_STATUSES = ("running", "ok", "partial", "failed")
 
 

@@ -11,6 +11,27 @@ from archiver.crawl.state import CrawlState, Written
 from archiver.extract.urls import url_key
 from archiver.store.archive import Archive
 
+# Remarks (archiver.crawl.records.REMARK_KINDS) that are no problem at all: the crawl stopped where the user said.
+CHOSEN_LIMITS = frozenset({"listing-limit"})
+
+
+def redirect_rows(chain: list[dict[str, Any]], final: dict[str, Any]) -> list[dict[str, Any]]:
+    """A `redirect` pages row per hop that led to the `final` page under another url_key (a hop to the same key,
+    http -> https or a trailing slash, needs none: lookups by key find the page itself), its target in
+    outlinks {"redirect": URL}: what lets a post known by its listing's URL find the page it was answered with."""
+    rows = []
+    for hop in chain:
+        key = url_key(hop["url"])
+        if key == final["url_key"]:
+            continue
+        rows.append({
+            "url": hop["url"], "url_key": key, "kind": "redirect", "site_id": final["site_id"],
+            "status": hop.get("status"), "fetched_at": final.get("fetched_at"),
+            "warc_file": hop.get("warc_file"), "warc_offset": hop.get("warc_offset"),
+            "outlinks": {"redirect": hop["location"]},
+        })
+    return rows
+
 
 class ArchiveWriter:
     """Sites, posts (batched upserts), fetched pages and errors -> Archive; one crawls row per crawl."""
@@ -58,6 +79,7 @@ class ArchiveWriter:
                 "fetched_at": record.fetched_at, "outlinks": record.outlinks, "warc_file": record.warc_file,
                 "warc_offset": record.warc_offset,
             }
+            self.pages.extend(redirect_rows(record.redirects or [], page))
             self.pages.append(page)
             if len(self.pages) >= self.batch_size:
                 self._flush_pages()
@@ -73,6 +95,8 @@ class ArchiveWriter:
         elif isinstance(record, FeedItem):
             self.feed_records.extend(record.records)  # applied at the end, once every post row exists
         elif isinstance(record, ErrorItem):
+            if record.kind in CHOSEN_LIMITS:
+                return  # a limit the user chose is no problem: the crawl's message says where it stopped
             self.written.errors += 1
             archive.log_error(self.crawl_id, record.url, record.kind, record.message, record.status)
 

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 META_FILE = "warc_file"
 META_OFFSET = "warc_offset"
+META_REDIRECTS = "warc_redirects"  # [{"url", "warc_file", "warc_offset"}] of the 3xx answers on the way here
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 def warc_dir_from_settings(settings) -> Path:
@@ -64,10 +66,37 @@ class WarcCaptureMiddleware:
             return response
         request.meta[META_FILE] = name
         request.meta[META_OFFSET] = offset
+        if response.status in REDIRECT_STATUSES:
+            # Scrapy's redirect middleware copies meta into the next request: the final response knows every hop.
+            hop = {"url": response.url, META_FILE: name, META_OFFSET: offset}
+            request.meta[META_REDIRECTS] = [*request.meta.get(META_REDIRECTS, []), hop]
         return response
 
     def spider_closed(self, spider=None) -> None:
         self.writer.close()
+
+
+def redirect_chain(response: Response) -> list[dict]:
+    """The redirects that led to `response`, first to last: url, status, location (the next URL), and where the
+    3xx answer's capture is (warc_file, warc_offset; None without WARC capture). Empty when none."""
+    meta = response.meta
+    urls = list(meta.get("redirect_urls") or [])
+    if not urls:
+        return []
+    reasons = list(meta.get("redirect_reasons") or [])
+    captured = {hop["url"]: hop for hop in meta.get(META_REDIRECTS) or []}
+    chain = []
+    for number, url in enumerate(urls):
+        reason = reasons[number] if number < len(reasons) else None
+        hop = captured.get(url, {})
+        chain.append({
+            "url": url,
+            "status": reason if isinstance(reason, int) else None,  # "meta refresh" hops carry no status
+            "location": urls[number + 1] if number + 1 < len(urls) else response.url,
+            META_FILE: hop.get(META_FILE),
+            META_OFFSET: hop.get(META_OFFSET),
+        })
+    return chain
 
 
 def exchange_of(request: Request, response: Response) -> HttpExchange:

@@ -25,6 +25,7 @@ from archiver.extract.urls import url_key
 from archiver.store import Archive
 from archiver.store import captures as store
 from archiver.warc.files import WarcLocator, WarcNotFoundError, read_capture
+from archiver.warc.lookup import CaptureFinder
 
 BATCH_SIZE = 200
 
@@ -92,7 +93,8 @@ def _reextract_site(archive: Archive, locator: WarcLocator, reader: BlogReader, 
         for entry in read.entries:
             entries.setdefault(url_key(entry.url), (entry, fetched.url))
 
-    post_pages = store.post_captures(archive, list(entries))
+    # Through the redirects each entry's URL answered with: the page is captured under the final URL.
+    post_pages = {key: chain[-1] for key, chain in CaptureFinder(archive, locator).post_chains(list(entries)).items()}
     keys = list(entries)
     seen: set[str] = set()
     for start in range(0, len(keys), BATCH_SIZE):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+import lxml.etree
 import lxml.html
 
 from archiver.extract.dates import find_date_in_text
@@ -89,10 +90,9 @@ class _Counts:
     same_site_links: int = 0
 
 
-def _solid(text: str | None) -> int:
-    if not text:
-        return 0
-    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r") - text.count("\xa0")
+def _solid(text: str) -> int:
+    # Characters without the spaces at the ends: ratios between blocks need no exact count, and this is cheap.
+    return len(text.strip())
 
 
 def _hint_words(element: lxml.html.HtmlElement) -> set[str]:
@@ -115,34 +115,52 @@ def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
     return bool(words & BOILERPLATE_WORDS) and not words & CONTENT_WORDS
 
 
+_OUTSIDE_CODE = lxml.etree.XPath("descendant-or-self::*[not(ancestor::pre or ancestor::code)]")
+_STRING = lxml.etree.XPath("string()")
+_CODE_TAGS = frozenset(["pre", "code"])
+
+
 def _count(body: lxml.html.HtmlElement, host: str) -> dict[lxml.html.HtmlElement, _Counts]:
-    """Counts for every element under body, in one post-order walk."""
-    counts: dict[lxml.html.HtmlElement, _Counts] = {}
-    stack: list[tuple[lxml.html.HtmlElement, bool]] = [(body, False)]
-    while stack:
-        element, done = stack.pop()
-        if not done:
-            stack.append((element, True))
-            stack.extend((child, False) for child in element if isinstance(child.tag, str))
-            continue
+    """Counts for every element under body. In reversed document order every element comes after all of its
+    descendants, so one pass adds each element's counts into its parent's."""
+    counts: dict[lxml.html.HtmlElement, _Counts] = {body: _Counts()}
+    # Code blocks count as one leaf each: their highlighting spans (thousands on a code-heavy post) are never
+    # judged, and walking them was most of the cost.
+    for element in reversed(_OUTSIDE_CODE(body)):
         tag = element.tag
-        counts_here = _Counts()
-        if tag not in _SKIPPED:
-            counts_here.text = _solid(element.text)
-            for child in element:
-                child_counts = counts.get(child)
-                if child_counts is not None:
-                    counts_here.text += child_counts.text
-                    counts_here.linked += child_counts.linked
-                    counts_here.links += child_counts.links
-                    counts_here.same_site_links += child_counts.same_site_links
-                counts_here.text += _solid(child.tail)
-            if tag == "a":
-                counts_here.linked = counts_here.text
-                counts_here.links += 1
-                if _same_site(element.get("href"), host):
-                    counts_here.same_site_links += 1
-        counts[element] = counts_here
+        parent = element.getparent() if element is not body else None
+        parent_counts = None
+        if parent is not None:
+            parent_counts = counts.get(parent)
+            if parent_counts is None:
+                parent_counts = counts[parent] = _Counts()
+            tail = element.tail
+            if tail:
+                parent_counts.text += _solid(tail)
+        if not isinstance(tag, str):
+            continue  # a comment: only its tail is text
+        here = counts.get(element)
+        if here is None:
+            here = counts[element] = _Counts()
+        if tag in _SKIPPED:
+            here.text = here.linked = here.links = here.same_site_links = 0
+            continue
+        if tag in _CODE_TAGS:
+            here.text = _solid(_STRING(element))
+        else:
+            text = element.text
+            if text:
+                here.text += _solid(text)
+        if tag == "a":
+            here.linked = here.text
+            here.links += 1
+            if _same_site(element.get("href"), host):
+                here.same_site_links += 1
+        if parent_counts is not None:
+            parent_counts.text += here.text
+            parent_counts.linked += here.linked
+            parent_counts.links += here.links
+            parent_counts.same_site_links += here.same_site_links
     return counts
 
 
@@ -182,11 +200,14 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
             doomed.append(element)
             continue
         if not in_block and _is_text_block(element, counts[element]):
-            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(element, seen)) or _is_date_line(
-                element, counts[element]
+            text = " ".join(_STRING(element).split())
+            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(text, seen)) or _is_date_line(
+                text, counts[element]
             ):
                 doomed.append(element)
                 continue
+            if element.tag == "p" and not counts[element].links:
+                continue  # a paragraph of plain text holds no furniture
             in_block = True  # its inner spans say the same text again: not a repeat
         stack.extend((child, in_block) for child in reversed(element) if isinstance(child.tag, str))
     kept = total - sum(counts[element].text for element in doomed)
@@ -205,12 +226,11 @@ def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
     )
 
 
-def _is_date_line(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
+def _is_date_line(text: str, counts: _Counts) -> bool:
     """A short block that only dates the post ("Updated 5:27 am CST, November 20, 2019", "18 Nov 2019, 19:09",
     "Posted on 2020-01-02"): metadata, read as such before the body is cleaned."""
-    if counts.text > DATE_LINE_MAX_CHARS or not _YEAR.search(element.text_content()):
+    if counts.text > DATE_LINE_MAX_CHARS or not _YEAR.search(text):
         return False
-    text = " ".join(element.text_content().split())
     found = find_date_in_text(text, "visible")
     if found is None:
         return False
@@ -224,13 +244,12 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def _is_repeat(element: lxml.html.HtmlElement, seen: set[str]) -> bool:
+def _is_repeat(text: str, seen: set[str]) -> bool:
     """A text block said a second time inside the body (a gallery's caption under each of its views, a teaser
     repeated in a slider): the second is furniture."""
-    key = " ".join(element.text_content().split())
-    if key in seen:
+    if text in seen:
         return True
-    seen.add(key)
+    seen.add(text)
     return False
 
 

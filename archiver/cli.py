@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import click
 
 from archiver.settings import ARCHIVER_DB
+from archiver.wording import plural
 
 # Exit codes of every command (the README's table): 0 done, 1 failed (bad input, an archive or output that
 # cannot be used, no blog crawled), 2 the command line itself is wrong (click's usage errors), 3 a crawl partly
@@ -31,6 +32,18 @@ DB_OPTION = click.option(
     default=ARCHIVER_DB,
     show_default=True,
     help="SQLite archive to write.",
+)
+# The example blog of `archiver demo` always has this address (as `python -m archiver.demo`), so each run
+# re-crawls the same blog instead of adding a copy.
+DEMO_BLOG_PORT = 4000
+# Commands that only read the archive say so.
+DB_READ_OPTION = click.option(
+    "--db",
+    "db",
+    type=click.Path(path_type=Path),  # as DB_OPTION: a folder is refused with one line, not a usage error
+    default=ARCHIVER_DB,
+    show_default=True,
+    help="SQLite archive to read.",
 )
 
 
@@ -112,6 +125,7 @@ def main() -> None:
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
 @click.option("--no-warc", is_flag=True, help="Don't write raw captures (WARC files under warc/ beside the archive).")
+@click.option("--no-images", is_flag=True, help="Don't fetch the images posts show (they stay placeholders).")
 @click.option(
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -123,8 +137,8 @@ def main() -> None:
               help="Show Scrapy's log (else it goes to logs/crawl-DATE.log beside the archive).")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
-def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, rules,
-          progress, settings, verbose, distributed) -> None:
+def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, no_images,
+          rules, progress, settings, verbose, distributed) -> None:
     """Crawl each blog from URL (its home or any listing page) into the archive.
 
     With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
@@ -132,7 +146,7 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         if rules:
             raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
         forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
-                     *(["--no-warc"] if no_warc else []),
+                     *(["--no-warc"] if no_warc else []), *(["--no-images"] if no_images else []),
                      *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
                      *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
         _setting_pairs(settings)  # a malformed -s fails here, not once in every site's crawl
@@ -166,6 +180,8 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_INCREMENTAL"] = False
     if no_warc:
         overrides["ARCHIVER_WARC"] = False
+    if no_images:
+        overrides["ARCHIVER_IMAGES"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
     if progress is not None:
@@ -292,22 +308,21 @@ def _report(outcome, db: Path, log_file: Path | None = None) -> None:
     if outcome.status == "failed":
         click.echo(f"crawl failed: {outcome.message}{details}", err=True)
         return
-    errors = f"; {outcome.errors} problems logged (table crawl_errors)" if outcome.errors else ""
+    errors = f"; {plural(outcome.errors, 'problem')} logged (table crawl_errors)" if outcome.errors else ""
     removed = f", {outcome.posts_removed} marked removed" if outcome.posts_removed else ""
     prefix = "crawl partly failed" if outcome.status == "partial" else "archived"
     if outcome.status == "ok" and outcome.warnings:
         prefix = "archived with warnings"
-    click.echo(
-        f"{prefix}: {outcome.posts_new} new and {outcome.posts_updated} updated posts{removed} in {db}{errors} "
-        f"[{outcome.message}]{details}",
-        err=outcome.exit_code != 0,
-    )
+    changes = f"{outcome.posts_new} new and {plural(outcome.posts_updated, 'updated post')}{removed}"
+    if outcome.status == "ok" and not (outcome.posts_new or outcome.posts_updated or outcome.posts_removed):
+        prefix, changes = "unchanged since the last crawl", "no new or updated posts"
+    click.echo(f"{prefix}: {changes} in {db}{errors} [{outcome.message}]{details}", err=outcome.exit_code != 0)
 
 
 @main.command()
-@DB_OPTION
+@DB_READ_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every one).")
-@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--port", default=8001, show_default=True, type=int, help="Port Datasette listens on.")
 @click.option(
     "--plugins-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -357,7 +372,7 @@ def _check_port(host: str, port: int) -> None:
 
 
 @main.command()
-@DB_OPTION
+@DB_READ_OPTION
 @click.option(
     "--to",
     "target",
@@ -399,7 +414,7 @@ def publish(db, target, name, staging, dry_run, extra) -> None:
 
 
 @main.command()
-@DB_OPTION
+@DB_READ_OPTION
 def summary(db) -> None:
     """Print what the archive holds."""
     click.echo(_summary_text(db))
@@ -412,21 +427,27 @@ def _summary_text(db: Path) -> str:
     finally:
         archive.close()
     lines = [
-        f"{info.get('sites', 0)} sites, {info.get('posts', 0)} posts, published "
+        f"{plural(info.get('sites', 0), 'site')}, {plural(info.get('posts', 0), 'post')}, published "
         f"{info.get('earliest_published') or '?'} to {info.get('latest_published') or '?'}"
     ]
     for site in info.get("per_site", []):
-        lines.append(f"  {site.get('url')}: {site.get('posts')} posts ({site.get('title') or 'untitled'})")
+        lines.append(f"  {site.get('url')}: {plural(site.get('posts') or 0, 'post')} ({site.get('title') or 'untitled'})")
     return "\n".join(lines)
 
 
 @main.command()
 @DB_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface Datasette listens on (0.0.0.0: every one).")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port Datasette listens on.")
+@click.option("--blog-port", default=DEMO_BLOG_PORT, show_default=True, type=int,
+              help="Port the example blog is served on (127.0.0.1); another port means another blog in the archive.")
 @click.option("--no-serve", is_flag=True, help="Crawl and summarise, but don't start Datasette.")
-def demo(db, host, port, no_serve) -> None:
-    """Serve the bundled example blog on 127.0.0.1, crawl it, summarise, and open it in Datasette."""
+def demo(db, host, port, blog_port, no_serve) -> None:
+    """Serve the bundled example blog on 127.0.0.1, crawl it, summarise, and open it in Datasette.
+
+    The blog keeps its address from run to run, so running the demo again re-crawls the same blog (the
+    archive stays one blog of 24 posts); it is served for as long as Datasette runs, so "Original" links work."""
     from archiver.demo import start_demo_site
     from archiver.runner import run_crawl
 
@@ -434,25 +455,36 @@ def demo(db, host, port, no_serve) -> None:
     if not no_serve:
         _check_port(host, port)  # before crawling, not after
     with tempfile.TemporaryDirectory(prefix="archiver-demo-") as tmp:
-        server, info = start_demo_site(Path(tmp))
-        click.echo(f"example blog ({info.post_count} posts) served at {server.url}/")
         try:
+            server, info = start_demo_site(Path(tmp), port=blog_port)
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot serve the example blog on 127.0.0.1:{blog_port} ({error.strerror or error}): is a demo "
+                "still running? Stop it, or pick --blog-port (another port adds another copy of the blog)"
+            ) from None
+        try:
+            click.echo(f"example blog ({plural(info.post_count, 'post')}) served at {server.url}/")
             outcome = run_crawl([server.url + "/"], db, {"LOG_LEVEL": "WARNING"})
+            _report(outcome, db)
+            if outcome.exit_code:
+                sys.exit(outcome.exit_code)
+            click.echo(_summary_text(db))
+            if not no_serve:
+                from archiver.publish.datasette import serve_beside
+
+                _migrate_for_serving(db)
+                click.echo(f"Datasette on http://{host}:{port}/ (search: /-/search, dashboard: /-/dashboard); "
+                           f"the example blog stays at {server.url}/ until Ctrl-C")
+                sys.exit(serve_beside(db, host, port))
         finally:
             server.stop()
-    _report(outcome, db)
-    if outcome.exit_code:
-        sys.exit(outcome.exit_code)
-    click.echo(_summary_text(db))
-    if not no_serve:
-        _serve(db, host, port)
 
 
 # --- export ---------------------------------------------------------------------------------------------
 
 
 @main.command("export")
-@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc"]))
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["jsonl", "csv", "markdown", "html", "atom", "sqlite", "warc", "wacz"]))
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="File (jsonl, csv, sqlite, atom to .xml) or folder (markdown, html, atom) to write.")
 @click.option("--db", "db", type=click.Path(path_type=Path), default=ARCHIVER_DB,
@@ -464,7 +496,17 @@ def demo(db, host, port, no_serve) -> None:
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal only).")
 def export_command(format_name, output, db, sites, since, until, tags, force, progress) -> None:
-    """Export the archive (or the posts the filters select) as FORMAT to OUTPUT."""
+    """Export the archive (or the posts the filters select) as FORMAT to OUTPUT.
+
+    \b
+    FORMAT is one of:
+      jsonl     one JSON object per post, a line each (-o FILE)
+      csv       the same columns as a CSV table (-o FILE)
+      markdown  Hugo/Hexo content: front matter + body, a folder per site (-o FOLDER)
+      html      a static archive that opens from file:// with no network (-o FOLDER)
+      atom      one full-history Atom feed per site (-o FOLDER, or -o FILE.xml for one site)
+      sqlite    a new archive holding only the selected posts (-o FILE.db)
+      warc      the raw captures of the selected posts' pages (-o FILE.warc.gz)"""
     from archiver.export import (
         ExportUnavailableError,
         OutputExistsError,
@@ -493,7 +535,8 @@ def export_command(format_name, output, db, sites, since, until, tags, force, pr
         raise click.ClickException(f"export to {output} failed: {_one_line(error)}") from None
     finally:
         archive.close()
-    click.echo(f"exported {result.posts} posts from {result.sites} sites to {result.path} ({format_name})")
+    click.echo(f"exported {plural(result.posts, 'post')} from {plural(result.sites, 'site')} to {result.path} "
+               f"({format_name})")
 
 
 # --- re-extraction from the raw captures ------------------------------------------------------------------
@@ -522,8 +565,10 @@ def reextract(db, sites, warc_dir) -> None:
         archive.close()
     missing = f"; WARC files not found: {', '.join(result.missing_files[:3])}" if result.missing_files else ""
     kept = f", {result.without_capture} kept (no capture of their page)" if result.without_capture else ""
-    click.echo(f"re-extracted {result.posts} posts of {result.sites} sites from {result.listing_pages} listing "
-               f"pages: {result.new} new, {result.updated} updated, {result.unchanged} unchanged{kept}{missing}")
+    kept += f", image links of {plural(result.image_links, 'post')} rebuilt" if result.image_links else ""
+    click.echo(f"re-extracted {plural(result.posts, 'post')} of {plural(result.sites, 'site')} from "
+               f"{plural(result.listing_pages, 'listing page')}: {result.new} new, {result.updated} updated, "
+               f"{result.unchanged} unchanged{kept}{missing}")
     if result.missing_files and not result.posts:
         sys.exit(1)
 
@@ -569,7 +614,7 @@ def sites_add(url, db, every, cron, name, rules) -> None:
 
 
 @sites.command("list")
-@DB_OPTION
+@DB_READ_OPTION
 def sites_list(db) -> None:
     """List the registered sites with their schedules."""
     if not db.exists():
@@ -597,11 +642,12 @@ def sites_remove(url_or_name, db) -> None:
 
 
 @main.command()
-@DB_OPTION
+@DB_READ_OPTION
 @click.option("--fail-on-warnings/--no-fail-on-warnings", default=True, show_default=True,
               help="Exit with code 4 when a site's last crawl had monitoring warnings (failures always do).")
 def status(db, fail_on_warnings) -> None:
-    """Per registered site: last crawl and result, posts new/updated/removed, errors, warnings, next due."""
+    """Per blog of the archive (registered ones first): last crawl and result, posts new/updated/removed,
+    errors, warnings, next due."""
     from archiver.schedule.status import collect_status, render_plain, render_rich, status_exit_code
 
     _check_archive(db, readonly=False)

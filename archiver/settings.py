@@ -67,6 +67,11 @@ ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extract
 # False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
 # generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
 ARCHIVER_THEME_RULES = True
+# Images post bodies show (img src, srcset, <picture>), on the blog's host or any other: fetched after their post
+# page (robots.txt and per-host download slots apply to every host), written to the WARC, listed in `media`.
+ARCHIVER_IMAGES = True  # --no-images: False (the archive still records which images each post shows)
+ARCHIVER_IMAGE_MAX_BYTES = 10 * 1024 * 1024  # an image over this is not downloaded (a `too-large` error row)
+ARCHIVER_IMAGES_MAX_BYTES_PER_BLOG = 1024 * 1024 * 1024  # per blog and crawl; past it no image is asked for
 ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on"; "off"
 
 # --- Raw captures (WARC, ISO 28500) -------------------------------------------------------------------------

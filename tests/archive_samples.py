@@ -91,3 +91,53 @@ def build_sample_archive(db_path: Path) -> dict[str, int]:
             archive.db.execute("SELECT id FROM posts ORDER BY id").fetchall(),
             strict=True,
         )}
+
+
+# --- posts that test how things are shown: bidi tricks, lists, remote images, long addresses, whole-post excerpts
+
+# A right-to-left override in a title: shown raw, "evil twin" reads reversed and so does the date after it.
+SPOOF_TITLE = "Notes on \u202eevil twin"
+LONG_PATH = "posts/" + "%E4%B8%AD%E6%96%87%E7%9A%84%E5%BE%88%E9%95%BF%E7%9A%84%E5%9C%B0%E5%9D%80" * 6 + "/"
+REMOTE_IMAGE = "http://images.example.com/diagram.png"
+LAYOUT_HTML = f"""
+<p>Before the lists.</p>
+<ul><li>first bullet</li><li>second bullet</li></ul>
+<ol><li>step one</li><li>step two</li></ol>
+<p>A diagram: <img src="{REMOTE_IMAGE}" alt="the diagram"> and after it.</p>
+"""
+# What a listing that shows whole posts gives as the excerpt: all of it, code-gutter numbers included.
+WHOLE_POST_EXCERPT = " ".join(f"{number} print(value)" for number in range(1, 300))
+TWIN_SITE = ("https://words.example.net/", "Plain Words")  # another blog with the same title as SITES["en"]
+
+
+def add_display_posts(db_path: Path) -> dict[str, int]:
+    """Add the posts above (and a second blog titled like another) to an archive; returns their ids by key."""
+    with Archive(db_path) as archive:
+        crawl_id = archive.start_crawl([TWIN_SITE[0]], {})
+        en_site = archive.upsert_site(url=SITES["en"][0], title=SITES["en"][1], engine="hexo", theme=None, feeds=[],
+                                      sitemaps=[], lang=None)
+        twin_site = archive.upsert_site(url=TWIN_SITE[0], title=TWIN_SITE[1], engine="hugo", theme=None, feeds=[],
+                                        sitemaps=[], lang=None)
+        posts = {
+            "spoof": {"site_id": en_site, "url": f"{SITES['en'][0]}posts/spoof/", "title": SPOOF_TITLE,
+                      "published": "2021-03-04T10:00:00+00:00", "excerpt": "A title that tries to read backwards.",
+                      "content_html": "<p>A title that tries to read backwards.</p>",
+                      "content_text": "A title that tries to read backwards.", "author": "Dana", "lang": "en"},
+            "layout": {"site_id": en_site, "url": f"{SITES['en'][0]}{LONG_PATH}", "title": "Lists and a diagram",
+                       "published": "2021-02-01T09:00:00+00:00", "excerpt": WHOLE_POST_EXCERPT,
+                       "content_html": LAYOUT_HTML, "content_text": "Before the lists. first bullet second bullet",
+                       "author": "Dana", "lang": "en", "tags": ["layout"]},
+            "twin": {"site_id": twin_site, "url": f"{TWIN_SITE[0]}posts/twin/", "title": "From the other Plain Words",
+                     "published": "2021-01-10T09:00:00+00:00", "content_text": "Another blog, the same title.",
+                     "content_html": "<p>Another blog, the same title.</p>", "lang": "en"},
+        }
+        for post in posts.values():
+            post["url_key"] = post["url"].split("://", 1)[1].rstrip("/")
+        archive.save_posts(list(posts.values()), crawl_id)
+        archive.finish_crawl(crawl_id, "ok", {})
+        archive.db.execute(
+            "INSERT INTO pages (url, url_key, kind, site_id, status, fetched_at, crawl_id) VALUES (?, ?, 'listing', ?, 200, ?, ?)",
+            [TWIN_SITE[0], TWIN_SITE[0].split("://")[1], twin_site, "2024-06-01T00:00:00+00:00", crawl_id],
+        )
+        return {key: archive.db.execute("SELECT id FROM posts WHERE url_key = ?", [post["url_key"]]).fetchone()[0]
+                for key, post in posts.items()}

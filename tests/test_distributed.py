@@ -187,7 +187,7 @@ def test_second_writer_on_the_same_redis_is_refused(redis_url, tmp_path):
 def test_every_spider_callback_is_committed_through_redis():
     """A callback the worker does not wrap would never release its lease: the crawl would not end. Every request
     BlogSpider makes, whatever its kind, answers to its two entry points, which the worker wraps."""
-    from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
+    from archiver.crawl.visits import FeedVisit, ImageVisit, ListingVisit, PostVisit
     from archiver.distributed.worker import WorkerSpider
     from archiver.extract.model import ListingEntry
     from archiver.spiders.blog import BlogSpider
@@ -195,7 +195,8 @@ def test_every_spider_callback_is_committed_through_redis():
     spider = BlogSpider(url="http://127.0.0.1:9/")
     blog, post = "http://127.0.0.1:9/", "http://127.0.0.1:9/a/"
     visits = [ListingVisit(url=blog, blog=blog), FeedVisit(url=blog + "feed.xml", blog=blog, root=blog),
-              PostVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url=blog, entry_hash="")]
+              PostVisit(url=post, blog=blog, root=blog, entry=ListingEntry(post), listing_url=blog, entry_hash=""),
+              ImageVisit(url=blog + "a.png", blog=blog, root=blog, post_url=post)]
     assert {visit.kind for visit in visits} == set(BlogSpider.handlers)
     names = {name for visit in visits for name in (spider.request(visit).callback.__name__,
                                                      spider.request(visit).errback.__name__)}

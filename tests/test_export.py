@@ -268,7 +268,11 @@ def test_html_has_every_post_index_pages_and_tag_pages(db: Path, html_out: Path)
     assert "Compost: the basics" in compost and "种子的保存方法" in compost
     post = next((garden / "posts").glob("compost-*.html"))
     text = post.read_text(encoding="utf-8")
-    assert "a leaf" in text and "cdn.example.com" not in text and "elsewhere.example.com" not in text
+    assert "a leaf" in text and "elsewhere.example.com" not in text
+    # The image was never archived: a placeholder with its address as text, no source that would load it.
+    placeholder = lxml_html.fromstring(text).xpath("//span[@class='archived-image-missing']")[0]
+    assert placeholder.text_content() == "[image: a leaf] https://cdn.example.com/a.png"
+    assert not lxml_html.fromstring(text).xpath("//img")
     assert "Done." in text and "alert(1)" not in text
     assert (html_out / "index.html").is_file()
 

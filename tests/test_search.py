@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -75,7 +78,7 @@ def ids(archive: Archive) -> tuple[int, int]:
 
 def found(archive: Archive, query: str) -> set[str]:
     rows = archive.db.execute(
-        "SELECT p.url_key FROM post_search s JOIN posts p ON p.id = s.rowid WHERE post_search MATCH ?",
+        "SELECT p.url_key FROM posts_fts s JOIN posts p ON p.id = s.rowid WHERE posts_fts MATCH ?",
         [search.fts_query(query)],
     ).fetchall()
     return {row[0].rsplit("/", 1)[1] for row in rows}
@@ -97,7 +100,7 @@ def test_updated_post_is_reindexed(archive, ids) -> None:
     assert found(archive, "字典") == set()
     assert found(archive, "队列") == {"a"}
     assert found(archive, "rewrite") == {"a"} and found(archive, "notes") == set()
-    assert archive.db.execute("SELECT count(*) FROM post_search").fetchone()[0] == 1
+    assert archive.db.execute("SELECT count(*) FROM posts_fts_docsize").fetchone()[0] == 1  # one entry
 
 
 def test_listing_only_resave_keeps_the_body_searchable(archive, ids) -> None:
@@ -125,7 +128,8 @@ def test_v2_archive_gets_its_index_built_on_migration(tmp_path: Path) -> None:
         archive.save_posts([make_post(site_id, "a", "垃圾回收入门")], archive.start_crawl([], {}))
     with sqlite3.connect(db_path) as connection:  # make it look like a version-2 archive
         connection.executescript(
-            "DROP TRIGGER posts_search_delete; DROP TABLE post_search; DROP INDEX idx_posts__month; "
+            "DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
+            "DROP TABLE posts_fts; DROP INDEX idx_posts__month; "
             "DROP INDEX idx_posts__year; "
             "ALTER TABLE posts DROP COLUMN month; ALTER TABLE posts DROP COLUMN year; "
             "UPDATE _meta SET value = '2' WHERE key = 'schema_version';"
@@ -152,3 +156,103 @@ NFKC_CASES = [
 def test_normalize_is_nfkc(text: str) -> None:
     """Documents and queries must meet in the same form, whatever shortcut normalize takes."""
     assert search.normalize(text) == unicodedata.normalize("NFKC", text)
+
+
+# --- the index keeps no copy of the texts, follows every write, and speaks the sqlite-utils/Datasette conventions --
+
+
+def test_index_keeps_no_copy_of_the_texts(archive, ids) -> None:
+    site_id, crawl_id = ids
+    archive.save_posts([make_post(site_id, "a", "关于字典的笔记 " * 200)], crawl_id)
+    names = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master")}
+    assert "posts_fts" in names and "posts_fts_content" not in names and "post_search" not in names
+    sql = archive.db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts_fts'").fetchone()[0]
+    assert 'content="posts"' in sql  # what sqlite-utils' and Datasette's detect_fts look for
+    # The whole index of a 2,000-character body is a fraction of the body itself.
+    index_bytes = archive.db.execute(
+        "SELECT sum(length(block)) FROM posts_fts_data").fetchone()[0]
+    assert index_bytes < len(("关于字典的笔记 " * 200).encode("utf-8")) / 2
+
+
+def test_writes_outside_save_posts_keep_the_index_in_step(archive, ids) -> None:
+    site_id, crawl_id = ids
+    archive.save_posts([make_post(site_id, "a", "关于字典的笔记"), make_post(site_id, "b", "Queues everywhere")],
+                       crawl_id)
+    with archive.db.atomic():  # a hand-made fix, as a maintenance script would write it
+        archive.db.execute("UPDATE posts SET content_text = '改写成队列', title = 'Renamed' WHERE url_key LIKE '%/a'")
+        archive.db.execute("UPDATE posts SET last_seen = '2030-01-01' WHERE url_key LIKE '%/b'")  # not indexed
+    assert found(archive, "字典") == set() and found(archive, "队列") == {"a"} and found(archive, "renamed") == {"a"}
+    assert found(archive, "queues") == {"b"}
+    # FTS5 checks its own structure (rank 0: without comparing with the posts' raw text, which it never stored).
+    archive.db.execute("INSERT INTO posts_fts(posts_fts, rank) VALUES ('integrity-check', 0)")
+
+
+def test_a_writer_without_the_functions_changes_nothing(archive, ids, tmp_path: Path) -> None:
+    site_id, crawl_id = ids
+    archive.save_posts([make_post(site_id, "a", "关于字典的笔记")], crawl_id)
+    archive.close()
+    with sqlite3.connect(tmp_path / "archive.db") as connection, pytest.raises(sqlite3.OperationalError,
+                                                                               match="no such function"):
+        connection.execute("UPDATE posts SET title = 'changed behind our back'")
+    with Archive(tmp_path / "archive.db") as reopened:
+        assert reopened.db.execute("SELECT title FROM posts").fetchone()[0] == "Post a"
+        assert found(reopened, "字典") == {"a"}
+
+
+def test_sqlite_utils_search_finds_posts(archive, ids, tmp_path: Path) -> None:
+    """`sqlite-utils search archive.db posts QUERY`, the command the sqlite-utils docs teach."""
+    site_id, crawl_id = ids
+    archive.save_posts([make_post(site_id, "a", "The collectors ran late"), make_post(site_id, "b", "Queues")],
+                       crawl_id)
+    archive.close()
+    command = [str(Path(sys.executable).with_name("sqlite-utils")), "search", str(tmp_path / "archive.db"),
+               "posts", "collector", "-c", "url_key"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"url_key": "ink.example.net/a"}]
+
+
+def test_plain_datasette_searches_english_without_the_plugin(archive, ids, tmp_path: Path) -> None:
+    """Datasette with none of our plugin, metadata or templates: its ?_search= finds the index by itself."""
+    site_id, crawl_id = ids
+    archive.save_posts([make_post(site_id, "a", "The collectors ran late"), make_post(site_id, "b", "Queues")],
+                       crawl_id)
+    archive.close()
+    script = f"""
+import asyncio, json, sys
+sys.modules["archiver"] = None
+from datasette.app import Datasette
+async def main():
+    ds = Datasette(files=[{str(tmp_path / "archive.db")!r}])
+    data = (await ds.client.get("/archive/posts.json?_search=collector&_shape=array&_col=url_key")).json()
+    print(json.dumps([row["url_key"] for row in data]))
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == ["ink.example.net/a"]
+
+
+def test_v5_archive_gets_the_contentless_index_on_migration(tmp_path: Path) -> None:
+    db_path = tmp_path / "v5.db"
+    with Archive(db_path) as archive:
+        site_id = archive.upsert_site(url="https://ink.example.net/", title="Ink", engine=None, theme=None,
+                                      feeds=[], sitemaps=[], lang=None)
+        archive.save_posts([make_post(site_id, "a", "垃圾回收入门"), make_post(site_id, "b", "Queues")],
+                           archive.start_crawl([], {}))
+    with sqlite3.connect(db_path) as connection:  # as schema 5 left it: an FTS5 table with its own copy
+        connection.executescript(
+            "DROP TRIGGER posts_fts_update; DROP TRIGGER posts_fts_delete; "
+            "DROP TABLE posts_fts; "
+            "CREATE VIRTUAL TABLE post_search USING fts5(title, labels, body, "
+            "tokenize = 'porter unicode61 remove_diacritics 2'); "
+            "CREATE TRIGGER posts_search_delete AFTER DELETE ON posts BEGIN "
+            "DELETE FROM post_search WHERE rowid = old.id; END; "
+            "INSERT INTO post_search(rowid, title, labels, body) VALUES (1, 'Post a', 'notes', '垃圾 圾回 回收'); "
+            "UPDATE _meta SET value = '5' WHERE key = 'schema_version';"
+        )
+    with Archive(db_path) as archive:
+        names = {row[0] for row in archive.db.execute("SELECT name FROM sqlite_master")}
+        assert "post_search" not in names and "posts_search_delete" not in names
+        assert found(archive, "垃圾回收") == {"a"} and found(archive, "queues") == {"b"}
+        assert int(archive.db.execute("SELECT value FROM _meta").fetchone()[0]) == SCHEMA_VERSION

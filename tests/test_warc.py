@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.store import search
 from archiver.warc.files import HttpExchange, RotatingWarcWriter, gzip_member_length, read_capture
 from tests.conftest import crawled_site, rows, run_archiver
 from tests.sitegen import build_trouble, build_wordpress
@@ -219,6 +220,7 @@ def _copy(db: Path, target: Path) -> Path:
 def test_reextract_into_a_cleared_archive_gives_the_crawled_posts(crawled, tmp_path):
     fresh = _copy(crawled["db"], tmp_path / "fresh.db")
     connection = sqlite3.connect(fresh)
+    search.register_functions(connection)  # the search index's delete trigger calls them
     with connection:
         for table in ("post_tags", "post_categories", "post_versions", "posts"):
             connection.execute(f"DELETE FROM {table}")
@@ -264,6 +266,7 @@ def test_reextract_survives_every_page_a_fault_ridden_crawl_survived_and_matches
         assert "0 new, 0 updated" in same.stdout
         fresh = _copy(crawl["db"], tmp_path / "fresh.db")
         connection = sqlite3.connect(fresh)
+        search.register_functions(connection)  # the search index's delete trigger calls them
         with connection:
             for table in ("post_tags", "post_categories", "post_versions", "posts"):
                 connection.execute(f"DELETE FROM {table}")

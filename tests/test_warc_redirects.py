@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archiver.store import search
 from tests.conftest import crawled_site, rows, run_archiver
 from tests.sitegen import build_wordpress
 
@@ -112,6 +113,7 @@ def test_reextraction_into_a_cleared_archive_rebuilds_redirected_posts(crawled, 
     if legacy:
         _forget_redirects(db)
     connection = sqlite3.connect(db)
+    search.register_functions(connection)  # the search index's delete trigger calls them
     with connection:
         for table in ("post_tags", "post_categories", "post_versions", "posts"):
             connection.execute(f"DELETE FROM {table}")

@@ -71,6 +71,10 @@ class CrawlMemory(Protocol):
         """Feeds of the blog at `root` that earlier crawls fetched."""
         ...
 
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        """The image URLs among `urls` whose image the archive already holds."""
+        ...
+
 
 class NoMemory:
     """The memory of a crawl that remembers nothing."""
@@ -86,3 +90,6 @@ class NoMemory:
 
     def feed_urls(self, root: str) -> list[str]:
         return []
+
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        return set()

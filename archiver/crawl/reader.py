@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from archiver.crawl.fetched import Fetched, Problem, decode, not_html
+from archiver.crawl.images import post_images
 from archiver.crawl.memory import KnownPage
 from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
 from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit
@@ -136,8 +137,9 @@ class BlogReader:
                                      fetched.status))
             records.append(self.listed_post(visit, fetched.status))
             return records
-        records.append(self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url,
-                                      visit.entry_hash, fetched.fetched_at))
+        item = self.post_item(visit.root, visit.entry, page, fetched.status, visit.listing_url, visit.entry_hash,
+                              fetched.fetched_at)
+        records += [item, post_images(item)]
         return records
 
     def post_failed(self, visit: PostVisit, problem: Problem, was_live: bool) -> list:

@@ -13,7 +13,7 @@ from typing import Any
 from archiver.extract.model import DateValue, ListingEntry, PostRecord
 
 # Error kinds that are remarks on how a walk went, not a URL that failed: logged, never counted as errors.
-REMARK_KINDS = frozenset({"no-posts", "pagination-loop", "listing-limit"})
+REMARK_KINDS = frozenset({"no-posts", "pagination-loop", "listing-limit", "image-limit"})
 
 
 @dataclass(slots=True)
@@ -147,9 +147,39 @@ class DroppedItem:
     reason: str
 
 
+@dataclass(slots=True)
+class PostImagesItem:
+    """The images a post's body shows, in order (absolute URLs): the post's links to the archive's media."""
+
+    blog: str
+    root: str
+    url_key: str
+    urls: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ImageItem:
+    """One image fetch: what came back and where its raw capture is, or why the image is not archived."""
+
+    blog: str
+    root: str
+    url: str  # as post bodies reference it
+    status: int | None = None
+    final_url: str | None = None  # where redirects led, when elsewhere
+    redirects: list[dict] | None = None  # the 3xx hops on the way: url, warc_file, warc_offset (for exports)
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    fetched_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    error: str | None = None  # "kind: message" when the image is not archived
+
+
 RECORD_CLASSES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (SiteItem, PageItem, ListedItem, PostItem, SeenItem, ErrorItem, FeedItem, WalkItem, DroppedItem)
+    for cls in (SiteItem, PageItem, ListedItem, PostItem, SeenItem, ErrorItem, FeedItem, WalkItem, DroppedItem,
+                PostImagesItem, ImageItem)
 }
 
 

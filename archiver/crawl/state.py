@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver import settings as defaults
+from archiver.crawl.images import ImageWalk
 from archiver.crawl.memory import CrawlMemory, LastCrawl, NoMemory
 from archiver.crawl.reader import BlogReader
 from archiver.crawl.records import (
@@ -31,6 +32,7 @@ from archiver.crawl.records import (
 )
 from archiver.extract.overrides import SiteRules
 from archiver.extract.urls import url_key
+from archiver.wording import plural
 
 STATE_ATTRIBUTE = "archiver_state"
 
@@ -46,6 +48,9 @@ class CrawlOptions:
     max_listing_pages: int = 50_000
     theme_rules: bool = True
     fail_on_warnings: bool = True
+    images: bool = True
+    image_max_bytes: int = defaults.ARCHIVER_IMAGE_MAX_BYTES
+    images_max_bytes_per_blog: int = defaults.ARCHIVER_IMAGES_MAX_BYTES_PER_BLOG
 
     @classmethod
     def from_settings(cls, settings: Any) -> CrawlOptions:
@@ -63,6 +68,9 @@ class CrawlOptions:
             max_listing_pages=read("getint", "ARCHIVER_MAX_LISTING_PAGES"),
             theme_rules=read("getbool", "ARCHIVER_THEME_RULES"),
             fail_on_warnings=read("getbool", "ARCHIVER_FAIL_ON_WARNINGS"),
+            images=read("getbool", "ARCHIVER_IMAGES"),
+            image_max_bytes=read("getint", "ARCHIVER_IMAGE_MAX_BYTES"),
+            images_max_bytes_per_blog=read("getint", "ARCHIVER_IMAGES_MAX_BYTES_PER_BLOG"),
         )
 
 
@@ -78,6 +86,7 @@ class BlogWalk:
     overlap_left: int = 0  # unchanged listing pages still to walk before stopping a re-crawl
     conditional: bool = False  # the last crawl walked the whole blog: ask for listing pages conditionally
     notes: set[str] = field(default_factory=set)  # remarks already made (one of each is enough)
+    images: ImageWalk = field(default_factory=ImageWalk)  # images asked for, bytes received (archiver.crawl.images)
 
 
 @dataclass(slots=True)
@@ -325,15 +334,17 @@ class CrawlState:
             message = f"{len(failed)} of {len(blogs)} blogs failed: " + "; ".join(t.failure for t in failed if t.failure)
         elif not self.ran_to_end:
             status = "partial"
-            message = f"interrupted after {found} posts on {pages} listing pages; run the same command to go on"
+            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
+                       "run the same command to go on")
         else:
-            status, message = "ok", f"{found} posts found on {pages} listing pages"
+            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
         if (warnings or notes) and status != "failed":
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)
 
 
-ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds"}
+ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds",
+                 "image": "images"}
 
 
 def robots_note(refused: dict[str, int]) -> str | None:

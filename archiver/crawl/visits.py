@@ -63,6 +63,16 @@ class FeedVisit(Visit):
     probing: bool = False  # a usual feed path tried on a hunch: its failure is no problem worth logging
 
 
+@dataclass(slots=True, kw_only=True)
+class ImageVisit(Visit):
+    """An image a post's body shows, asked for after the post's page was read (on any host)."""
+
+    kind: ClassVar[str] = "image"
+    # After the posts of the listing page being read, before further listing pages: the queue stays short.
+    priority: ClassVar[int] = 5
+    post_url: str  # the page that shows it (sent as Referer, as a browser would)
+
+
 def listing_hash(entry: ListingEntry) -> str:
     """A fingerprint of what a listing shows of a post: a change is evidence that the post changed."""
     date = entry.published.iso if entry.published else ""

@@ -17,6 +17,7 @@ from archiver.export.markdown_files import export_markdown
 from archiver.export.output import OutputExistsError, OutputUnwritableError, staged
 from archiver.export.selection import Selection, SelectionError, make_selection
 from archiver.export.sqlite_subset import export_sqlite
+from archiver.export.wacz import export_wacz
 from archiver.export.warc_file import export_warc
 from archiver.store import Archive
 
@@ -42,7 +43,8 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("html", export_html, True, "a static archive site that opens from file://"),
         ExportFormat("atom", export_atom, True, "one full-history Atom feed per site (a .xml/.atom path: one file)"),
         ExportFormat("sqlite", export_sqlite, False, "a subset archive with the same schema"),
-        ExportFormat("warc", export_warc, False, "the raw captures of the selected posts and their listing pages"),
+        ExportFormat("warc", export_warc, False, "the raw captures of the selected posts, their listing pages and images"),
+        ExportFormat("wacz", export_wacz, False, "those captures as a WACZ file (index and pages list) for replay tools"),
     )
 }
 # Formats the command names but cannot write yet, with the reason shown to the user.

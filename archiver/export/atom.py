@@ -14,6 +14,7 @@ from archiver.export.names import UniqueNames, inside, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection, SelectionError
 from archiver.store import Archive
+from archiver.store.search import short_excerpt
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
@@ -101,7 +102,7 @@ def _entry(post: dict[str, Any]) -> etree._Element:
         for name in names:
             etree.SubElement(entry, "category", term=xml_text(name), scheme=f"urn:blog-archiver:{scheme}")
     if post.get("excerpt"):
-        etree.SubElement(entry, "summary", type="text").text = xml_text(post["excerpt"])
+        etree.SubElement(entry, "summary", type="text").text = xml_text(short_excerpt(post["excerpt"]))
     if post.get("content_html"):
         # Escaped HTML (type="html"); sanitized again so the feed carries no script whatever the archive holds.
         etree.SubElement(entry, "content", type="html").text = xml_text(nh3.clean(post["content_html"]))

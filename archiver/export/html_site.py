@@ -13,31 +13,41 @@ from urllib.parse import quote
 import nh3
 
 from archiver.export.common import ExportResult, Tick, write_new_file, xml_text
+from archiver.export.media_files import MEDIA_FOLDER, ExportImages
 from archiver.export.names import UniqueNames, inside, post_slug, safe_name, site_folder
 from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
 from archiver.extract.content import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from archiver.extract.media import PLACEHOLDER_CLASS, replace_images
 from archiver.store import Archive
+from archiver.store.search import short_excerpt, strip_bidi_controls
 
 POSTS_PER_PAGE = 50
 TICK_EVERY = 100
 # Offline policy: the archive's own tags, but no attribute that can hold a URL (href, src, srcset, cite...):
-# the page must never load or point at anything outside the export; the original link is shown apart.
+# the page must never load or point at anything outside the export; the original link is shown apart. The
+# one exception: an <img> src pointing at the image's copy in the export (media_files.py), checked by prefix.
 BODY_TAGS = ALLOWED_TAGS
 BODY_ATTRIBUTES: dict[str, set[str]] = {
     tag: attributes - {"href", "src"} for tag, attributes in ALLOWED_ATTRIBUTES.items()
 }
+BODY_ATTRIBUTES["img"] = BODY_ATTRIBUTES.get("img", set()) | {"src"}
+BODY_ATTRIBUTES["span"] = BODY_ATTRIBUTES.get("span", set()) | {"class"}
+LOCAL_IMAGE_PREFIXES = (f"../../{MEDIA_FOLDER}/", "data:image/")
+PLACEHOLDER_CLASSES = frozenset({PLACEHOLDER_CLASS, "source"})
 DROPPED_WITH_CONTENT = frozenset(
     ["script", "style", "noscript", "template", "iframe", "object", "embed", "form", "textarea", "select",
      "button", "svg", "math", "canvas", "frameset", "video", "audio", "picture", "source"]
 )
 # The browser enforces what the sanitizer already ensures: nothing is fetched, from anywhere.
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 STYLE = (
     "body{font:16px/1.6 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "header,nav,.meta,.source{color:#555;font-size:.9rem}a{color:#1a5fb4}h1{line-height:1.25}"
     "pre{overflow:auto;background:#f4f4f4;padding:.6rem}li{margin:.3rem 0}.excerpt{margin:.1rem 0 1rem}"
     "img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .4rem}"
+    f".{PLACEHOLDER_CLASS}{{display:inline-block;border:1px dashed #aaa;padding:.2rem .5rem;color:#555;"
+    "font-size:.9rem;overflow-wrap:anywhere}"
 )
 SUMMARY_COLUMNS = ("url", "title", "published", "excerpt")
 POST_COLUMNS = ("url", "title", "published", "updated", "author", "lang", "tags", "categories", "content_html",
@@ -47,15 +57,26 @@ SITE = "\x00site\x00"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def clean_body(html: str | None) -> str:
-    """The archived body sanitized for offline reading: no scripts, no styles, no URLs at all."""
+def _only_local_images(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if value.startswith(LOCAL_IMAGE_PREFIXES) else None
+    if tag == "span" and attribute == "class":  # only the placeholder's own classes, not the blog's
+        return value if value in PLACEHOLDER_CLASSES else None
+    return value
+
+
+def clean_body(html: str | None, images: dict[str, str] | None = None) -> str:
+    """The archived body sanitized for offline reading: no scripts, no styles, no URLs but the copies of its
+    images in the export (`images`: image URL -> path from a post page); other images become placeholders."""
     if not html:
         return ""
     return nh3.clean(
-        xml_text(html),
+        replace_images(xml_text(html), (images or {}).get),
         tags=set(BODY_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes=BODY_ATTRIBUTES,
+        attribute_filter=_only_local_images,
+        url_schemes={"data"},
         strip_comments=True,
         link_rel=None,
     )
@@ -72,6 +93,12 @@ def _href(*parts: str) -> str:
 
 def _text(value: Any) -> str:
     return escape(xml_text(str(value)) if value is not None else "")
+
+
+def _name(value: Any) -> str:
+    """A title or name from the blog, escaped and isolated: `<bdi>`, bidi overrides removed, so it can neither
+    read reversed nor reverse the date or text printed after it."""
+    return f"<bdi>{_text(strip_bidi_controls(None if value is None else str(value)))}</bdi>"
 
 
 def _when(value: str | None) -> str:
@@ -102,11 +129,12 @@ def _page(title: str, body: str, *, lang: str | None = None) -> str:
         f"<!DOCTYPE html>\n<html{lang_attribute}><head><meta charset=\"utf-8\">"
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_text(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+        f"<title>{_text(strip_bidi_controls(title))}</title><style>{STYLE}</style></head>\n<body>\n{body}\n"
+        "</body></html>\n"
     )
 
 
-def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths) -> str:
+def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths, images: ExportImages | None = None) -> str:
     title = post.get("title") or post["url"]
     meta = []
     if post.get("published"):
@@ -114,24 +142,25 @@ def _post_page(post: dict[str, Any], site_title: str, paths: _SitePaths) -> str:
     if post.get("updated") and post["updated"] != post.get("published"):
         meta.append(f'updated <time datetime="{_text(post["updated"])}">{_text(_when(post["updated"]))}</time>')
     if post.get("author"):
-        meta.append(f"by {_text(post['author'])}")
+        meta.append(f"by {_name(post['author'])}")
     tag_links = []
     for tag in post.get("tags") or []:
         folder = paths.tag_folder(tag)
-        label = _text(tag)
+        label = _name(tag)
         tag_links.append(f'<a href="../tags/{_href(folder, "index.html")}">{label}</a>' if folder else label)
     taxonomy = []
     if tag_links:
         taxonomy.append("tags: " + ", ".join(tag_links))
     if post.get("categories"):
-        taxonomy.append("categories: " + ", ".join(_text(name) for name in post["categories"]))
-    body = clean_body(post.get("content_html"))
+        taxonomy.append("categories: " + ", ".join(_name(name) for name in post["categories"]))
+    local = images.local_images(post.get("content_html"), "../../") if images else None
+    body = clean_body(post.get("content_html"), local)
     if not body:
         body = "".join(f"<p>{_text(paragraph)}</p>" for paragraph in
                        (post.get("content_text") or post.get("excerpt") or "").split("\n\n") if paragraph.strip())
     parts = [
-        f'<header><a href="../index.html">{_text(site_title)}</a> · <a href="../../index.html">all sites</a></header>',
-        f"<main><article><h1>{_text(title)}</h1>",
+        f'<header><a href="../index.html">{_name(site_title)}</a> · <a href="../../index.html">all sites</a></header>',
+        f'<main><article><h1 dir="auto">{_name(title)}</h1>',
         f'<p class="meta">{" · ".join(meta)}</p>' if meta else "",
         f'<p class="meta">{" · ".join(taxonomy)}</p>' if taxonomy else "",
         f'<div class="body">{body}</div>',
@@ -146,8 +175,9 @@ def _summary_items(posts: Iterable[dict[str, Any]]) -> Iterator[str]:
     for post in posts:
         title = post.get("title") or post["url"]
         day = (post.get("published") or "")[:10]
-        excerpt = f'<p class="excerpt">{_text(post["excerpt"])}</p>' if post.get("excerpt") else ""
-        yield (f'<li><a href="{SITE}posts/{_href(_SitePaths.post_file(post))}">{_text(title)}</a>'
+        # Listings that show whole posts give whole posts as excerpts: an index shows the start of it.
+        excerpt = f'<p class="excerpt">{_text(short_excerpt(post["excerpt"]))}</p>' if post.get("excerpt") else ""
+        yield (f'<li><a href="{SITE}posts/{_href(_SitePaths.post_file(post))}">{_name(title)}</a>'
                f'{f" <small>{day}</small>" if day else ""}{excerpt}</li>')
 
 
@@ -157,7 +187,7 @@ def _write_paginated(
     """Write folder/index.html and folder/page/N.html, POSTS_PER_PAGE items each; returns files written.
 
     `to_site` is the relative path from `folder` to the site folder; SITE in header/items becomes the path
-    from each page to the site folder.
+    from each page to the site folder. `heading` is HTML (names in it already escaped and isolated).
     """
     pages = max(1, math.ceil(total / POSTS_PER_PAGE))
     for number in range(1, pages + 1):
@@ -176,7 +206,7 @@ def _write_paginated(
             nav.append(f'<a href="{page_href(number + 1)}">older »</a>')
         body = "\n".join([
             header.replace(SITE, site),
-            f"<main><h1>{_text(heading)}</h1><ul>",
+            f"<main><h1>{heading}</h1><ul>",
             "\n".join(item.replace(SITE, site) for item in chunk),
             f"</ul><nav>{' · '.join(nav)}</nav></main>",
         ])
@@ -191,10 +221,11 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
     site_rows = {site["id"]: site for site in archive.sites()}
     site_ids = archive.selected_site_ids(**selection.query())
     folders = UniqueNames()
-    for reserved in ("index.html", EXPORT_MARKER):
+    for reserved in ("index.html", EXPORT_MARKER, MEDIA_FOLDER):
         folders.claim(reserved)
     files = posts = 0
     listing = []
+    images = ExportImages(archive, target)
     for site_id in site_ids:
         site = site_rows[site_id]
         site_title = site.get("title") or site["url"]
@@ -204,7 +235,7 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
         (site_dir / "posts").mkdir(parents=True)
         count = 0
         for post in selection.posts(archive, site_id=site_id, order="site", columns=POST_COLUMNS):
-            write_new_file(inside(site_dir, "posts", paths.post_file(post)), _post_page(post, site_title, paths))
+            write_new_file(inside(site_dir, "posts", paths.post_file(post)), _post_page(post, site_title, paths, images))
             count += 1
             if count % TICK_EVERY == 0:
                 tick(TICK_EVERY)
@@ -213,11 +244,11 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
         files += count
         files += _write_site_index(archive, selection, site_id, site_dir, site, count)
         files += _write_tag_pages(archive, selection, site_id, site_dir, site_title, paths)
-        listing.append(f'<li><a href="{_href(paths.folder, "index.html")}">{_text(site_title)}</a> '
+        listing.append(f'<li><a href="{_href(paths.folder, "index.html")}">{_name(site_title)}</a> '
                        f"<small>{count} posts · {_text(site['url'])}</small></li>")
     body = f"<main><h1>Archived blogs</h1><ul>{''.join(listing)}</ul></main>"
     (target / "index.html").write_text(_page("Archived blogs", body), encoding="utf-8")
-    return ExportResult(posts=posts, sites=len(site_ids), files=files + 1, path=target)
+    return ExportResult(posts=posts, sites=len(site_ids), files=files + 1 + images.files, path=target)
 
 
 def _write_site_index(
@@ -228,7 +259,7 @@ def _write_site_index(
     header = (f'<header><a href="{SITE}../index.html">all sites</a> · <a href="{SITE}tags/index.html">tags</a>'
               f' · original: <a href="{_text(site["url"])}" rel="noopener noreferrer">{_text(site["url"])}</a>'
               "</header>")
-    return _write_paginated(site_dir, "", site_title, header, site_title, _summary_items(posts), total)
+    return _write_paginated(site_dir, "", site_title, header, _name(site_title), _summary_items(posts), total)
 
 
 def _write_tag_pages(
@@ -245,14 +276,14 @@ def _write_tag_pages(
         posts = selection.posts(
             archive, site_id=site_id, extra_tags=(tag,), order="published", columns=SUMMARY_COLUMNS
         )
-        header = (f'<header><a href="{SITE}index.html">{_text(site_title)}</a> · '
+        header = (f'<header><a href="{SITE}index.html">{_name(site_title)}</a> · '
                   f'<a href="{SITE}tags/index.html">all tags</a></header>')
         written += _write_paginated(
-            inside(tags_dir, folder), "../../", f"{tag} · {site_title}", header, f"Tag: {tag}",
+            inside(tags_dir, folder), "../../", f"{tag} · {site_title}", header, f"Tag: {_name(tag)}",
             _summary_items(posts), count,
         )
-        entries.append(f'<li><a href="{_href(folder, "index.html")}">{_text(tag)}</a> <small>{count}</small></li>')
-    body = (f'<header><a href="../index.html">{_text(site_title)}</a></header>'
+        entries.append(f'<li><a href="{_href(folder, "index.html")}">{_name(tag)}</a> <small>{count}</small></li>')
+    body = (f'<header><a href="../index.html">{_name(site_title)}</a></header>'
             f"<main><h1>Tags</h1><ul>{''.join(entries)}</ul></main>")
     (tags_dir / "index.html").write_text(_page(f"Tags · {site_title}", body), encoding="utf-8")
     return written + 1

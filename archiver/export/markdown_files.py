@@ -13,6 +13,7 @@ from archiver.export.output import EXPORT_MARKER
 from archiver.export.selection import Selection
 from archiver.extract.content import clean_html, html_to_markdown, text_to_markdown
 from archiver.store import Archive
+from archiver.store.search import short_excerpt
 
 # Scalars are written as JSON strings, which YAML reads as double-quoted scalars: no type guessing (yes, 1.0,
 # null, dates), no indicator characters to worry about, and ten times faster than a YAML library. These
@@ -37,7 +38,8 @@ def front_matter(post: dict[str, Any]) -> dict[str, Any]:
         "url": post.get("url"),
         "author": _one_line(post.get("author")) or None,
         "lang": post.get("lang"),
-        "description": post.get("excerpt"),
+        # A short excerpt: listings that show whole posts give whole posts as excerpts.
+        "description": short_excerpt(post["excerpt"]) if post.get("excerpt") else None,
     }
     matter.update((key, value) for key, value in optional.items() if value is not None)
     return matter

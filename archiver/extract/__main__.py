@@ -1,4 +1,5 @@
-"""`python -m archiver.extract FILE --url U`: print what extraction sees in a saved page, as JSON."""
+"""`python -m archiver.extract FILE --url U`: say which kind of page a saved page is (a listing of posts, or
+one post) and print what extraction reads in it, as JSON. `--as listing|post|both` picks the reading."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from archiver.extract.encoding import decode_html
 from archiver.extract.listing import parse_listing
 from archiver.extract.model import to_dict
+from archiver.extract.page_kind import page_kind
 from archiver.extract.post import parse_post
 
 
@@ -18,15 +20,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m archiver.extract", description=__doc__)
     parser.add_argument("file", type=Path, help="a saved HTML page")
     parser.add_argument("--url", required=True, help="the URL the page was served at (links resolve against it)")
-    parser.add_argument("--as", dest="kind", choices=["listing", "post", "both"], default="both")
+    parser.add_argument("--as", dest="kind", choices=["auto", "listing", "post", "both"], default="auto",
+                        help="which reading to print (default: the kind of page it looks like)")
     parser.add_argument("--charset", help="the charset the server declared, if any")
     args = parser.parse_args(argv)
     text, encoding = decode_html(args.file.read_bytes(), args.charset)
     result: dict[str, object] = {"encoding": encoding}
-    if args.kind in ("listing", "both"):
-        result["listing"] = to_dict(parse_listing(text, args.url))
-    if args.kind in ("post", "both"):
-        page = to_dict(parse_post(text, args.url))
+    listing = parse_listing(text, args.url)
+    post = parse_post(text, args.url)
+    verdict = page_kind(text, args.url, listing, post)
+    result["kind"] = verdict.kind
+    result["kind_signals"] = verdict.signals
+    shown = {"auto": (verdict.kind,), "both": ("listing", "post")}.get(args.kind, (args.kind,))
+    if "listing" in shown:
+        result["listing"] = to_dict(listing)
+    if "post" in shown:
+        page = to_dict(post)
         for name in ("content_html", "content_markdown"):
             if page.get(name) and len(page[name]) > 500:
                 page[name] = page[name][:500] + "…"

@@ -14,6 +14,7 @@ import nh3
 from archiver.extract import post_rules as rules
 from archiver.extract.boilerplate import is_furniture_hint
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse
+from archiver.extract.media import image_source
 
 # ---------------------------------------------------------------------------------------------------------------
 # Sanitizer policy
@@ -38,8 +39,6 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto", "ftp"})
 # Only a code language survives on pre/code: "language-python", "lang-js", "hljs", "highlight-python".
 _CODE_CLASS = re.compile(r"^(?:language|lang|highlight|sourceCode)-[\w+#.-]+$|^hljs$")
-_LAZY_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-srcset")
-_PLACEHOLDER_SRC = re.compile(r"^(?:data:|$)|(?:loading|placeholder|blank|lazy|spacer)[\w.-]*\.(?:gif|svg|png)")
 
 
 def _keep_code_class(tag: str, attribute: str, value: str) -> str | None:
@@ -760,14 +759,10 @@ def _walk_body(body: lxml.html.HtmlElement) -> _BodyParts:
 
 
 def _unlazy_image(image: lxml.html.HtmlElement) -> None:
-    src = image.get("src") or ""
-    if src and not _PLACEHOLDER_SRC.search(src):
-        return
-    for attribute in _LAZY_SRC_ATTRIBUTES:
-        value = image.get(attribute)
-        if value:
-            image.set("src", value.split(",")[0].split()[0] if attribute.endswith("srcset") else value)
-            return
+    """Point src at the image a reader sees: lazy-loading attributes, srcset and <picture> sources (media.py)."""
+    source = image_source(image)
+    if source and source != image.get("src"):
+        image.set("src", source)
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -123,13 +126,50 @@ def datasette_command(
     ]
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent dies, even by SIGKILL (Linux; elsewhere nothing)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def serve_beside(db_path: Path, host: str = "127.0.0.1", port: int = 8001) -> int:
+    """Run Datasette on db_path as a child process until it stops or this process is told to stop (Ctrl-C,
+    SIGTERM); returns its exit code. For a caller that keeps serving something else meanwhile (the demo's
+    blog); `archiver serve` instead becomes Datasette (exec)."""
+    child = subprocess.Popen(datasette_command(db_path, host, port), preexec_fn=_die_with_parent)
+
+    def stop(signum: int, frame: object) -> None:
+        child.terminate()
+
+    previous_term = signal.signal(signal.SIGTERM, stop)
+    # A crawl ran in this process before: Scrapy's SIGINT handler would only log. Ctrl-C reaches the child
+    # (same process group); here it just means "wait for it to stop".
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                child.terminate()
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
 def _register_plugin() -> None:
     from datasette.plugins import pm
 
-    from archiver.publish import plugin
+    from archiver.publish import media, plugin
 
     if not pm.is_registered(plugin):
         pm.register(plugin, name="archiver.publish.plugin")
+    if not pm.is_registered(media):
+        pm.register(media, name="archiver.publish.media")
 
 
 def make_datasette(db_path: Path, *, immutable: bool = False) -> Datasette:

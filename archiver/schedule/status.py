@@ -1,5 +1,6 @@
-"""`archiver status`: per registered site, the last crawl and its result, post counts, errors, warnings and
-the next due time; a rich table on a terminal, plain text otherwise."""
+"""`archiver status`: per blog of the archive (registered ones first, then those crawled once and never
+registered), the last crawl and its result, post counts, errors, warnings and the next due time; a rich table
+on a terminal, plain text otherwise."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ FAILED_STATUSES = ("failed", "partial")
 
 @dataclass
 class SiteStatus:
-    """What `archiver status` says about one registered site."""
+    """What `archiver status` says about one blog."""
 
     label: str
     url: str
-    schedule: str
+    schedule: str  # "" for a blog that is not registered
     last_crawl: str | None  # when it ended (or started, while running)
     result: str  # ok / partial / failed / running / never
     message: str = ""
@@ -36,6 +37,11 @@ class SiteStatus:
     next_due: str = ""
     delay: str = "auto"  # the pause between requests it was crawled with: AutoThrottle's, or what robots.txt asks
     politeness: list[str] = field(default_factory=list)  # a capped Crawl-delay, what robots.txt disallowed
+
+    @property
+    def registered(self) -> bool:
+        """The blog is in the registry (crawled on a schedule)."""
+        return bool(self.schedule)
 
     @property
     def failed(self) -> bool:
@@ -69,10 +75,11 @@ def _politeness(stats: dict[str, Any], url: str) -> tuple[str, list[str]]:
 
 
 def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
-    """One registered site (as Archive.list_sites gives it) as a status line."""
+    """One blog (as Archive.list_sites or unregistered_sites give it) as a status line."""
     crawl = site.get("last_crawl")
     schedule = parse_schedule(site["schedule"])
-    status = SiteStatus(label=site_label(site), url=site["url"], schedule=site["schedule"] or "", last_crawl=None,
+    label = site_label(site) if site.get("schedule") else (site.get("title") or site["url"])
+    status = SiteStatus(label=label, url=site["url"], schedule=site["schedule"] or "", last_crawl=None,
                         result="never", posts=site.get("posts") or 0)
     last = None
     if crawl:
@@ -99,12 +106,13 @@ def site_status(site: dict[str, Any], now: datetime) -> SiteStatus:
 
 
 def collect_status(db: Path, now: datetime | None = None) -> list[SiteStatus]:
-    """The status of every registered site of the archive at `db`."""
+    """The status of every blog of the archive at `db`: the registered ones, then the others."""
     from archiver.store import Archive
+    from archiver.store.crawled_sites import unregistered_sites
 
     now = now or datetime.now(UTC)
     with Archive(db) as archive:
-        return [site_status(site, now) for site in archive.list_sites()]
+        return [site_status(site, now) for site in [*archive.list_sites(), *unregistered_sites(archive)]]
 
 
 def status_exit_code(statuses: list[SiteStatus], *, fail_on_warnings: bool = True) -> int:
@@ -117,17 +125,21 @@ def _short_time(value: str | None) -> str:
     return (value or "")[:19].replace("T", " ")
 
 
+NO_BLOGS = "no blogs in this archive: crawl one with `archiver crawl URL`, or register one with `archiver sites add URL`"
+
+
 def render_plain(statuses: list[SiteStatus]) -> str:
-    """Plain text: one line per site, then indented lines for its errors and warnings."""
+    """Plain text: one line per blog, then indented lines for its errors and warnings."""
     if not statuses:
-        return "no registered sites: add one with `archiver sites add URL`"
+        return NO_BLOGS
     lines = []
     for s in statuses:
         last = f"last crawl {_short_time(s.last_crawl)} {s.result}" if s.last_crawl else "never crawled"
+        due = f"; next due {s.next_due}" if s.registered else ""
         lines.append(
-            f"{s.label}  [{s.schedule}]  {last}; posts {s.posts} (new {s.posts_new}, updated {s.posts_updated}, "
-            f"removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; delay {s.delay}; "
-            f"next due {s.next_due}"
+            f"{s.label}  [{s.schedule or 'not registered'}]  {last}; posts {s.posts} (new {s.posts_new}, "
+            f"updated {s.posts_updated}, removed {s.posts_removed}); errors {s.errors}; warnings {len(s.warnings)}; "
+            f"delay {s.delay}{due}"
         )
         if s.failed and s.message:
             lines.append(f"    failure: {s.message}")
@@ -147,7 +159,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
     if not statuses:
         console.print(render_plain(statuses))
         return
-    table = Table(title="registered sites")
+    table = Table(title="blogs")
     for column in ("site", "schedule", "last crawl", "result", "posts", "new", "updated", "removed", "errors",
                    "warnings", "delay", "next due"):
         table.add_column(column, justify="right" if column in ("posts", "new", "updated", "removed", "errors",
@@ -155,7 +167,8 @@ def render_rich(statuses: list[SiteStatus]) -> None:
     colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
     for s in statuses:
         result = f"[{colours.get(s.result, 'dim')}]{s.result}[/]"
-        table.add_row(escape(s.label), s.schedule, _short_time(s.last_crawl) or "-", result, str(s.posts),
+        table.add_row(escape(s.label), s.schedule or "not registered", _short_time(s.last_crawl) or "-", result,
+                      str(s.posts),
                       str(s.posts_new), str(s.posts_updated), str(s.posts_removed), str(s.errors),
                       f"[yellow]{len(s.warnings)}[/]" if s.warnings else "0", escape(s.delay), _short_time(s.next_due))
     console.print(table)

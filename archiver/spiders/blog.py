@@ -36,16 +36,25 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from archiver.crawl import images
 from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.memory import KnownPost
-from archiver.crawl.records import DroppedItem, ErrorItem, Listed, ListedItem, SeenItem, WalkItem
+from archiver.crawl.records import (
+    DroppedItem,
+    ErrorItem,
+    Listed,
+    ListedItem,
+    PostImagesItem,
+    SeenItem,
+    WalkItem,
+)
 from archiver.crawl.state import Blog, CrawlState
-from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit, Visit, listing_hash
+from archiver.crawl.visits import FeedVisit, ImageVisit, ListingVisit, PostVisit, Visit, listing_hash
 from archiver.extract.feeds import feed_paths_to_try
 from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
-from archiver.warc.capture import redirect_chain
+from archiver.warc.capture import META_DEDUPE, redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
 VISIT = "visit"  # the cb_kwargs name a request's Visit travels under
@@ -64,6 +73,7 @@ class BlogSpider(scrapy.Spider):
         "listing": ("read_listing", "listing_failed"),
         "post": ("read_post", "post_failed"),
         "feed": ("read_feed", "feed_failed"),
+        "image": ("read_image", "image_failed"),
     }
 
     def __init__(
@@ -327,14 +337,49 @@ class BlogSpider(scrapy.Spider):
     # -- post pages --------------------------------------------------------------------------------------
 
     def read_post(self, fetched: Fetched, visit: PostVisit, blog: Blog) -> Iterable[Any]:
-        """The full record from a post's own page."""
-        return blog.reader.post(fetched, visit)
+        """The full record from a post's own page, then the images its body shows."""
+        records = blog.reader.post(fetched, visit)
+        requests: list[Any] = []
+        for record in records:
+            if isinstance(record, PostImagesItem):
+                try:
+                    requests += self._image_requests(record, fetched.url, blog)
+                except Exception:  # the post is archived whatever happens to its images
+                    log.exception("asking for the images of %s failed", fetched.url)
+        return records + requests
 
     def post_failed(self, problem: Problem, visit: PostVisit, blog: Blog) -> Iterable[Any]:
         """A post page could not be fetched: keep what its listing showed, and log the problem."""
         key = url_key(visit.url)
         known = self.state.memory.posts([key]).get(key)
         return blog.reader.post_failed(visit, problem, was_live=bool(known and known.page_status == 200))
+
+    # -- images ------------------------------------------------------------------------------------------
+
+    def _image_requests(self, item: PostImagesItem, post_url: str, blog: Blog) -> Iterable[Any]:
+        """Requests for the images of a post not asked for yet (on any host: robots.txt and that host's download
+        slot apply), each bounded by ARCHIVER_IMAGE_MAX_BYTES."""
+        options = self.state.options
+        urls, remarks = images.images_to_fetch(item, blog.walk.images, options, self.state.memory)
+        yield from remarks
+        for url in urls:
+            visit = ImageVisit(url=url, blog=blog.start_url, root=item.root, post_url=post_url)
+            try:
+                request = self.request(visit, referer=post_url)
+            except ValueError as error:  # an address Scrapy cannot ask for: that image's error, not the post's
+                yield from images.image_failed(Problem("bad-url", str(error)[:300]), visit)
+                continue
+            request.meta["download_maxsize"] = options.image_max_bytes
+            request.meta[META_DEDUPE] = True  # the same bytes under another URL: a revisit record, not a copy
+            yield request
+
+    def read_image(self, fetched: Fetched, visit: ImageVisit, blog: Blog) -> Iterable[Any]:
+        """An image's answer: its media record (or why it is not one)."""
+        return images.read_image(fetched, visit, blog.walk.images)
+
+    def image_failed(self, problem: Problem, visit: ImageVisit, blog: Blog) -> Iterable[Any]:
+        """An image that could not be fetched (missing, over the size limit, refused by robots.txt...)."""
+        return images.image_failed(problem, visit, max_bytes=self.state.options.image_max_bytes)
 
     # -- feeds -------------------------------------------------------------------------------------------
 

@@ -180,6 +180,8 @@ class Archive:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.path)
+        # The search index's triggers call these when posts are updated or deleted.
+        search.register_functions(self.db.conn)
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
             # Parallel crawls (archiver schedule) share the file: wait for the writer instead of failing.
@@ -819,6 +821,9 @@ class Archive:
                     conn.execute(
                         f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table} WHERE {condition}"
                     )
+                from archiver.store import media  # media.py builds on this module
+
+                media.copy_selected_media(conn)
                 copied = conn.execute("SELECT count(*) FROM selected_posts").fetchone()[0]
                 conn.execute("DROP TABLE temp.selected_posts")
                 if self.db[search.SEARCH_TABLE].exists():

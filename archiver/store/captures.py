@@ -156,7 +156,7 @@ def selected_posts_with_listing(archive: Archive, query: dict[str, Any]
     """For each selected post (Archive.iter_posts filters), the capture of the listing page it was found on
     (None when missing), streamed; its own page's capture is archiver.warc.lookup's to find."""
     conn = archive.db.conn
-    for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url")):
+    for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url", "title")):
         listing = None
         if post.get("listing_url"):
             row = conn.execute(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from archiver.crawl.memory import KnownPage, KnownPost, LastCrawl
 from archiver.extract.urls import url_key
+from archiver.store import media
 from archiver.store.archive import Archive, _chunks, _placeholders
 
 # How far back the newest crawl of a start URL is looked for (crawls rows, newest first).
@@ -65,3 +66,6 @@ class ArchiveMemory:
             [root],
         )
         return [url for (url,) in cursor]
+
+    def archived_images(self, urls: Iterable[str]) -> set[str]:
+        return media.archived_image_urls(self.archive, urls)

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from archiver.store import search
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -172,6 +172,7 @@ TABLES: tuple[Table, ...] = (
             Index(("first_seen",)),
             Index(("year",)),  # the year and month facets count from these, never from the rows
             Index(("month",)),
+            Index(("site_id", "published")),  # a blog's posts newest first; its count and date range
         ),
     ),
     Table(
@@ -263,7 +264,42 @@ POST_VERSIONS = Table(
     foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("crawl_id", "crawls")),
     indexes=(Index(("post_id",)), Index(("seen_until",))),
 )
-TABLES = (*TABLES, POST_VERSIONS)
+# Images the posts show, fetched during the crawl: the bytes are in the WARC (warc_file, warc_offset), this
+# row says what they are. One row per image URL; two URLs with the same bytes share their sha256.
+MEDIA = Table(
+    "media",
+    (
+        _id(),
+        Column("url", not_null=True),  # as post bodies reference it (absolute, no fragment)
+        Column("site_id", "INTEGER"),  # the blog whose post first showed it (CDN images may serve several)
+        Column("status", "INTEGER"),  # HTTP status of its answer; NULL: never answered (not fetched, failed)
+        Column("final_url"),  # where redirects led, when not to url itself
+        Column("redirects"),  # JSON [{"url", "warc_file", "warc_offset"}]: the 3xx answers on the way, captured
+        Column("content_type"),  # the image type, checked against the bytes
+        Column("size", "INTEGER"),  # bytes
+        Column("sha256"),  # of the bytes: the same image under two URLs is stored and served once
+        Column("warc_file"),
+        Column("warc_offset", "INTEGER"),
+        Column("fetched_at"),
+        Column("crawl_id", "INTEGER"),  # the crawl that archived it (or last failed to)
+        Column("error"),  # why it is not archived: "too-large: ...", "http-error: HTTP 404", "not-fetched: ..."
+        Column("first_seen", not_null=True),
+    ),
+    foreign_keys=(ForeignKey("site_id", "sites"), ForeignKey("crawl_id", "crawls")),
+    indexes=(Index(("url",), unique=True), Index(("sha256",)), Index(("site_id",))),
+)
+POST_MEDIA = Table(
+    "post_media",
+    (
+        Column("post_id", "INTEGER", not_null=True),
+        Column("media_id", "INTEGER", not_null=True),
+        Column("position", "INTEGER", not_null=True),  # order of the image in the body, from 0
+    ),
+    pk=("post_id", "media_id"),
+    foreign_keys=(ForeignKey("post_id", "posts"), ForeignKey("media_id", "media")),
+    indexes=(Index(("media_id",)),),
+)
+TABLES = (*TABLES, POST_VERSIONS, MEDIA, POST_MEDIA)
 
 TABLES_BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
@@ -371,15 +407,13 @@ def _add_generated_column(db: Database, table: str, name: str, column_type: str,
 
 
 def migrate_2_to_3(db: Database) -> None:
-    """v3: year and month of posts as generated columns (for facets), and the full-text search index
-    (FTS5 over CJK-bigrammed text, see archiver.store.search) built from every post."""
+    """v3: year and month of posts as generated columns (for facets). (v3 also built a full-text index; the
+    index of today replaces it in v6, which builds it.)"""
     existing = {row[1] for row in db.execute("PRAGMA table_xinfo(posts)")}
     for name, expression in (("year", "substr(published, 1, 4)"), ("month", "substr(published, 1, 7)")):
         if name not in existing:
             _add_generated_column(db, "posts", name, "TEXT", expression)
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts__month ON posts(month)")
-    search.create_search_schema(db.conn)
-    search.rebuild_search_index(db.conn)
 
 
 def migrate_3_to_4(db: Database) -> None:
@@ -391,7 +425,36 @@ def migrate_4_to_5(db: Database) -> None:
     """v5: an index on the year of posts, so the year facet of a large archive counts an index, not the rows;
     the search index merges its segments less often (see search.SEARCH_AUTOMERGE)."""
     db.execute("CREATE INDEX IF NOT EXISTS idx_posts__year ON posts(year)")
-    search.tune_search_index(db.conn)
+    if db[search.LEGACY_SEARCH_TABLE].exists():  # a v2 archive gets its index in v6
+        db.execute(f"INSERT INTO {search.LEGACY_SEARCH_TABLE}({search.LEGACY_SEARCH_TABLE}, rank) "
+                   f"VALUES ('automerge', {search.SEARCH_AUTOMERGE})")
+
+
+def migrate_5_to_6(db: Database) -> None:
+    """v6: the full-text index keeps no copy of the texts (external content, `posts_fts`, which sqlite-utils
+    and Datasette recognise), and triggers keep it in step with every write of posts; an index for a blog's posts
+    by date (its posts newest first, its date range on the home page)."""
+    search.rebuild_search_index(db.conn)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts__site_id__published ON posts(site_id, published)")
+
+
+def migrate_6_to_7(db: Database) -> None:
+    """v7: the images posts show (media) and which post shows which (post_media)."""
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS media (
+             id INTEGER PRIMARY KEY, url TEXT NOT NULL, site_id INTEGER REFERENCES sites(id), status INTEGER,
+             final_url TEXT, redirects TEXT, content_type TEXT, size INTEGER, sha256 TEXT, warc_file TEXT, warc_offset INTEGER,
+             fetched_at TEXT, crawl_id INTEGER REFERENCES crawls(id), error TEXT, first_seen TEXT NOT NULL)"""
+    )
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_media__url ON media(url)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_media__sha256 ON media(sha256)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_media__site_id ON media(site_id)")
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS post_media (
+             post_id INTEGER NOT NULL REFERENCES posts(id), media_id INTEGER NOT NULL REFERENCES media(id),
+             position INTEGER NOT NULL, PRIMARY KEY (post_id, media_id))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_post_media__media_id ON post_media(media_id)")
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
@@ -399,6 +462,8 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     2: migrate_2_to_3,
     3: migrate_3_to_4,
     4: migrate_4_to_5,
+    5: migrate_5_to_6,
+    6: migrate_6_to_7,
 }
 
 

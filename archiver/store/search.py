@@ -7,6 +7,15 @@ FTS5's `porter unicode61` tokenizer (lowercasing, diacritics, English stemming).
 rewrite, and a CJK query run becomes a phrase of bigrams, so 垃圾回收 matches only where the four characters
 stand together.
 
+The index (`posts_fts`) is an FTS5 table with external content (`content="posts"`): it keeps only the index,
+never a second copy of the text, and sqlite-utils and Datasette recognise it as the posts table's full-text
+index by that declaration (`sqlite-utils search archive.db posts QUERY`, Datasette's `?_search=`). New posts
+are indexed in batches by whoever inserts them (index_posts: one FTS5 write per batch; a trigger per inserted
+row would flush FTS5's pending terms at every following statement and double the cost of a save); triggers
+follow every update and delete of posts, whoever writes. They call the SQL functions of register_functions,
+so a connection that changes posts must register them (Archive does; a tool that has not gets "no such
+function" and changes nothing).
+
 Stdlib only on purpose: the Datasette plugin imports this module, and `archiver publish` ships a copy of it
 next to the plugin into deployments where blog-archiver itself is not installed.
 """
@@ -19,19 +28,26 @@ import operator
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-SEARCH_TABLE = "post_search"
-SEARCH_COLUMNS: tuple[str, ...] = ("title", "labels", "body")
+SEARCH_TABLE = "posts_fts"  # sqlite-utils' name for the posts table's index
+LEGACY_SEARCH_TABLE = "post_search"  # schema 3-5: an FTS5 table with its own copy of every text
+# The index's columns, named after the posts columns an external-content read (SELECT *, snippet()) finds:
+# `title`; `tags` holds tags, categories and author; `content_text` the body (or the excerpt when none).
+SEARCH_COLUMNS: tuple[str, ...] = ("title", "tags", "content_text")
 # bm25 weights per SEARCH_COLUMNS entry: a hit in the title or a tag counts more than one in the body.
 SEARCH_WEIGHTS: tuple[float, ...] = (10.0, 4.0, 1.0)
 SEARCH_TOKENIZER = "porter unicode61 remove_diacritics 2"
 # FTS5 merges index segments as they accumulate; merging 16 at a time (the most it allows) instead of 4
 # rewrites each entry fewer times: a quarter less CPU when indexing 200,000 posts, queries as fast.
 SEARCH_AUTOMERGE = 16
-DELETE_TRIGGER = "posts_search_delete"
+# The triggers that keep the index in step with changed and deleted posts (schema 6); schema 3-5 had only a
+# delete trigger.
+TRIGGERS = ("posts_fts_update", "posts_fts_delete")
+LEGACY_DELETE_TRIGGER = "posts_search_delete"
+# Columns of posts whose change re-indexes the post.
+INDEXED_POST_COLUMNS = ("title", "tags", "categories", "author", "content_text", "excerpt")
 
 # Han (with extensions and compatibility ideographs), kana, Hangul: the scripts written without spaces.
 CJK_CHARS = (
@@ -127,32 +143,87 @@ def _json_names(value: Any) -> list[str]:
             value = json.loads(value)
         except ValueError:
             return [value]
-    return [str(name) for name in value or ()]
+    if not isinstance(value, list | tuple):
+        return [] if value is None else [str(value)]
+    return [str(name) for name in value]
 
 
-def document(post: Mapping[str, Any]) -> tuple[str, str, str]:
-    """The (title, labels, body) texts indexed for one post row (tags/categories may be JSON or lists)."""
-    labels = [*_json_names(post.get("tags")), *_json_names(post.get("categories"))]
-    if post.get("author"):
-        labels.append(str(post["author"]))
+def index_labels(tags: Any, categories: Any, author: str | None) -> str:
+    """The text indexed in the `tags` column: tags, categories (JSON lists or lists) and the author."""
+    labels = [*_json_names(tags), *_json_names(categories)]
+    if author:
+        labels.append(str(author))
+    return index_text(" ; ".join(labels))
+
+
+def document(post: dict[str, Any]) -> tuple[str, str, str]:
+    """The (title, tags, content_text) texts indexed for one post row, as the triggers compute them."""
     body = post.get("content_text") or post.get("excerpt") or ""
-    return (index_text(post.get("title")), index_text(" ; ".join(labels)), index_text(body))
+    return (
+        index_text(post.get("title")),
+        index_labels(post.get("tags"), post.get("categories"), post.get("author")),
+        index_text(body),
+    )
 
 
 # --- the index in the archive -------------------------------------------------------------------------
 
 
+def _document_sql(row: str) -> str:
+    """SQL computing SEARCH_COLUMNS for the posts row `row` (new or old inside a trigger), as document() does."""
+    return (
+        f"archiver_index_text({row}.title), "
+        f"archiver_index_labels({row}.tags, {row}.categories, {row}.author), "
+        f"archiver_index_text(coalesce(nullif({row}.content_text, ''), {row}.excerpt))"
+    )
+
+
+def _changed_sql() -> str:
+    return " OR ".join(f"old.{name} IS NOT new.{name}" for name in INDEXED_POST_COLUMNS)
+
+
 def create_search_schema(conn: sqlite3.Connection) -> None:
-    """Create the FTS5 table and the trigger that drops a deleted post from it (inside the caller's transaction)."""
+    """Create the index and the triggers that keep it in step with posts (inside the caller's transaction)."""
+    columns = ", ".join(SEARCH_COLUMNS)
     conn.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
-        f"{', '.join(SEARCH_COLUMNS)}, tokenize = '{SEARCH_TOKENIZER}')"
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5({columns}, "
+        f"content=\"posts\", content_rowid=\"id\", tokenize = '{SEARCH_TOKENIZER}')"
     )
     tune_search_index(conn)
-    conn.execute(
-        f"CREATE TRIGGER IF NOT EXISTS {DELETE_TRIGGER} AFTER DELETE ON posts BEGIN "
-        f"DELETE FROM {SEARCH_TABLE} WHERE rowid = old.id; END"
+    # External content: FTS5 removes a row's entries only when told the exact text it indexed, so deletes and
+    # updates hand it the old row's document, computed by the same functions as when it was indexed.
+    delete_old = (
+        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {columns}) VALUES ('delete', old.id, {_document_sql('old')});"
     )
+    insert_new = f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) VALUES (new.id, {_document_sql('new')});"
+    update, delete = TRIGGERS
+    conn.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {update} AFTER UPDATE OF {', '.join(INDEXED_POST_COLUMNS)} ON posts "
+        f"WHEN {_changed_sql()} BEGIN {delete_old} {insert_new} END"
+    )
+    conn.execute(f"CREATE TRIGGER IF NOT EXISTS {delete} AFTER DELETE ON posts BEGIN {delete_old} END")
+
+
+def index_posts(conn: sqlite3.Connection, posts: list[dict[str, Any]], *, new: bool = False) -> int:
+    """Index posts just inserted (`new`): rows carrying `id` and their text columns; returns how many.
+
+    Updated posts need nothing (new=False does nothing): the update trigger re-indexes a post whose indexed
+    text changed, in the same statement."""
+    if not new or not posts:
+        return 0
+    conn.executemany(
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(SEARCH_COLUMNS)}) VALUES (?, ?, ?, ?)",
+        [(post["id"], *document(post)) for post in posts],
+    )
+    return len(posts)
+
+
+def drop_search_schema(conn: sqlite3.Connection) -> None:
+    """Drop the index and its triggers, of this schema and of the schema-3 to 5 one."""
+    for trigger in (*TRIGGERS, LEGACY_DELETE_TRIGGER):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for table in (SEARCH_TABLE, LEGACY_SEARCH_TABLE):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def tune_search_index(conn: sqlite3.Connection) -> None:
@@ -160,32 +231,19 @@ def tune_search_index(conn: sqlite3.Connection) -> None:
     conn.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('automerge', {SEARCH_AUTOMERGE})")
 
 
-def index_posts(conn: sqlite3.Connection, posts: Iterable[Mapping[str, Any]], *, new: bool = False) -> int:
-    """(Re)index post rows that carry `id` and their text columns; returns how many were indexed.
+def rebuild_search_index(conn: sqlite3.Connection) -> int:
+    """Drop the index and index every post again (needs register_functions); returns the number indexed.
 
-    `new`: the posts were just inserted, so there is no older entry to drop (saves a lookup per post)."""
-    rows = [(post["id"], *document(post)) for post in posts]
-    if not rows:
-        return 0
-    if not new:
-        conn.executemany(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = ?", [(row[0],) for row in rows])
-    conn.executemany(
-        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(SEARCH_COLUMNS)}) VALUES (?, ?, ?, ?)", rows
-    )
-    return len(rows)
-
-
-def rebuild_search_index(conn: sqlite3.Connection, batch: int = 2000) -> int:
-    """Empty the index and index every post again; returns the number of posts indexed."""
-    # Dropping is much faster than DELETE, which FTS5 does row by row, re-tokenizing each.
-    conn.execute(f"DROP TABLE IF EXISTS {SEARCH_TABLE}")
+    FTS5's own 'rebuild' (which `sqlite-utils rebuild-fts` runs) would index the posts' raw text without
+    the CJK rewrite: this is the rebuild to use."""
+    # Dropping is much faster than deleting, which FTS5 does row by row, re-tokenizing each.
+    drop_search_schema(conn)
     create_search_schema(conn)
-    columns = ("id", "title", "tags", "categories", "author", "content_text", "excerpt")
-    cursor = conn.execute(f"SELECT {', '.join(columns)} FROM posts ORDER BY id")
-    total = 0
-    while chunk := cursor.fetchmany(batch):
-        total += index_posts(conn, [dict(zip(columns, values, strict=True)) for values in chunk], new=True)
-    return total
+    conn.execute(
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {', '.join(SEARCH_COLUMNS)}) "
+        f"SELECT id, {_document_sql('posts')} FROM posts ORDER BY id"
+    )
+    return int(conn.execute("SELECT count(*) FROM posts").fetchone()[0])
 
 
 def match_sql(id_column: str = "id", parameter: str = ":search") -> str:
@@ -259,8 +317,48 @@ def snippet(text: str | None, query: str | None, width: int = SNIPPET_CHARS) -> 
     return "".join(pieces)
 
 
+# --- showing post text ---------------------------------------------------------------------------------
+
+# Explicit embeddings, overrides and isolates (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI): in a title they
+# can reverse what a reader sees and spill into the text shown after it. The implicit marks (LRM, RLM, ALM)
+# stay: right-to-left titles need them and they reorder nothing on their own.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+EXCERPT_CHARS = 200
+
+
+def strip_bidi_controls(text: str | None) -> str:
+    """`text` without the explicit bidi formatting characters (for titles and names shown to readers)."""
+    return BIDI_CONTROLS.sub("", text or "")
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def short_excerpt(text: str | None, limit: int = EXCERPT_CHARS) -> str:
+    """`text` cut to about `limit` columns (a CJK character counts two), whitespace collapsed, at a word end
+    when there is one, with an ellipsis: what every view and export shows of an excerpt, however long the
+    listing's was."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit // 2 or sum(map(_width, flat)) <= limit:
+        return flat
+    used, end = 0, 0
+    for end, char in enumerate(flat):  # noqa: B007 - `end` is where the budget ran out
+        used += _width(char)
+        if used > limit - 1:
+            break
+    cut = flat[:end]
+    space = cut.rfind(" ")
+    # Cut at the last space unless that loses more than a fifth (text without spaces: CJK, long URLs).
+    if space > len(cut) * 4 // 5:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…"
+
+
 def register_functions(conn: sqlite3.Connection) -> None:
-    """SQL functions for queries: archiver_fts_query(q), archiver_index_text(t), archiver_snippet(t, q)."""
+    """SQL functions: archiver_fts_query(q), archiver_snippet(t, q) for queries; archiver_index_text(t) and
+    archiver_index_labels(tags, categories, author) for the triggers that index posts."""
     conn.create_function("archiver_fts_query", 1, fts_query, deterministic=True)
     conn.create_function("archiver_index_text", 1, index_text, deterministic=True)
+    conn.create_function("archiver_index_labels", 3, index_labels, deterministic=True)
     conn.create_function("archiver_snippet", 2, snippet, deterministic=True)

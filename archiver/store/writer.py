@@ -3,12 +3,23 @@ and by the distributed writer loop (records arriving through Redis from any numb
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, SeenItem, SiteItem
+from archiver.crawl.records import (
+    ErrorItem,
+    FeedItem,
+    ImageItem,
+    PageItem,
+    PostImagesItem,
+    PostItem,
+    SeenItem,
+    SiteItem,
+)
 from archiver.crawl.state import CrawlState, Written
 from archiver.extract.urls import url_key
+from archiver.store import media
 from archiver.store.archive import Archive
 
 # Remarks (archiver.crawl.records.REMARK_KINDS) that are no problem at all: the crawl stopped where the user said.
@@ -47,6 +58,8 @@ class ArchiveWriter:
         self.seen_keys: list[str] = []
         self.feed_records: list[dict[str, Any]] = []
         self.gone_keys: list[str] = []
+        self.image_links: list[media.PostImages] = []  # written after their posts' rows
+        self.images: list[dict[str, Any]] = []
         self.written = Written()
 
     def open(self) -> Archive:
@@ -94,6 +107,15 @@ class ArchiveWriter:
             )
         elif isinstance(record, FeedItem):
             self.feed_records.extend(record.records)  # applied at the end, once every post row exists
+        elif isinstance(record, PostImagesItem):
+            self.image_links.append(media.PostImages(record.url_key, self._site_id(record.root), record.urls))
+        elif isinstance(record, ImageItem):
+            image = {name: getattr(record, name) for name in ("url", *media.FETCH_COLUMNS)}
+            image["redirects"] = json.dumps(record.redirects) if record.redirects else None
+            image["site_id"] = self._site_id(record.root) if record.root else None
+            self.images.append(image)
+            if len(self.images) >= self.batch_size:
+                self._flush_images()
         elif isinstance(record, ErrorItem):
             if record.kind in CHOSEN_LIMITS:
                 return  # a limit the user chose is no problem: the crawl's message says where it stopped
@@ -105,6 +127,7 @@ class ArchiveWriter:
         self._flush_posts()
         self._flush_pages()
         self._flush_seen()
+        self._flush_images()
 
     def finish(self, state: CrawlState, pages_fetched: int) -> Written:
         """Settle the ledger (every listed post gets its row), flush, fill from feeds, mark removed posts, and
@@ -168,6 +191,9 @@ class ArchiveWriter:
             self.written.posts_new += new
             self.written.posts_updated += updated
             self.posts = []
+        if self.image_links:  # every link's post was in this batch or an earlier one
+            media.link_post_images(self.archive, self.image_links)
+            self.image_links = []
 
     def _flush_seen(self) -> None:
         if self.seen_keys:
@@ -180,3 +206,9 @@ class ArchiveWriter:
             assert self.archive is not None
             self.archive.record_pages(self.pages, self.crawl_id)
             self.pages = []
+
+    def _flush_images(self) -> None:
+        if self.images:
+            assert self.archive is not None
+            media.record_images(self.archive, self.images, self.crawl_id)
+            self.images = []

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 META_FILE = "warc_file"
 META_OFFSET = "warc_offset"
+# A request with this meta key set stores a body already captured in this crawl as a `revisit` record (images).
+META_DEDUPE = "warc_dedupe_payload"
 META_REDIRECTS = "warc_redirects"  # [{"url", "warc_file", "warc_offset"}] of the 3xx answers on the way here
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -58,7 +60,8 @@ class WarcCaptureMiddleware:
         if self.failed:
             return response
         try:
-            name, offset = self.writer.write_exchange(exchange_of(request, response))
+            name, offset = self.writer.write_exchange(exchange_of(request, response),
+                                                      dedupe=bool(request.meta.get(META_DEDUPE)))
         except OSError as error:
             # A full disk must not cost the crawl: the archive still gets every post, without raw captures.
             self.failed = True

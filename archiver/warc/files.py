@@ -6,6 +6,8 @@ read, or copied byte for byte, from its offset alone.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import os
 import socket
@@ -65,12 +67,23 @@ class RotatingWarcWriter:
         self._file: BinaryIO | None = None
         self._name = ""
         self._writer: WARCWriter | None = None
+        # Payload digest -> (URL, WARC-Date) of the first full record with those bytes, for `dedupe` writes.
+        self._payloads: dict[str, tuple[str, str]] = {}
 
-    def write_exchange(self, exchange: HttpExchange) -> tuple[str, int]:
-        """Write the response record, then its request; returns (file name, offset of the response record)."""
+    def write_exchange(self, exchange: HttpExchange, *, dedupe: bool = False) -> tuple[str, int]:
+        """Write the response record, then its request; returns (file name, offset of the response record).
+        With `dedupe`, a 200 whose body this writer already stored becomes a `revisit` record (WARC's
+        identical-payload-digest profile: headers, and a reference to the first capture, not the bytes again)."""
         writer = self._current()
         assert self._file is not None
-        response = _response_record(writer, exchange)
+        digest = payload_digest(exchange.body) if dedupe and exchange.status == 200 and exchange.body else None
+        original = self._payloads.get(digest) if digest else None
+        if digest and original:
+            response = _revisit_record(writer, exchange, digest, *original)
+        else:
+            response = _response_record(writer, exchange)
+            if digest:
+                self._payloads[digest] = (exchange.url, response.rec_headers.get_header("WARC-Date"))
         request = _request_record(writer, exchange)
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
         offset = self._file.tell()
@@ -124,16 +137,32 @@ def warcinfo_fields(extra: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _response_record(writer: WARCWriter, exchange: HttpExchange):
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest of a body as warcio writes it (sha1, base32)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _http_response_headers(exchange: HttpExchange) -> StatusAndHeaders:
     headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_RESPONSE_HEADERS]
     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
     headers.append(("Content-Length", str(len(exchange.body))))
     reason = _reason(exchange.status)
-    http_headers = StatusAndHeaders(f"{exchange.status} {reason}".strip(), headers, protocol=exchange.protocol)
+    return StatusAndHeaders(f"{exchange.status} {reason}".strip(), headers, protocol=exchange.protocol)
+
+
+def _response_record(writer: WARCWriter, exchange: HttpExchange):
     warc_headers = {"WARC-IP-Address": exchange.ip_address} if exchange.ip_address else {}
     return writer.create_warc_record(
         exchange.url, "response", payload=io.BytesIO(exchange.body), length=len(exchange.body),
-        http_headers=http_headers, warc_headers_dict=warc_headers,
+        http_headers=_http_response_headers(exchange), warc_headers_dict=warc_headers,
+    )
+
+
+def _revisit_record(writer: WARCWriter, exchange: HttpExchange, digest: str, refers_to_url: str, refers_to_date: str):
+    warc_headers = {"WARC-IP-Address": exchange.ip_address} if exchange.ip_address else {}
+    return writer.create_revisit_record(
+        exchange.url, digest, refers_to_url, refers_to_date, http_headers=_http_response_headers(exchange),
+        warc_headers_dict=warc_headers,
     )
 
 

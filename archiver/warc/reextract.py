@@ -17,12 +17,12 @@ from typing import Any
 
 from archiver.crawl.fetched import Fetched
 from archiver.crawl.reader import BlogReader
-from archiver.crawl.records import FeedItem, PostItem
+from archiver.crawl.records import FeedItem, PostImagesItem, PostItem
 from archiver.crawl.visits import FeedVisit, ListingVisit, PostVisit, listing_hash
 from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import load_rules
 from archiver.extract.urls import url_key
-from archiver.store import Archive
+from archiver.store import Archive, media
 from archiver.store import captures as store
 from archiver.warc.files import WarcLocator, WarcNotFoundError, read_capture
 from archiver.warc.lookup import CaptureFinder
@@ -44,6 +44,7 @@ class ReextractResult:
     filled_from_feeds: int = 0
     missing_files: list[str] = field(default_factory=list)
     unreadable: int = 0  # captures that could not be read back (a damaged WARC file)
+    image_links: int = 0  # posts whose links to the images their body shows were rebuilt
     crawl_id: int | None = None
 
 
@@ -101,16 +102,21 @@ def _reextract_site(archive: Archive, locator: WarcLocator, reader: BlogReader, 
         chunk = keys[start : start + BATCH_SIZE]
         stored = store.stored_posts(archive, chunk)
         batch: list[dict[str, Any]] = []
+        links: list[media.PostImages] = []
         for key in chunk:
             entry, listing_url = entries[key]
-            post = _post(locator, reader, root, entry, listing_url, post_pages.get(key), stored.get(key), result)
-            if post is None or post.url_key in seen:
+            read = _post(locator, reader, root, entry, listing_url, post_pages.get(key), stored.get(key), result)
+            if read is None or read[0].url_key in seen:
                 continue
+            post, images = read
             seen.add(post.url_key)
             row = post.row()
             row["site_id"] = site["id"]
             batch.append(row)
+            if images is not None:
+                links.append(media.PostImages(post.url_key, site["id"], images.urls))
         _save(archive, batch, crawl_id, result)
+        result.image_links += media.link_post_images(archive, links, only_changed=True)
 
     feed_records: list[dict[str, Any]] = []
     for page in store.feed_captures(archive, site["id"]):
@@ -123,13 +129,18 @@ def _reextract_site(archive: Archive, locator: WarcLocator, reader: BlogReader, 
 
 
 def _post(locator: WarcLocator, reader: BlogReader, root: str, entry: ListingEntry, listing_url: str,
-          page_row: dict[str, Any] | None, known: dict[str, Any] | None, result: ReextractResult) -> PostItem | None:
-    """One post as the crawl makes it, from its page's capture (or its listing entry alone)."""
+          page_row: dict[str, Any] | None, known: dict[str, Any] | None,
+          result: ReextractResult) -> tuple[PostItem, PostImagesItem | None] | None:
+    """One post as the crawl makes it, from its page's capture (or its listing entry alone), and the images
+    its body shows when its page was read."""
     visit = PostVisit(url=entry.url, blog=reader.blog, root=root, entry=entry, listing_url=listing_url,
                       entry_hash=listing_hash(entry))
     fetched = _fetched(locator, page_row, result) if page_row else None
+    images = None
     if fetched is not None:
-        post = next((r for r in reader.post(fetched, visit) if isinstance(r, PostItem)), None)
+        records = reader.post(fetched, visit)
+        post = next((r for r in records if isinstance(r, PostItem)), None)
+        images = next((r for r in records if isinstance(r, PostImagesItem)), None)
     elif known and known["page_status"] == 200:
         result.without_capture += 1
         return None
@@ -140,7 +151,7 @@ def _post(locator: WarcLocator, reader: BlogReader, root: str, entry: ListingEnt
     if known and known.get("page_fetched_at"):
         post.page_fetched_at = known["page_fetched_at"]
     result.posts += 1
-    return post
+    return post, images
 
 
 def _save(archive: Archive, batch: list[dict[str, Any]], crawl_id: int, result: ReextractResult) -> None:

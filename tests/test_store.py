@@ -193,6 +193,18 @@ def test_date_fields_move_together(archive, site_id, crawl_id) -> None:
     assert (row["published"], row["published_raw"], row["published_source"]) == ("2024-03-05", None, "url")
 
 
+def test_title_variant_moves_with_the_title(archive, site_id, crawl_id) -> None:
+    archive.save_posts([make_post(site_id, "moss", title="Moss, revisited", title_variant="On moss")], crawl_id)
+    row = post_row(archive, "notes.example.net/moss")
+    assert (row["title"], row["title_variant"]) == ("Moss, revisited", "On moss")
+    # A record without a title keeps both; one whose listing and page agree again drops the old variant.
+    archive.save_posts([make_post(site_id, "moss", title=None, title_variant=None)], crawl_id)
+    assert post_row(archive, "notes.example.net/moss")["title_variant"] == "On moss"
+    archive.save_posts([make_post(site_id, "moss", title="Moss, revisited")], crawl_id)
+    row = post_row(archive, "notes.example.net/moss")
+    assert (row["title"], row["title_variant"]) == ("Moss, revisited", None)
+
+
 def test_content_hash_is_sha256_of_body_or_excerpt(archive, site_id, crawl_id) -> None:
     with_body = make_post(site_id, "compost")
     without_body = make_post(site_id, "mulch", content_html=None, content_text=None, content_markdown=None)

@@ -29,6 +29,7 @@ from archiver.store.schema import (
 RECORD_COLUMNS: tuple[str, ...] = (
     "url",
     "title",
+    "title_variant",
     "excerpt",
     "excerpt_source",
     "published",
@@ -54,6 +55,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
 # Fields that only make sense together: a newer record replaces the whole group or none of it, so a
 # date never ends up beside the raw text of another date.
 FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("title", "title_variant"),  # the variant is the title the record did not choose
     ("published", "published_raw", "published_source"),
     ("updated", "updated_raw", "updated_source"),
     ("excerpt", "excerpt_source"),

@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from archiver.store import search
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -129,6 +129,7 @@ TABLES: tuple[Table, ...] = (
             Column("url", not_null=True),
             Column("url_key", not_null=True),
             Column("title"),
+            Column("title_variant"),  # the other of listing and post-page titles, when the two disagree
             Column("excerpt"),
             Column("excerpt_source"),
             Column("published"),
@@ -457,6 +458,11 @@ def migrate_6_to_7(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_post_media__media_id ON post_media(media_id)")
 
 
+def migrate_7_to_8(db: Database) -> None:
+    """v8: a post's other title (the listing's, or the page's) when the listing and the post page disagree."""
+    _add_columns(db, "posts", {"title_variant": "TEXT"})
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: migrate_1_to_2,
     2: migrate_2_to_3,
@@ -464,6 +470,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     4: migrate_4_to_5,
     5: migrate_5_to_6,
     6: migrate_6_to_7,
+    7: migrate_7_to_8,
 }
 
 

@@ -85,6 +85,18 @@ def test_utc_meta_date_yields_to_the_local_day_the_page_shows() -> None:
     assert published is not None and published.iso == "2020-01-02"
 
 
+def test_utc_meta_date_keeps_its_day_when_the_post_also_shows_that_day() -> None:
+    # The page strip shows the day the page was served; the post's own line shows the instant's day.
+    html = """<html><head><meta property="article:published_time" content="2021-05-14T21:30:00Z"></head><body>
+    <div class="wrap"><div class="strip"><span class="date">Saturday, May 15, 2021</span></div>
+    <div class="story"><h1 class="post-title">Harbour lights</h1><span class="date">Posted: May 14, 2021 5:30 PM</span>
+    <div class="post-content"><p>The harbour lights came on one by one while the ferries went home for the night.</p>
+    <p>Nobody on the pier seemed to be in any hurry to leave, and the gulls kept circling.</p></div></div>
+    </div></body></html>"""
+    published = parse_post(html, "https://harbour.example/lights/").published
+    assert published is not None and published.iso[:10] == "2021-05-14"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

@@ -731,12 +731,16 @@ def _banner_times(document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) 
 BANNER_TIMES = 2  # the post's own date comes first in a banner; later ones are reading-time or update stamps
 
 
-def _pick_published(candidates: list[DateValue]) -> DateValue | None:
-    """The first candidate, unless it is a UTC instant and the page also shows a local day next to it."""
+def _pick_published(candidates: list[DateValue], shown_days: Callable[[], set[str]] | None = None) -> DateValue | None:
+    """The first candidate, unless it is a UTC instant and the page also shows a local day next to it (and does
+    not show the instant's own day anywhere in the post's region: then that is the day readers see)."""
     if not candidates:
         return None
     best = candidates[0]
     if not _UTC_SUFFIX.search(best.iso):
+        return best
+    if shown_days is not None and any(c.iso[:10] != best.iso[:10] for c in candidates[1:]) \
+            and best.iso[:10] in shown_days():
         return best
     for other in candidates[1:]:
         if other.iso[:10] == best.iso[:10]:
@@ -749,6 +753,20 @@ def _pick_published(candidates: list[DateValue]) -> DateValue | None:
         elif _local_day_possible(best.iso, other.iso):
             return other  # what readers see, in the site's own zone
     return best
+
+
+SHOWN_DATES_READ = 6  # of each kind: the post's header and body top, not every teaser a page lists
+
+
+def _shown_days(scope: _ScopeFacts) -> set[str]:
+    """The days the post's region shows: its <time> values and texts, dated elements, date lines atop the body."""
+    found = [_parse(value, source) for value, source in scope.time_published[:SHOWN_DATES_READ]]
+    found += [_find(text, "visible") for text in (scope.time_texts + scope.visible_dates)[:SHOWN_DATES_READ]]
+    found += [
+        _parse(text, source) if source == "time" else _find(text, source)
+        for text, source in scope.body_dates[:SHOWN_DATES_READ]
+    ]
+    return {value.iso[:10] for value in found if value is not None}
 
 
 def _local_day_possible(utc_iso: str, day_iso: str) -> bool:
@@ -803,7 +821,7 @@ def _pick_published_date(
         return from_head[0]  # what _pick_published would return whatever the region holds
     scope, body = region()
     candidates = _published_candidates(from_head, scope, document, body)
-    best = _pick_published(candidates)
+    best = _pick_published(candidates, lambda: _shown_days(scope))
     if in_url is not None and _url_decides(in_url, best):
         return _agree_with_url(best, candidates, in_url)
     return best or dates.htmldate_published(document, url)

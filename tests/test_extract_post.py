@@ -97,6 +97,24 @@ def test_utc_meta_date_keeps_its_day_when_the_post_also_shows_that_day() -> None
     assert published is not None and published.iso[:10] == "2021-05-14"
 
 
+def test_a_date_attribute_in_the_sites_day_month_order_yields_to_the_written_date() -> None:
+    html = """<html><body><div class="post hentry"><h1 class="entry-title">Krimi der Woche</h1>
+    <abbr class="published" title="03-09-2012T10:00:00+0200">3. September 2012</abbr>
+    <div class="entry-content"><p>Ein Kommissar, ein verregneter Herbst und ein Fall, der nicht aufgehen will.</p></div>
+    </div></body></html>"""
+    published = parse_post(html, "https://krimi.example/?p=12").published
+    assert published is not None and published.iso[:10] == "2012-09-03"
+
+
+def test_a_time_showing_its_update_keeps_its_attribute() -> None:
+    html = """<html><body><article><h1 class="post-title">Field notes</h1>
+    <time datetime="2019-06-02T09:00:00+02:00">Updated 5 June 2019</time>
+    <div class="post-content"><p>Notes from the field, written on the second and corrected a few days later.</p></div>
+    </article></body></html>"""
+    published = parse_post(html, "https://notes.example/field/").published
+    assert published is not None and published.iso[:10] == "2019-06-02"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

@@ -351,8 +351,11 @@ def _note_element(
             source = "meta"
         updated = itemprop == "datemodified" or bool(class_set & rules.UPDATED_CLASSES) or _is_updated_label(element)
         shown = text_of(element)
-        if tag == "time" and not updated and _shows_another_day(shown, value):
-            value = shown  # <time datetime="...07-03T10:18Z">Published 29 June 2019</time>: the reader's day
+        if not updated and _shows_another_day(shown, value):
+            # <time datetime="...07-03T10:18Z">Published 29 June 2019</time>, <abbr title="06-08-2009T14:12">6.
+            # August 2009</abbr>: the reader's day (the attribute is a conversion, or its day and month order
+            # is the site's own)
+            value = shown
         if updated:
             facts.time_updated.append((value, source))
         elif tag == "time" and "pubdate" in element.attrib:
@@ -388,6 +391,8 @@ def _shows_another_day(shown: str, value: str) -> bool:
     attribute is then a re-save or a conversion; what readers are shown is the post's date."""
     if not shown or shown == value or not _YEAR_DIGITS.search(shown):
         return False
+    if any(word in shown.lower() for word in rules.UPDATED_WORDS):
+        return False  # "Updated 5 June 2019": the attribute may well be the publication
     written, machine = dates.find_date_in_text(shown, "time"), _parse(value, "time")
     return written is not None and machine is not None and written.iso[:10] != machine.iso[:10]
 

@@ -259,6 +259,11 @@ def test_dateparser_fallback_reads_uncommon_wording() -> None:
     assert value is not None and value.iso == "2021-03-04"
 
 
+def test_dateparser_fallback_reads_arabic_month_names() -> None:
+    value = parse_date("الخميس، 04 مارس 2021 - 10:15 ص", "meta", now=NOW)
+    assert value is not None and value.iso == "2021-03-04"
+
+
 @pytest.mark.parametrize(
     ("iso", "expected"),
     [

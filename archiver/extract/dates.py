@@ -668,7 +668,9 @@ def _plausible(written: date, now: datetime) -> bool:
 # dateparser tries every one of its ~200 locales on a string no listed language reads, compiling each locale's
 # regexes on first use: several seconds for one odd date, stalling a crawl. Bounded to the languages blogs are
 # mostly written in (those MONTH_NAMES covers, plus a few), its first call on a new language costs ~0.1-0.3 s.
-DATEPARSER_LANGUAGES = ("en", "fr", "de", "nl", "es", "pt", "it", "ru", "zh", "ja", "ko", "pl", "sv", "tr", "uk", "cs")
+DATEPARSER_LANGUAGES = (
+    "en", "fr", "de", "nl", "es", "pt", "it", "ru", "zh", "ja", "ko", "pl", "sv", "tr", "uk", "cs", "ar",
+)
 
 
 @lru_cache(maxsize=1)

@@ -342,6 +342,9 @@ def test_reconcile_dates(machine: str | None, shown: str | None, expected: str) 
         ("/20190607.html", "2019-06-07"),
         ("/p/20190607-a-post/", "2019-06-07"),
         ("/2023/11/", None),  # a month archive, no day
+        ("/2023/10/3-questions-for-the-editor/", None),  # month-and-name permalink: the slug starts with a number
+        ("/2019/05/10-tips-for-winter/", None),
+        ("/2020/01/02.html", "2020-01-02"),
         ("/1784522/", None),  # a post id, not a date
         ("/id/201906071234/", None),  # a longer number that only starts like a date
         ("/x/2019-13-01-x", None),

@@ -412,6 +412,8 @@ def date_in_url(path: str, *, now: datetime | None = None) -> DateValue | None:
     now = _now(now)
     for pattern, groups in ((_URL_DATE_SEPARATED, (1, 3, 4)), (_URL_DATE_COMPACT, (1, 2, 3))):
         for match in pattern.finditer(path):
+            if groups[1] == 3 and match.group(2) == "/" and path[match.end():match.end() + 1] not in ("", "/", "."):
+                continue  # /2023/10/3-questions-for/: a day in a directory path is a whole segment
             year, month, day = (int(match.group(g)) for g in groups)
             if _valid_day(year, month, day) and _plausible(date(year, month, day), now):
                 return DateValue(iso=date(year, month, day).isoformat(), raw=match.group(0).strip("/_-"), source="url")

@@ -115,6 +115,25 @@ def test_a_time_showing_its_update_keeps_its_attribute() -> None:
     assert published is not None and published.iso[:10] == "2019-06-02"
 
 
+def _restamped(shown: str) -> str:
+    ld = ('{"@context": "https://schema.org", "@type": "BlogPosting", "headline": "Slow bread",'
+          ' "datePublished": "2019-03-02T08:00:00Z", "dateModified": "2019-03-09T18:40:00Z"}')
+    return f"""<html><head><meta property="article:published_time" content="2019-03-09T18:39:00Z">
+    <script type="application/ld+json">{ld}</script></head><body><article><h1 class="post-title">Slow bread</h1>
+    {shown}<div class="post-content"><p>The dough rested for two days in the cold before it met the oven.</p>
+    <p>Patience is most of the recipe; flour, water and salt are the rest of it.</p></div></article></body></html>"""
+
+
+def test_a_publication_meta_restamped_on_an_edit_yields_to_the_first_publication() -> None:
+    published = parse_post(_restamped(""), "https://bread.example/slow/").published
+    assert published is not None and published.iso[:10] == "2019-03-02"
+
+
+def test_a_post_showing_its_edit_day_as_its_date_keeps_it() -> None:
+    page = parse_post(_restamped('<span class="post-date">March 9, 2019</span>'), "https://bread.example/slow/")
+    assert page.published is not None and page.published.iso[:10] == "2019-03-09"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

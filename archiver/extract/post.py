@@ -819,7 +819,7 @@ def _pick_published_date(
 ) -> DateValue | None:
     """The page's own signals first, the URL's day as the judge between them, htmldate when they find nothing.
     `region` gives the post region's facts; it is only called when the metadata alone does not decide."""
-    from_head = _head_published(head)
+    from_head = _not_the_update(_head_published(head), head, lambda: _shown_days(region()[0]))
     in_url = dates.date_in_url(urlsplit(url).path)
     decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
     if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
@@ -832,6 +832,30 @@ def _pick_published_date(
     return best or dates.htmldate_published(document, url)
 
 
+def _head_updated(head: _HeadFacts) -> DateValue | None:
+    """The last-modified date the page's metadata states (JSON-LD dateModified, then the meta tags)."""
+    if head.article_ld and head.article_ld.get("dateModified"):
+        found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
+        if found:
+            return found
+    meta = _first_meta(head, UPDATED_META_KEYS)
+    return _parse(meta[0], "meta") if meta else None
+
+
+def _not_the_update(
+    candidates: list[DateValue], head: _HeadFacts, shown_days: Callable[[], set[str]]
+) -> list[DateValue]:
+    """The metadata's publication dates, one that is the page's stated update day moved behind another day the
+    metadata also gives (OpenGraph re-stamped on an edit while JSON-LD keeps the first publication, or back),
+    unless the post shows that day (published and edited the same day)."""
+    if len(candidates) < 2 or all(c.iso[:10] == candidates[0].iso[:10] for c in candidates):
+        return candidates
+    updated = _head_updated(head)
+    if updated is None or candidates[0].iso[:10] != updated.iso[:10] or updated.iso[:10] in shown_days():
+        return candidates
+    return sorted(candidates, key=lambda c: c.iso[:10] == updated.iso[:10])  # stable: the order stays otherwise
+
+
 def _days_apart(a: str, b: str) -> int:
     try:
         return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
@@ -842,15 +866,9 @@ def _days_apart(a: str, b: str) -> int:
 def _pick_updated(
     head: _HeadFacts, region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]]
 ) -> DateValue | None:
-    if head.article_ld and head.article_ld.get("dateModified"):
-        found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
-        if found:
-            return found
-    meta = _first_meta(head, UPDATED_META_KEYS)
-    if meta:
-        found = _parse(meta[0], "meta")
-        if found:
-            return found
+    found = _head_updated(head)
+    if found:
+        return found
     scope = region()[0]
     for value, source in scope.time_updated[:3]:
         found = _parse(value, source)

@@ -134,6 +134,26 @@ def test_a_post_showing_its_edit_day_as_its_date_keeps_it() -> None:
     assert page.published is not None and page.published.iso[:10] == "2019-03-09"
 
 
+def test_dates_of_teasers_for_other_posts_are_not_the_posts_date() -> None:
+    html = """<html><body><div class="layout"><div class="main"><h1 class="post-title">Winter tyres</h1>
+    <div class="post-content"><p>Winter tyres earn their keep below seven degrees, long before the first snow.</p>
+    <p>Check the tread depth and the date code on the sidewall before the season starts.</p></div></div>
+    <div class="side"><ul><li><a href="/news.php?id=41"><h4>Chains or socks?</h4></a>
+    <div class="event-date">4. November 2021</div></li></ul></div>
+    <div class="post-date">5. November 2021</div></div></body></html>"""
+    published = parse_post(html, "https://cars.example/news.php?id=42").published
+    assert published is not None and published.iso[:10] == "2021-11-05"
+
+
+def test_a_date_beside_a_title_linking_to_the_post_itself_is_its_date() -> None:
+    html = """<html><body><div class="post"><h2 class="post-title"><a href="/2021/11/tyres.html">Winter tyres</a></h2>
+    <span class="post-date">5. November 2021</span><div class="post-body">
+    <p>Winter tyres earn their keep below seven degrees, long before the first snow arrives in the valley.</p>
+    </div></div></body></html>"""
+    published = parse_post(html, "https://cars.example/2021/11/tyres.html?m=1").published
+    assert published is not None and published.iso[:10] == "2021-11-05"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -202,7 +202,7 @@ def _walk_region(
             context = "tag"
         elif class_set & rules.CATEGORY_CONTAINER_CLASSES:
             context = "category"
-        _note_element(element, tag, class_set, context, facts)
+        _note_element(element, tag, class_set, context, facts, body)
         stack.extend((child, context) for child in reversed(element))
 
 
@@ -327,7 +327,8 @@ _BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_T
 
 
 def _note_element(
-    element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts
+    element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
+    body: lxml.html.HtmlElement,
 ) -> None:
     if not class_set and tag not in _BARE_NOTABLE_TAGS and not element.attrib:
         return  # most of a post's region: plain wrappers
@@ -345,6 +346,8 @@ def _note_element(
         or class_set & _MICROFORMAT_DATE_CLASSES
         or (tag == "abbr" and class_set & _ABBR_DATE_CLASSES and element.get("title"))
     ):
+        if _in_teaser(element, body):
+            return
         value = element.get("datetime") or element.get("content") or element.get("title") or text_of(element)
         source = "microformat" if class_set & _MICROFORMAT_DATE_CLASSES or tag == "abbr" else "time"
         if tag != "time" and itemprop:
@@ -366,6 +369,8 @@ def _note_element(
         if not updated and shown and shown != value:
             facts.time_texts.append(shown)
     elif _is_date_element(class_set) and len(element) < 12:
+        if _in_teaser(element, body):
+            return
         text = f"{text_of(element)} {element.get('title') or ''}"
         if any(word in text.lower() for word in rules.UPDATED_WORDS):
             facts.visible_updated.append(text)
@@ -384,6 +389,38 @@ def _note_element(
             name = _byline_name(text)
             if name:
                 facts.byline_authors.append(name)
+
+
+# A link in a heading, or around one: what a teaser of another post shows (its own title as h1 is the post's).
+_HEADING_LINKS = lxml.etree.XPath(
+    ".//*[self::h2 or self::h3 or self::h4 or self::h5]//a[@href] | .//a[@href][.//h2 or .//h3 or .//h4 or .//h5]"
+)
+
+
+def _in_teaser(element: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> bool:
+    """Whether a date sits in a teaser of another page: its parent or grandparent also holds a heading that links
+    elsewhere (related posts, "more from the site" lists, next/previous cards). A container holding the post's
+    body is the post's own (a layout column with a side list), and a heading linking to the page itself is the
+    post's own title."""
+    page = urlsplit(element.base_url or "")
+    container = element.getparent()
+    for _level in range(2):
+        if container is None or container.tag in ("body", "html") or any(a is container for a in body.iterancestors()):
+            return False
+        for link in _HEADING_LINKS(container):
+            href = (link.get("href") or "").strip()
+            if href and not href.startswith("#") and not _same_page(urlsplit(urljoin(page.geturl(), href)), page):
+                return True
+        container = container.getparent()
+    return False
+
+
+def _same_page(one: SplitResult, other: SplitResult) -> bool:
+    """Same path (closing slash aside), and the same query when both have one (`/news.php?id=7` and `?id=8` are
+    two pages; `/post/` and `/post/?m=1` one)."""
+    return one.path.rstrip("/") == other.path.rstrip("/") and (
+        one.query == other.query or not one.query or not other.query
+    )
 
 
 def _shows_another_day(shown: str, value: str) -> bool:

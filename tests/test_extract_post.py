@@ -154,6 +154,27 @@ def test_a_date_beside_a_title_linking_to_the_post_itself_is_its_date() -> None:
     assert published is not None and published.iso[:10] == "2021-11-05"
 
 
+def _marked_page(header: str) -> str:
+    return f"""<html><body><div class="page"><h1 class="post-title">Radio days</h1>{header}
+    <div class="post-content"><p><time datetime="2019-06-28T13:49:45Z">28 June 2019</time></p>
+    <p>The station kept broadcasting through the night, on a transmitter borrowed from a neighbouring town.</p>
+    <p>By morning the listeners had called in from three valleys away to say they could hear every word.</p></div>
+    <div class="more"><div class="card"><time pubdate datetime="2019-09-22T07:30:29Z">22 September</time>
+    <p>Another story.</p></div><div class="card"><time pubdate datetime="2019-09-20T19:01:28Z">20 September</time>
+    <p>And another.</p></div></div></div></body></html>"""
+
+
+def test_pubdate_marks_of_several_days_below_the_body_are_a_lists() -> None:
+    published = parse_post(_marked_page(""), "https://radio.example/days/").published
+    assert published is not None and published.iso[:10] == "2019-06-28"
+
+
+def test_a_pubdate_mark_above_the_body_leads_over_marks_below_it() -> None:
+    page = parse_post(_marked_page('<time pubdate datetime="2019-06-27T09:00:00Z">27 June 2019</time>'),
+                      "https://radio.example/days/")
+    assert page.published is not None and page.published.iso[:10] == "2019-06-27"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

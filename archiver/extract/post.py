@@ -362,8 +362,9 @@ def _note_element(
         if updated:
             facts.time_updated.append((value, source))
         elif tag == "time" and "pubdate" in element.attrib:
-            # HTML5's own mark of the publication time; comments and teasers carry it too: the first one counts.
-            facts.time_published.insert(sum(1 for _v, s in facts.time_published if s == "pubdate"), (value, "pubdate"))
+            # Ordered by _published_times; marks below the post's body are those of comments and related posts.
+            below = (element.sourceline or 0) > (body.sourceline or 0) > 0
+            facts.time_published.append((value, "pubdate-below" if below else "pubdate"))
         else:
             facts.time_published.append((value, source))
         if not updated and shown and shown != value:
@@ -740,7 +741,8 @@ def _published_candidates(
 ) -> list[DateValue]:
     candidates: list[DateValue | None] = list(from_head)
     candidates.extend(
-        _parse(value, "time" if source == "pubdate" else source) for value, source in scope.time_published[:2]
+        _parse(value, "time" if source.startswith("pubdate") else source)
+        for value, source in _published_times(scope)[:2]
     )
     # Only the first shown date: later ones in the post's region belong to related posts and pagers.
     shown = scope.time_texts[:1] or scope.visible_dates[:1]
@@ -754,6 +756,22 @@ def _published_candidates(
     if len(found) == 1 and _UTC_SUFFIX.search(found[0].iso) and body is not None:
         found.extend(_banner_times(document, body))
     return found
+
+
+PUBDATES_COMPARED = 4
+
+
+def _published_times(scope: _ScopeFacts) -> list[tuple[str, str]]:
+    """The region's publication times, HTML5's `<time pubdate>` marks first. Comments and teasers carry the mark
+    too: when the marks name several days, only those above the post's body count."""
+    marked = [entry for entry in scope.time_published if entry[1].startswith("pubdate")]
+    if not marked:
+        return scope.time_published
+    unmarked = [entry for entry in scope.time_published if not entry[1].startswith("pubdate")]
+    days = {found.iso[:10] for value, _source in marked[:PUBDATES_COMPARED] if (found := _parse(value, "time"))}
+    if len(days) > 1:
+        marked = [entry for entry in marked if entry[1] == "pubdate"]
+    return marked + unmarked
 
 
 def _banner_times(document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> list[DateValue]:

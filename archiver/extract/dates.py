@@ -131,7 +131,7 @@ _ZONE_NAMES = _alternation({k for k in ZONE_OFFSETS if len(k) > 1})
 _TIME_SUFFIX = rf"""
 (?P<time>
   (?:\s*T|\s*,?\s+(?:at\s+|à\s+|um\s+|às\s+|a\s+las\s+|alle\s+|в\s+)?|\s*,\s*)
-  (?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}})(?:[.,]\d{{1,9}})?)?(?![\d:])
+  (?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{1,2}})(?:[.,]\d{{1,9}})?)?(?![\d:])
   (?:\s?(?P<ampm>[ap]\.?m\.?){_NOT_LETTER_AFTER})?
   (?:\s?(?P<tz>
       z{_NOT_LETTER_AFTER}

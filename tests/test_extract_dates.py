@@ -370,6 +370,17 @@ def test_htmldate_fallback_finds_a_date_our_region_signals_do_not_read() -> None
     assert value is not None and value.iso == "2019-10-14" and value.source == "htmldate"
 
 
+def test_htmldate_fallback_gives_no_day_for_a_year_alone() -> None:
+    from archiver.extract.html import parse_html
+
+    document = parse_html(
+        "<html><body><div id='x'><h1>Über uns</h1><p>Ein Verein, der seit langem Bäume im Viertel pflanzt.</p>"
+        "</div><footer>© 2019 Baumfreunde</footer></body></html>",
+        "https://verein.example/ueber",
+    )
+    assert htmldate_published(document, "https://verein.example/ueber") is None
+
+
 def test_htmldate_dateparser_is_bounded_to_our_languages() -> None:
     """htmldate's extensive search asks dateparser with every locale (seconds per odd string, issue 13): ours
     swaps its parser factory for one limited to DATEPARSER_LANGUAGES. If htmldate renames the factory, this fails."""

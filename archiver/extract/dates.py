@@ -711,12 +711,17 @@ def _htmldate_find_date():
 
 def htmldate_published(document: object, url: str) -> DateValue | None:
     """The publication day htmldate finds in a parsed page (`extensive_search`, `original_date`), on a copy of
-    the tree: the fallback behind the page's own blog signals. Source "htmldate"."""
+    the tree: the fallback behind the page's own blog signals. Source "htmldate"; its January 1st (what it
+    answers when it found only a year) is no answer."""
     try:
         found = _htmldate_find_date()(document, url=url, original_date=True, extensive_search=True)
     except (ValueError, TypeError, OverflowError):
         return None
-    return DateValue(iso=found, raw=found, source="htmldate") if found else None
+    if not found or found.endswith("-01-01"):
+        # htmldate's stand-in for a year alone (a copyright line, a lone year in the text): a year is no day, and
+        # the listing, feed or sitemap may still know the post's own.
+        return None
+    return DateValue(iso=found, raw=found, source="htmldate")
 
 
 @lru_cache(maxsize=4096)

@@ -119,8 +119,8 @@ def main() -> None:
 @DB_OPTION
 @click.option("--all", "all_sites", is_flag=True, help="Crawl every registered site (see `archiver sites`).")
 @click.option("--due", "due_sites", is_flag=True, help="Crawl the registered sites whose time has come.")
-@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True,
-              help="With --all/--due: sites crawled at once, each in its own process.")
+@click.option("--max-parallel", type=click.IntRange(1),
+              help="Blogs crawled at once (default: ARCHIVER_BLOGS_IN_FLIGHT, 100); politeness stays per host.")
 @click.option("--no-post-pages", is_flag=True, help="Archive what listings show; don't fetch each post's page.")
 @click.option("--full", is_flag=True, help="Re-crawl everything: no conditional requests, no early stop.")
 @click.option("--max-listing-pages", type=int, help="Stop a blog's pagination after this many pages.")
@@ -132,32 +132,31 @@ def main() -> None:
     help="TOML file of CSS/XPath selectors for a blog the automatic extraction gets wrong.",
 )
 @click.option("--progress/--no-progress", default=None, help="Live status line (default: on a terminal only).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write Scrapy's log (INFO and up) to this file (default: WARNING and up to logs/crawl-DATE.log "
+                   "beside the archive).")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Any Scrapy/ARCHIVER_* setting.")
 @click.option("-v", "--verbose", is_flag=True, callback=_remember_verbose,
               help="Show Scrapy's log (else it goes to logs/crawl-DATE.log beside the archive).")
 @click.option("--distributed", metavar="REDIS_URL",
               help="Crawl on `archiver worker` processes sharing redis://HOST:PORT/N; this process writes the db.")
 def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max_listing_pages, no_warc, no_images,
-          rules, progress, settings, verbose, distributed) -> None:
-    """Crawl each blog from URL (its home or any listing page) into the archive.
+          rules, progress, log_file, settings, verbose, distributed) -> None:
+    """Crawl each blog from URL (its home or any listing page) into the archive, all in this process.
 
-    With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name)."""
-    if all_sites or due_sites:
-        if rules:
-            raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
-        forwarded = [*(["--no-post-pages"] if no_post_pages else []), *(["--full"] if full else []), "--no-progress",
-                     *(["--no-warc"] if no_warc else []), *(["--no-images"] if no_images else []),
-                     *(["--max-listing-pages", str(max_listing_pages)] if max_listing_pages else []),
-                     *(["-v"] if verbose else []), *(arg for pair in settings for arg in ("-s", pair))]
-        _setting_pairs(settings)  # a malformed -s fails here, not once in every site's crawl
-        _check_archive(db, readonly=False)
-        _crawl_registered(db, urls, due_only=due_sites and not all_sites, extra_args=forwarded,
-                          max_parallel=max_parallel)
-        return
-    if not urls:
+    With --all or --due, crawl registered sites instead (URLS, if given, picks some of them by URL or name),
+    each with its stored rules."""
+    registered = all_sites or due_sites
+    if registered and rules:
+        raise click.BadParameter("registered sites use the rules stored with them", param_hint="--rules")
+    if registered and distributed:
+        raise click.BadParameter("crawl registered sites in one process, or give their URLs", param_hint="--distributed")
+    if not urls and not registered:
         raise click.UsageError("give the blog's URL, or --all / --due for the registered sites")
-    urls = _blog_urls(urls)
-    _check_archive(db, create=True, readonly=False)
+    user_settings = _setting_pairs(settings)  # a malformed -s fails here, before any work
+    if not registered:
+        urls = _blog_urls(urls)
+    _check_archive(db, create=not registered, readonly=False)
     from archiver.extract.overrides import RulesError, load_rules
     from archiver.runner import run_crawl
 
@@ -168,12 +167,14 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         except RulesError as error:
             raise click.BadParameter(str(error), param_hint="--rules") from error
     overrides: dict[str, object] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
-    user_settings = _setting_pairs(settings)
-    log_file = None if verbose or "LOG_FILE" in user_settings else _crawl_log_file(db)
     if log_file is not None:
-        overrides["LOG_FILE"] = str(log_file)
+        overrides.update(LOG_FILE=str(log_file), LOG_LEVEL="INFO")
     elif not verbose and "LOG_FILE" not in user_settings:
-        overrides["LOG_LEVEL"] = "CRITICAL"  # nowhere to keep Scrapy's log: the summary line must still stand alone
+        log_file = _crawl_log_file(db)
+        if log_file is not None:
+            overrides["LOG_FILE"] = str(log_file)
+        else:
+            overrides["LOG_LEVEL"] = "CRITICAL"  # nowhere to keep Scrapy's log: the summary line must stand alone
     if no_post_pages:
         overrides["ARCHIVER_FETCH_POSTS"] = False
     if full:
@@ -184,14 +185,23 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
         overrides["ARCHIVER_IMAGES"] = False
     if max_listing_pages:
         overrides["ARCHIVER_MAX_LISTING_PAGES"] = max_listing_pages
+    if max_parallel:
+        overrides["ARCHIVER_BLOGS_IN_FLIGHT"] = max_parallel
     if progress is not None:
         overrides["ARCHIVER_PROGRESS"] = "on" if progress else "off"
     overrides.update(user_settings)
     logged_before = _size(log_file)
+    if registered:
+        _crawl_registered(db, urls, due_only=due_sites and not all_sites, overrides=overrides, log_file=log_file)
+        return
     if distributed:
         outcome = _crawl_distributed(list(urls), db, distributed, overrides, rules)
     else:
         outcome = run_crawl(list(urls), db, overrides, rules=site_rules)
+    if len(outcome.blogs) > 1:
+        for blog in outcome.blogs:
+            if outcome.blog_exit_code(blog):
+                click.echo(f"{blog.name}: {blog.status}: {blog.message}", err=True)
     _report(outcome, db, log_file if _size(log_file) > logged_before else None)
     sys.exit(outcome.exit_code)
 
@@ -279,8 +289,10 @@ def worker(redis_url, exit_when_idle, idle_timeout, settings, verbose) -> None:
         raise click.ClickException(str(error)) from None
 
 
-def _crawl_registered(db: Path, selectors, *, due_only: bool, extra_args: list[str], max_parallel: int) -> None:
-    from archiver.schedule.registry import RegistryError, crawl_exit_code, run_site_crawls, select_sites
+def _crawl_registered(db: Path, selectors, *, due_only: bool, overrides: dict[str, object],
+                      log_file: Path | None = None) -> None:
+    from archiver.runner import run_crawl
+    from archiver.schedule.registry import RegistryError, blog_specs, crawl_exit_code, select_sites
 
     try:
         sites = select_sites(db, due_only=due_only, selectors=selectors)
@@ -289,24 +301,20 @@ def _crawl_registered(db: Path, selectors, *, due_only: bool, extra_args: list[s
     if not sites:
         click.echo("no registered site is due" if due_only else "no registered sites: add one with `archiver sites add URL`")
         return
-
-    def done(result) -> None:
-        # One line per site: its crawl's own last line (Scrapy's log went to the log file, or with -v above it).
-        lines = result.output.rstrip().splitlines()
-        said = lines[-1] if lines else ("ok" if result.returncode == 0 else f"exit code {result.returncode}")
-        earlier = "\n".join(lines[:-1])
-        if earlier:
-            click.echo(earlier, err=True)
-        click.echo(f"{result.label}: {said}", err=result.returncode != 0)
-
-    results = run_site_crawls(sites, db, extra_args, max_parallel=max_parallel, on_done=done)
-    sys.exit(crawl_exit_code(results))
+    outcome = run_crawl(blog_specs(sites), db, overrides)
+    codes = []
+    for blog in outcome.blogs:  # one line per site, the line `archiver crawl` of it alone would end with
+        one = outcome.for_blog(blog)
+        codes.append(one.exit_code)
+        _report(one, db, log_file if one.exit_code and _size(log_file) else None, label=blog.name)
+    sys.exit(crawl_exit_code(codes))
 
 
-def _report(outcome, db: Path, log_file: Path | None = None) -> None:
+def _report(outcome, db: Path, log_file: Path | None = None, label: str | None = None) -> None:
     details = f" (details in {log_file})" if log_file and outcome.status != "ok" else ""
+    said = f"{label}: " if label else ""
     if outcome.status == "failed":
-        click.echo(f"crawl failed: {outcome.message}{details}", err=True)
+        click.echo(f"{said}crawl failed: {outcome.message}{details}", err=True)
         return
     errors = f"; {plural(outcome.errors, 'problem')} logged (table crawl_errors)" if outcome.errors else ""
     removed = f", {outcome.posts_removed} marked removed" if outcome.posts_removed else ""
@@ -316,7 +324,7 @@ def _report(outcome, db: Path, log_file: Path | None = None) -> None:
     changes = f"{outcome.posts_new} new and {plural(outcome.posts_updated, 'updated post')}{removed}"
     if outcome.status == "ok" and not (outcome.posts_new or outcome.posts_updated or outcome.posts_removed):
         prefix, changes = "unchanged since the last crawl", "no new or updated posts"
-    click.echo(f"{prefix}: {changes} in {db}{errors} [{outcome.message}]{details}", err=outcome.exit_code != 0)
+    click.echo(f"{said}{prefix}: {changes} in {db}{errors} [{outcome.message}]{details}", err=outcome.exit_code != 0)
 
 
 @main.command()
@@ -581,36 +589,86 @@ def sites() -> None:
     """The registry of blogs crawled on a schedule (`archiver schedule`, `archiver crawl --all/--due`)."""
 
 
+def _schedule_options(command):
+    """--every, --cron and --rules, shared by `sites add` and `sites import`."""
+    command = click.option("--every", metavar="INTERVAL", help="Crawl this often: 30m, 6h, 1d, 2h30m (default 1d).")(command)
+    command = click.option("--cron", metavar="EXPR", help='Crawl at these times (crontab, local time): "0 */6 * * *".')(command)
+    return click.option(
+        "--rules",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="TOML selectors file; its text is stored with the sites and applied to their crawls.",
+    )(command)
+
+
 @sites.command("add")
-@click.argument("url")
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
 @DB_OPTION
-@click.option("--every", metavar="INTERVAL", help="Crawl this often: 30m, 6h, 1d, 2h30m (default 1d).")
-@click.option("--cron", metavar="EXPR", help='Crawl at these times (crontab, local time): "0 */6 * * *".')
-@click.option("--name", help="A short name to refer to the site by.")
-@click.option(
-    "--rules",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML selectors file; its text is stored with the site and applied to its crawls.",
-)
-def sites_add(url, db, every, cron, name, rules) -> None:
-    """Register the blog at URL (or change its schedule, name or rules)."""
-    from archiver.schedule.registry import RegistryError, add_site, normalize_site_url, site_label
+@_schedule_options
+@click.option("--name", help="A short name to refer to the site by (with a single URL).")
+def sites_add(urls, db, every, cron, name, rules) -> None:
+    """Register the blogs at URL... (or change their schedule, name or rules)."""
+    _register(db, [_with_scheme(url, "registering") for url in urls], every=every, cron=cron, name=name, rules=rules)
+
+
+@sites.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DB_OPTION
+@_schedule_options
+def sites_import(file, db, every, cron, rules) -> None:
+    """Register every blog of FILE: an OPML file (a feed reader's export) or a text file of URLs, one a line."""
+    from archiver.schedule.opml import BlogListError, read_blog_list
+
+    try:
+        urls = read_blog_list(file.read_bytes())
+    except BlogListError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    if not urls:
+        raise click.ClickException(f"{file}: no blog URLs in it")
+    _register(db, [_with_scheme(url, "registering") for url in urls], every=every, cron=cron, name=None,
+              rules=rules)
+
+
+def _register(db: Path, urls: list[str], *, every, cron, name, rules) -> None:
+    from archiver.schedule.registry import RegistryError, add_sites, normalize_site_url, site_label
     from archiver.schedule.timing import ScheduleError, make_schedule
 
-    url = _with_scheme(url, "registering")
     try:  # a URL or schedule the registry refuses is refused before any archive is made
-        normalize_site_url(url)
+        for url in urls:
+            normalize_site_url(url)
         make_schedule(every, cron)
     except (RegistryError, ScheduleError) as error:
         raise click.UsageError(str(error)) from error
     _check_archive(db, create=True, readonly=False)
     try:
-        site, created = add_site(db, url, every=every, cron=cron, name=name, rules_path=rules)
+        added = add_sites(db, urls, every=every, cron=cron, name=name, rules_path=rules)
     except RegistryError as error:
         raise click.UsageError(str(error)) from error
-    rules_note = " with rules" if site["rules"] else ""
-    click.echo(f"{'registered' if created else 'updated'} {site_label(site)} ({site['url']}): "
-               f"{site['schedule']}{rules_note}")
+    if len(added) == 1:
+        (site, created), = added
+        rules_note = " with rules" if site["rules"] else ""
+        click.echo(f"{'registered' if created else 'updated'} {site_label(site)} ({site['url']}): "
+                   f"{site['schedule']}{rules_note}")
+        return
+    new = sum(1 for _, created in added if created)
+    click.echo(f"registered {new} sites, updated {len(added) - new}: {added[0][0]['schedule']}"
+               f"{' with rules' if rules else ''}")
+
+
+@sites.command("export")
+@DB_OPTION
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the OPML file here (default: standard output).")
+def sites_export(db, output) -> None:
+    """Write the registered sites as OPML (what feed readers import)."""
+    from archiver.schedule.opml import write_opml
+
+    with _archive(db) as archive:  # never creates the archive
+        text = write_opml(archive.list_sites())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, "utf-8")
+    click.echo(f"wrote {text.count('<outline ')} sites to {output}", err=True)
 
 
 @sites.command("list")
@@ -661,7 +719,8 @@ def status(db, fail_on_warnings) -> None:
 
 @main.command()
 @DB_OPTION
-@click.option("--max-parallel", type=click.IntRange(1), default=2, show_default=True, help="Crawls at once.")
+@click.option("--max-parallel", type=click.IntRange(1), default=100, show_default=True,
+              help="Blogs crawled at once (one process; politeness stays per host).")
 @click.option("--jitter", default="30s", show_default=True, help="Random delay added to each crawl (0 for none).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the daily log files go (default: logs/ beside the archive, e.g. data/logs/).")
@@ -699,8 +758,7 @@ def schedule(db, max_parallel, jitter, log_dir, stop_timeout, sync_every, print_
     setup_logging(log_dir)
     options = SchedulerOptions(
         db=db, max_parallel=max_parallel, jitter=jitter_seconds, log_dir=log_dir, sync_seconds=sync_every,
-        stop_timeout=stop_timeout,
-        extra_args=["--no-progress", *(arg for pair in settings for arg in ("-s", pair))],
+        stop_timeout=stop_timeout, overrides=_setting_pairs(settings),
     )
     sys.exit(CrawlScheduler(options).run())
 

@@ -199,9 +199,9 @@ class PolitenessMiddleware:
         settings = crawler.settings
         middleware = cls(
             crawler=crawler,
-            cap=settings.getfloat("ARCHIVER_MAX_CRAWL_DELAY", 30),
-            retry_after_max=settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 120),
-            backoff_base=settings.getfloat("ARCHIVER_RETRY_BACKOFF_BASE", 0.5),
+            cap=settings.getfloat("ARCHIVER_MAX_CRAWL_DELAY"),
+            retry_after_max=settings.getfloat("ARCHIVER_RETRY_AFTER_MAX"),
+            backoff_base=settings.getfloat("ARCHIVER_RETRY_BACKOFF_BASE"),
             backoff_statuses=frozenset(int(s) for s in settings.getlist("RETRY_HTTP_CODES")),
             agent=settings.get("ROBOTSTXT_USER_AGENT") or settings.get("USER_AGENT") or "blog-archiver",
         )

@@ -67,6 +67,7 @@ ARCHIVER_FAIL_ON_WARNINGS = True  # monitoring warnings (signs of broken extract
 # False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
 # generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
 ARCHIVER_THEME_RULES = True
+ARCHIVER_BLOGS_IN_FLIGHT = 100  # blogs crawled at once in one process (crawl of many URLs, --all/--due, schedule)
 # Images post bodies show (img src, srcset, <picture>), on the blog's host or any other: fetched after their post
 # page (robots.txt and per-host download slots apply to every host), written to the WARC, listed in `media`.
 ARCHIVER_IMAGES = True  # --no-images: False (the archive still records which images each post shows)
@@ -78,6 +79,12 @@ ARCHIVER_PROGRESS = "auto"  # "auto": a live status line on a terminal only; "on
 ARCHIVER_WARC = True  # write every request and response (robots.txt, redirects, 304s too); --no-warc: False
 ARCHIVER_WARC_DIR = None  # None: warc/ beside ARCHIVER_DB (data/warc/ for data/archive.db)
 ARCHIVER_WARC_MAX_BYTES = 1_000_000_000  # a WARC file past this size is closed and the next one started
+
+# --- Distributed crawls (scrapy-redis; see archiver/distributed) ---------------------------------------------
+ARCHIVER_REDIS_URL = None  # redis://HOST:PORT/N of the crawl a worker serves (set by `archiver worker`)
+ARCHIVER_REDIS_PREFIX = "archiver"  # key prefix: several crawls can share one Redis database
+ARCHIVER_WORKER_TIMEOUT = 10.0  # seconds without a worker's heartbeat before the writer requeues its requests
+ARCHIVER_DISTRIBUTED = None  # set by --distributed: the Redis the crawl ran on (recorded in crawls.options)
 
 ITEM_PIPELINES = {
     "pipelines.tally.TallyPipeline": 300,

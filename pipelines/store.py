@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from archiver.crawl.state import CrawlState
+from archiver.crawl.state import Blog, CrawlState
+from archiver.spiders.signals import blog_finished, blog_started
 from archiver.store.memory import ArchiveMemory
 from archiver.store.writer import ArchiveWriter
 
 
 class StorePipeline:
-    """The Scrapy face of ArchiveWriter: the crawls row, the archive as the crawl's memory, the final counts."""
+    """The Scrapy face of ArchiveWriter: a crawls row per blog (made when it starts, finished when it is done),
+    and the archive as the crawl's memory."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         self.state = CrawlState.of(crawler)
         settings = crawler.settings
-        self.writer = ArchiveWriter(settings.get("ARCHIVER_DB"), settings.getint("ARCHIVER_BATCH_SIZE"))
+        self.writer = ArchiveWriter(settings.get("ARCHIVER_DB"), self.state, settings.getint("ARCHIVER_BATCH_SIZE"))
+        self.options = {k: v for k, v in settings.copy_to_dict().items() if k.startswith("ARCHIVER_")}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -22,12 +25,16 @@ class StorePipeline:
 
     def open_spider(self, spider=None) -> None:
         archive = self.writer.open()
-        options = {k: v for k, v in self.crawler.settings.copy_to_dict().items() if k.startswith("ARCHIVER_")}
-        self.state.crawl_id = self.writer.start_crawl(list(self.state.blogs), options)
-        for blog in self.state.blogs.values():
-            blog.crawl_id = self.state.crawl_id
         if self.state.options.incremental:
-            self.state.memory = ArchiveMemory(archive, running_crawl_ids=[self.state.crawl_id])
+            self.state.memory = ArchiveMemory(archive, running_crawl_ids=self.writer.running)
+        self.crawler.signals.connect(self._blog_started, signal=blog_started)
+        self.crawler.signals.connect(self._blog_finished, signal=blog_finished)
+
+    def _blog_started(self, blog: Blog) -> None:
+        self.writer.start_blog(blog, self.options)
+
+    def _blog_finished(self, blog: Blog) -> None:
+        self.writer.finish_blog(blog)
 
     def process_item(self, item, spider=None):
         self.writer.write(item)
@@ -36,7 +43,7 @@ class StorePipeline:
     def close_spider(self, spider=None) -> None:
         if self.writer.archive is None:
             return
-        stats = self.crawler.stats
-        pages_fetched = stats.get_value("response_received_count", 0) if stats else 0
-        self.writer.finish(self.state, pages_fetched)
+        for blog in list(self.state.blogs.values()):  # blogs the crawl was stopped in the middle of
+            if blog.started and not blog.finished:
+                self.writer.finish_blog(blog)
         self.writer.close()

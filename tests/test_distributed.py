@@ -10,8 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,23 @@ POSTS = 2000
 WORKERS = 3
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 BLOGBENCH = Path(os.environ.get("BLOGBENCH", REPO.parent / "shared" / "blogbench")) / "blogbench"
+# Not a wait: every wait below is for an event (a log line, a Redis notification, a process's exit). This only
+# bounds how long a broken build can hang the suite before it fails.
+HANG_GUARD = 900
+
+
+def _read_until(process: subprocess.Popen, wanted: Callable[[str], bool]) -> str | None:
+    """Read the process's output a line at a time (each read waits for the next line) until a line is `wanted`;
+    None when the output ends first (the process exited)."""
+    for line in process.stdout:
+        if wanted(line):
+            return line.strip()
+    return None
+
+
+def _drain(process: subprocess.Popen) -> None:
+    """Keep reading what the process prints, so it never blocks on a full pipe."""
+    threading.Thread(target=process.stdout.read, daemon=True).start()
 
 
 def _free_port() -> int:
@@ -42,25 +59,24 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    """A throwaway redis-server on 127.0.0.1 (no persistence)."""
+    """A throwaway redis-server on 127.0.0.1 (no persistence), used once it says it accepts connections."""
     port = _free_port()
     workdir = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    said = _read_until(process, lambda line: "Ready to accept connections" in line)
+    if said is None:  # a server that never started fails the tests instead of letting them pass
+        process.kill()
+        pytest.fail(f"redis-server did not start on port {port} (exit code {process.wait()})")
+    _drain(process)
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
-    process.wait(timeout=10)
+    process.wait(timeout=HANG_GUARD)
 
 
 @pytest.fixture(scope="module")
@@ -71,23 +87,23 @@ def big_blog(tmp_path_factory) -> Iterator[tuple[str, list[dict]]]:
     site = tmp_path_factory.mktemp("synth") / "blog"
     subprocess.run([sys.executable, str(BLOGBENCH), "synth", str(site), "--posts", str(POSTS)], check=True,
                    capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, str(BLOGBENCH), "serve", str(site), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/", json.loads((site / "site.json").read_text("utf-8"))["posts"]
+    # Port 0: the server picks a free one and says where it listens once it does.
+    server = subprocess.Popen([sys.executable, str(BLOGBENCH), "serve", str(site), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = _read_until(server, lambda line: line.startswith("Start URL: "))
+    if said is None:
+        server.kill()
+        pytest.fail(f"blogbench serve did not start (exit code {server.wait()})")
+    _drain(server)
+    yield said.split()[2], json.loads((site / "site.json").read_text("utf-8"))["posts"]
     server.terminate()
-    server.wait(timeout=10)
+    server.wait(timeout=HANG_GUARD)
 
 
 def _start_workers(redis_url: str, count: int, log_dir: Path) -> list[subprocess.Popen]:
     return [
         subprocess.Popen(
-            [sys.executable, "-m", "archiver.cli", "worker", redis_url, "--exit-when-idle", "--idle-timeout", "60",
+            [sys.executable, "-m", "archiver.cli", "worker", redis_url, "--exit-when-idle", "--idle-timeout", str(HANG_GUARD),
              "-s", "AUTOTHROTTLE_ENABLED=False"],
             env=ENV, stdout=subprocess.DEVNULL, stderr=(log_dir / f"worker-{number}.log").open("w"),
         )
@@ -103,13 +119,14 @@ def _start_writer(start_url: str, db: Path, redis_url: str, *settings: str) -> s
     )
 
 
-def _finish(process: subprocess.Popen, timeout: float = 80) -> tuple[int, str, str]:
+def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    """Wait for the writer to end by itself (the crawl is over), and return what it said."""
     try:
-        out, err = process.communicate(timeout=timeout)
+        out, err = process.communicate(timeout=HANG_GUARD)
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
-        pytest.fail(f"timed out; stderr: {err[-2000:]}")
+        pytest.fail(f"hung for {HANG_GUARD} s; stderr: {err[-2000:]}")
     return process.returncode, out, err
 
 
@@ -117,7 +134,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
             process.kill()
-        process.wait(timeout=10)
+        process.wait(timeout=HANG_GUARD)
 
 
 def _assert_archived_once(db: Path, start_url: str, gold: list[dict]) -> None:
@@ -141,7 +158,7 @@ def test_three_workers_archive_every_post_exactly_once(redis_url, big_blog, tmp_
         crawl = rows(db, "SELECT status FROM crawls ORDER BY id DESC LIMIT 1")[0]
         assert crawl["status"] == "ok"
         for worker in workers:  # --exit-when-idle: each worker leaves once the writer says the crawl is over
-            assert worker.wait(timeout=20) == 0
+            assert worker.wait(timeout=HANG_GUARD) == 0
     finally:
         _stop(workers)
 
@@ -152,17 +169,30 @@ def test_killed_worker_loses_nothing(redis_url, big_blog, tmp_path):
     client = redis.Redis.from_url(redis_url)
     workers = _start_workers(redis_url, WORKERS, tmp_path)
     try:
+        keys = RedisKeys()
+        # Redis tells each answered request (the worker's INCR of the responses counter: an `incrby` event) and each change of the
+        # crawl's state: the test acts on those events, never on the clock.
+        client.config_set("notify-keyspace-events", "K$h")
+        events = client.pubsub()
+        events.subscribe(f"__keyspace@0__:{keys.responses}", f"__keyspace@0__:{keys.crawl}")
         writer = _start_writer(start_url, db, redis_url, "ARCHIVER_WORKER_TIMEOUT=3")
-        deadline = time.monotonic() + 60
         # Kill a worker once the crawl is well under way (a few hundred pages fetched) and it holds requests.
         victim = workers[0]
-        while time.monotonic() < deadline:
-            holds_work = any(f"-{victim.pid}-" in holder for holder in lease_holders(client, RedisKeys()))
-            if int(client.get("archiver:responses") or 0) >= 400 and holds_work:
+        while True:
+            event = events.get_message(timeout=HANG_GUARD)
+            assert event is not None, "no request was answered, nor did the crawl end"
+            if event["type"] != "message":  # the subscriptions' confirmations
+                continue
+            if event["channel"].decode().endswith(keys.crawl):
+                status = client.hget(keys.crawl, "status")
+                assert status in (None, b"running"), "the crawl ended before a worker could be killed mid-crawl"
+                continue
+            holds_work = any(f"-{victim.pid}-" in holder for holder in lease_holders(client, keys))
+            if int(client.get(keys.responses) or 0) >= 400 and holds_work:
                 break
-            time.sleep(0.01)
+        events.close()
         victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=10)
+        victim.wait(timeout=HANG_GUARD)
         code, out, err = _finish(writer)
         assert code == 0, err[-3000:]
         assert "requests back in the queue" in err  # the killed worker's leased requests went to the others
@@ -177,7 +207,7 @@ def test_second_writer_on_the_same_redis_is_refused(redis_url, tmp_path):
     client = redis.Redis.from_url(redis_url)
     client.set("archiver:writer", "someone-else", px=30_000)
     try:
-        code, _, err = _finish(_start_writer("http://127.0.0.1:9/", tmp_path / "a.db", redis_url), timeout=30)
+        code, _, err = _finish(_start_writer("http://127.0.0.1:9/", tmp_path / "a.db", redis_url))
         assert code != 0
         assert "another distributed crawl is running" in err
     finally:

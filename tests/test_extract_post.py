@@ -181,12 +181,6 @@ def test_date_in_url_is_the_last_resort() -> None:
     assert published is not None and (published.iso, published.source) == ("2015-06-07", "url")
 
 
-def test_canonical_on_another_host_is_ignored() -> None:
-    html = """<html><head><link rel="canonical" href="http://localhost:4000/a/"></head><body><article><h1>A</h1>
-    <p>Built in development mode, so the canonical link points at the author's laptop.</p></article></body></html>"""
-    assert parse_post(html, "https://real.example/a/").canonical_url is None
-
-
 def test_title_strips_heading_permalink_mark() -> None:
     html = """<html><body><article class="md-content__inner"><h1 id="x">Docs Title<a class="headerlink" href="#x">¶</a></h1>
     <p>Material pages put the title inside the content column with a pilcrow link after it.</p></article></body></html>"""

@@ -31,11 +31,34 @@ def test_unchanged_blog_recrawl_asks_only_the_first_listing_page(tmp_path, serve
     again = _crawl(url, db, tmp_path)
     assert again.returncode == 0, again.stderr
     last = _last_crawl(db)
-    # robots.txt and a 304 for the home page: nothing else is fetched
-    assert last["pages_fetched"] <= 3
+    # robots.txt and a 304 for the home page: nothing else is fetched (no feed either: nothing new to fill)
+    assert last["pages_fetched"] <= 2
     statuses = [r["status"] for r in rows(db, "select status from pages where crawl_id = ?", last["id"])]
     assert statuses == [304]
     assert rows(db, "select count(*) n from posts where last_crawl_id = ?", last["id"])[0]["n"] == 5
+
+
+def test_every_unchanged_recrawl_stays_cheap_not_only_the_first(tmp_path, serve):
+    """An early stop at an unchanged page confirms what the archive holds: the next re-crawl may stop early too
+    (it used to count as incomplete, so every other re-crawl walked the whole pagination again)."""
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=30)
+    url, db = serve(site), tmp_path / "a.db"
+    for _ in range(3):
+        result = _crawl(url, db, tmp_path)
+        assert result.returncode == 0, result.stderr
+        last = _last_crawl(db)
+    assert last["pages_fetched"] <= 2
+    assert [r["status"] for r in rows(db, "select status from pages where crawl_id = ?", last["id"])] == [304]
+
+
+def _dated_later(site: Path) -> None:
+    """Date every file of the site two seconds ahead: a rebuilt blog's pages must not look as old as what the last
+    crawl saw (Last-Modified has one-second resolution; this is exact where waiting a second was not)."""
+    later = time.time() + 2
+    for path in site.rglob("*"):
+        if path.is_file():
+            os.utime(path, (later, later))
 
 
 def _edit_post(site: Path, path: str, old: str, new: str) -> None:
@@ -57,7 +80,7 @@ def test_changes_are_caught_versions_kept_and_vanished_posts_marked_removed(tmp_
     for listing in [site / "index.html", *site.glob("page/*/index.html")]:
         listing.write_text(listing.read_text("utf-8").replace(edited.excerpt_start, "A rewritten summary."), "utf-8")
     _edit_post(site, edited.path, edited.body, "The body was rewritten entirely.")
-    time.sleep(1.1)  # Last-Modified has one-second resolution
+    _dated_later(site)
 
     result = _crawl(url, db, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -90,7 +113,7 @@ def test_theme_change_that_hides_most_posts_warns_and_removes_nothing(tmp_path, 
     # The new theme's listing shows only three posts and no more pages.
     build_wordpress(site, n_posts=3, per_page=12)
     shutil.rmtree(site / "page")
-    time.sleep(1.1)
+    _dated_later(site)
     result = _crawl(url, db, tmp_path)
     assert result.returncode == 4, result.stderr
     assert "far fewer posts on the listings than last time (3 vs 24)" in result.stderr
@@ -135,3 +158,35 @@ def test_crawl_killed_midway_then_rerun_ends_like_an_uninterrupted_one(tmp_path,
     again = _crawl(url, db, tmp_path)
     assert again.returncode == 0, again.stderr
     assert _archive_rows(db) == _archive_rows(reference)
+
+
+def test_a_killed_crawl_is_marked_interrupted_by_the_next_crawl_of_the_archive(tmp_path, serve):
+    site = tmp_path / "site"
+    build_wordpress(site, n_posts=6)
+    (site / "_headers.json").write_text('{"/": {"delay": 30, "times": 1}}')  # the first crawl hangs on its start
+    url, db = serve(site), tmp_path / "a.db"
+    args = [sys.executable, "-m", "archiver.cli", "crawl", url, "--db", str(db), "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "DOWNLOAD_TIMEOUT=60"]
+    process = subprocess.Popen(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        running: list[dict] = []
+        while not running and time.monotonic() < deadline:  # until its crawls row says it runs
+            try:
+                running = rows(db, "select * from crawls where status = 'running'") if db.exists() else []
+            except Exception:
+                running = []  # the archive is being created
+            time.sleep(0.05)
+        assert running and running[0]["pid"] == process.pid
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    killed = running[0]["id"]
+    assert rows(db, "select status from crawls where id = ?", killed)[0]["status"] == "running"  # nobody said more
+
+    again = _crawl(url, db, tmp_path)
+    assert again.returncode == 0, again.stderr
+    row = rows(db, "select * from crawls where id = ?", killed)[0]
+    assert row["status"] == "interrupted" and str(process.pid) in row["message"]
+    assert _last_crawl(db)["status"] == "ok"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from archiver.schedule.registry import due_sites
 from archiver.schedule.timing import ScheduleError, make_schedule, parse_interval
 from archiver.store import Archive
 from tests.conftest import rows, run_archiver
@@ -151,7 +152,7 @@ def test_due_sites_at_a_fixed_time(tmp_path: Path) -> None:
         # an older crawl of "fresh" must not count: the latest one does
         _crawl(archive, "https://fresh.example/", "2024-04-01T08:00:00+00:00", "2024-04-01T08:30:00+00:00")
         archive.db.execute("UPDATE crawls SET id = 0 WHERE started = '2024-04-01T08:00:00+00:00'")
-        due = archive.due_sites(NOW)
+        due = due_sites(archive, NOW)
 
     assert [site["name"] for site in due] == ["never", "stale", "failed-stale", "cron-fired"]
     by_name = {site["name"]: site for site in due}

@@ -469,3 +469,58 @@ def test_feed_fill_keeps_where_the_date_came_from(archive, site_id, crawl_id) ->
     assert archive.fill_from_feed([record]) == 1
     row = archive.db.conn.execute("SELECT published, published_source FROM posts").fetchone()
     assert row == ("2021-04-05T10:00:00+08:00", "feed-updated")
+
+
+def test_every_older_version_has_its_migration_step() -> None:
+    from archiver.store.schema import MIGRATIONS
+
+    # A gap would leave archives of that version unopenable ("no migration from schema version N").
+    assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION))
+
+
+def test_v7_archive_gets_crawl_start_keys_on_migration(tmp_path: Path) -> None:
+    """An archive of schema 7 (search index and images, no per-blog crawl keys) keeps its crawl history: after
+    the migration the blog's last crawl is found by its start key."""
+    from archiver.store.memory import ArchiveMemory
+
+    path = tmp_path / "v7.db"
+    with Archive(path) as archive:
+        site = archive.upsert_site(url=SITE_URL, title="T", engine=None, theme=None, feeds=[], sitemaps=[], lang=None)
+        several = archive.start_crawl([SITE_URL, "https://other.example.org/"], {})
+        archive.finish_crawl(several, "ok", {})
+        crawl_id = archive.start_crawl([SITE_URL], {})
+        archive.save_posts([make_post(site, "compost")], crawl_id)
+        archive.finish_crawl(crawl_id, "ok", {"sites": {url_key(SITE_URL): {"complete": True}}})
+    with sqlite3.connect(path) as connection:  # back to what schema 7 had
+        connection.execute("DROP INDEX idx_crawls__start_key")
+        for column in ("start_key", "pid", "host"):
+            connection.execute(f"ALTER TABLE crawls DROP COLUMN {column}")
+    set_version(path, 7)
+    with Archive(path) as archive:
+        keys = dict(archive.db.execute("SELECT id, start_key FROM crawls").fetchall())
+        assert keys == {crawl_id: url_key(SITE_URL), several: None}  # a crawl of several blogs has no one key
+        memory = ArchiveMemory(archive)
+        last = memory.last_crawl(SITE_URL)
+        assert last is not None and last.complete
+        assert archive.db.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'compost'").fetchone()[0] == 1
+    fresh_path = tmp_path / "fresh.db"
+    Archive(fresh_path).close()
+    assert schema_shape(path) == schema_shape(fresh_path)
+
+
+def test_v8_archive_gets_the_title_variant_column_on_migration(tmp_path: Path) -> None:
+    path = tmp_path / "v8.db"
+    with Archive(path) as archive:
+        site = archive.upsert_site(url=SITE_URL, title="T", engine=None, theme=None, feeds=[], sitemaps=[], lang=None)
+        archive.save_posts([make_post(site, "compost")], archive.start_crawl([SITE_URL], {}))
+    with sqlite3.connect(path) as connection:  # back to what schema 8 had
+        connection.execute("ALTER TABLE posts DROP COLUMN title_variant")
+    set_version(path, 8)
+    with Archive(path) as archive:
+        crawl_id = archive.start_crawl([SITE_URL], {})
+        archive.save_posts([make_post(1, "compost", title="Compost, again", title_variant="On compost")], crawl_id)
+        row = post_row(archive, "notes.example.net/compost")
+        assert (row["title"], row["title_variant"]) == ("Compost, again", "On compost")
+    fresh_path = tmp_path / "fresh.db"
+    Archive(fresh_path).close()
+    assert schema_shape(path) == schema_shape(fresh_path)

@@ -24,9 +24,10 @@ class KnownPage:
     outlinks: dict[str, Any] | None = None  # {"root", "entries", "next"} of a listing page
 
     def validators(self) -> dict[str, str]:
-        """Headers for a conditional request: only a page last answered with a 200 has validators worth sending."""
+        """Headers for a conditional request: a page last answered with a 200 (or a 304 confirming one) has
+        validators worth sending."""
         headers: dict[str, str] = {}
-        if self.status == 200:
+        if self.status in (200, 304):
             if self.etag:
                 headers["If-None-Match"] = self.etag
             if self.last_modified:
@@ -48,8 +49,9 @@ class KnownPost:
 class LastCrawl:
     """The newest earlier crawl of a start URL: whether it walked the whole blog, and what it counted."""
 
-    complete: bool
+    complete: bool  # it walked the whole blog
     stats: dict[str, Any] | None = None  # that crawl's per-blog stats (for monitoring), None if it never finished
+    up_to_date: bool = False  # it left the archive holding the blog as it was (complete, or stopped unchanged)
 
 
 class CrawlMemory(Protocol):

@@ -8,7 +8,7 @@ through its item pipelines, the distributed workers send them through Redis as J
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from archiver.extract.model import DateValue, ListingEntry, PostRecord
 
@@ -58,7 +58,9 @@ class Listed:
 
     url_key: str
     action: str  # "fetch" (its page is requested), "keep" (kept as listed: off-site, or no post pages),
-    #             "unchanged" (known and unchanged: not fetched), "known" (replayed from a 304's outlinks)
+    #             "unchanged" (known and unchanged: not fetched), "known" (replayed from a 304's outlinks);
+    #             the last two are seen again as they are: their rows are only touched
+    SEEN: ClassVar[frozenset[str]] = frozenset({"unchanged", "known"})
     entry: ListingEntry | None = None  # None for posts replayed from a 304 (only their URL is remembered)
     listing_url: str | None = None
     entry_hash: str | None = None
@@ -129,12 +131,14 @@ class FeedItem:
 
 @dataclass(slots=True)
 class WalkItem:
-    """How a blog's walk went where no row says it: it stopped before the end of the pagination (a re-crawl's
-    early stop, a limit, a failed listing page), or the blog failed as a whole (why, in one line)."""
+    """How a blog's walk went where no row says it: it stopped before the end of the pagination (a limit, a
+    failed listing page; or a re-crawl's early stop at a page that did not change, `stopped_early`, which
+    confirms what the archive holds), or the blog failed as a whole (why, in one line)."""
 
     blog: str
     incomplete: bool = True
     failure: str | None = None
+    stopped_early: bool = False
 
 
 @dataclass(slots=True)

@@ -103,7 +103,9 @@ class BlogTally:
     entries_with_title: int = 0
     posts_fetched: int = 0  # listed posts this crawl took from their listing or page (not unchanged ones)
     errors: int = 0
-    incomplete: bool = False  # the walk stopped before the end of the pagination
+    pages: int = 0  # pages read (listing, post, feed answers that gave a page record)
+    incomplete: bool = False  # the walk was cut short: a limit, a failed listing page
+    stopped_early: bool = False  # a re-crawl stopped at a listing page that had not changed
     failure: str | None = None  # why the whole blog failed, when it did
     notes: list[str] = field(default_factory=list)  # remarks for the summary line (loops, limits)
     robots_refused: dict[str, int] = field(default_factory=dict)  # what robots.txt kept the crawl from, by kind
@@ -117,11 +119,14 @@ class BlogTally:
                 if listed.url_key in self.ledger:
                     continue  # a pinned post shown again, or the same post on two pages: its first entry wins
                 self.ledger[listed.url_key] = listed
+                if listed.action in Listed.SEEN:
+                    self.settled.add(listed.url_key)
                 if listed.entry is not None:
                     self.entries_with_date += listed.entry.published is not None
                     self.entries_with_title += bool(listed.entry.title)
                 self.posts_fetched += listed.action in ("fetch", "keep")
         elif isinstance(record, PageItem):
+            self.pages += 1
             if record.kind == "listing":
                 self.listing_keys.add(url_key(record.url))
         elif isinstance(record, ErrorItem):
@@ -135,7 +140,10 @@ class BlogTally:
         elif isinstance(record, SiteItem):
             self.root = self.root or record.root
         elif isinstance(record, WalkItem):
-            self.incomplete = self.incomplete or record.incomplete
+            if record.stopped_early:
+                self.stopped_early = True
+            else:
+                self.incomplete = self.incomplete or record.incomplete
             self.failure = self.failure or record.failure
         elif isinstance(record, DroppedItem):
             self.dropped.setdefault(record.url_key, record.reason)
@@ -158,6 +166,11 @@ class BlogTally:
 
     def complete(self, ran_to_end: bool) -> bool:
         """Whether this crawl walked the whole blog (removed posts can only be told after such a walk)."""
+        return self.up_to_date(ran_to_end) and not self.stopped_early
+
+    def up_to_date(self, ran_to_end: bool) -> bool:
+        """Whether the archive holds the blog as it is now: a complete walk, or one that stopped where nothing
+        had changed since such a walk. The next crawl may then ask conditionally and stop early again."""
         return ran_to_end and not self.incomplete and not self.failure
 
     def stats(self, ran_to_end: bool, previous: LastCrawl | None) -> dict[str, Any]:
@@ -166,6 +179,7 @@ class BlogTally:
             "start_url": self.start_url,
             "root": self.root,
             "complete": self.complete(ran_to_end),
+            "up_to_date": self.up_to_date(ran_to_end),
             "listing_pages": self.listing_pages,
             "posts_found": self.posts_found,
             "entries_with_date": self.entries_with_date,
@@ -196,23 +210,13 @@ class BlogTally:
         return warnings
 
 
-@dataclass(slots=True)
-class Blog:
-    """One blog of a crawl: how to read it, where its walk is, what it did, and its crawls row."""
+@dataclass(frozen=True, slots=True)
+class BlogSpec:
+    """A blog to crawl: its start URL, the rules to read it with, and how people call it."""
 
     start_url: str
-    reader: BlogReader
-    walk: BlogWalk = field(default_factory=BlogWalk)
-    tally: BlogTally = field(init=False)
-    last_crawl: LastCrawl | None = None
-    crawl_id: int | None = None
-
-    def __post_init__(self) -> None:
-        self.tally = BlogTally(self.start_url)
-
-    @property
-    def rules(self) -> SiteRules | None:
-        return self.reader.rules
+    rules: SiteRules | None = None
+    label: str | None = None  # a registered site's name
 
 
 @dataclass(slots=True)
@@ -223,6 +227,49 @@ class Written:
     posts_updated: int = 0
     posts_removed: int = 0
     errors: int = 0
+
+    def add(self, other: Written) -> None:
+        """Add another crawl's figures to these."""
+        self.posts_new += other.posts_new
+        self.posts_updated += other.posts_updated
+        self.posts_removed += other.posts_removed
+        self.errors += other.errors
+
+
+@dataclass(slots=True)
+class Blog:
+    """One blog of a crawl: how to read it, where its walk is, what it did, and its crawls row."""
+
+    start_url: str
+    reader: BlogReader
+    label: str | None = None
+    walk: BlogWalk = field(default_factory=BlogWalk)
+    tally: BlogTally = field(init=False)
+    last_crawl: LastCrawl | None = None
+    crawl_id: int | None = None
+    pending: int = 0  # requests of this blog asked for and not yet answered (or dropped)
+    responses: int = 0  # answers received (any status)
+    started: bool = False
+    finished: bool = False  # its crawls row is finished: nothing more is written for it
+    ran_to_end: bool = False  # every request it made was answered: the crawl of this blog was not cut short
+    archived_keys: set[str] = field(default_factory=set)  # posts written (the same post under two URLs once)
+    written: Written = field(default_factory=Written)
+
+    def __post_init__(self) -> None:
+        self.tally = BlogTally(self.start_url)
+
+    @property
+    def rules(self) -> SiteRules | None:
+        return self.reader.rules
+
+    @property
+    def name(self) -> str:
+        """How people call it: its registered name, else its start URL."""
+        return self.label or self.start_url
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.tally.failure)
 
 
 @dataclass(slots=True)
@@ -238,16 +285,12 @@ class Outcome:
 
 
 class CrawlState:
-    """The state of one crawl: options, memory, the blogs and the ledger, and whether it ran to its end."""
+    """The state of one crawl: options, memory, its blogs with their ledgers, tallies and outcomes."""
 
     def __init__(self, options: CrawlOptions | None = None, memory: CrawlMemory | None = None) -> None:
         self.options = options or CrawlOptions()
         self.memory: CrawlMemory = memory or NoMemory()
         self.blogs: dict[str, Blog] = {}
-        self.ran_to_end = False
-        self.archived_keys: set[str] = set()  # posts written by this crawl (the same post under two URLs once)
-        self.written: Written | None = None  # what the archive got, once the crawl is finished
-        self.crawl_id: int | None = None  # the crawls row of this crawl
         # host -> how the crawl treated it: the delay between requests, what its robots.txt asked, remarks
         # (filled by archiver.politeness in the process that downloads)
         self.politeness: dict[str, dict[str, Any]] = {}
@@ -261,12 +304,15 @@ class CrawlState:
             setattr(crawler, STATE_ATTRIBUTE, state)
         return state
 
-    def add_blog(self, start_url: str, rules: SiteRules | None = None) -> Blog:
-        """Add a blog to crawl from `start_url` (its home or any listing page), read with `rules`."""
-        blog = self.blogs.get(start_url)
-        if blog is None:
-            reader = BlogReader(start_url, rules, theme_rules=self.options.theme_rules)
-            blog = self.blogs[start_url] = Blog(start_url, reader)
+    def add_blog(self, spec: BlogSpec | str) -> Blog:
+        """Add a blog to crawl (a start URL: its home or any listing page; or a BlogSpec with its rules). A blog
+        whose earlier crawl in this process finished starts afresh."""
+        if isinstance(spec, str):
+            spec = BlogSpec(spec)
+        blog = self.blogs.get(spec.start_url)
+        if blog is None or blog.finished:
+            reader = BlogReader(spec.start_url, spec.rules, theme_rules=self.options.theme_rules)
+            blog = self.blogs[spec.start_url] = Blog(spec.start_url, reader, spec.label)
             blog.walk.overlap_left = self.options.pagination_overlap
         return blog
 
@@ -276,38 +322,42 @@ class CrawlState:
         return self.blogs.get(start_url) or self.add_blog(start_url)
 
     def take(self, record: Any) -> bool:
-        """Fold a record into its blog's tally; False when it is a post this crawl already archived."""
-        self.blog(record.blog).tally.add(record)
+        """Fold a record into its blog's tally; False when it is a post the blog's crawl already archived."""
+        blog = self.blog(record.blog)
+        blog.tally.add(record)
         if isinstance(record, PostItem):
-            if record.url_key in self.archived_keys:
+            if record.url_key in blog.archived_keys:
                 return False
-            self.archived_keys.add(record.url_key)
+            blog.archived_keys.add(record.url_key)
         return True
 
-    def settle(self) -> list[Any]:
-        """Records for every listed post still without a row, so none is silently missing: after a crawl that
-        ran to its end the post as listed and an error row naming what happened to its request; after an
-        interrupted one the post as listed, without its listing fingerprint, so the next crawl fetches it."""
+    def settle(self, blog: Blog) -> list[Any]:
+        """Records for every listed post of the blog still without a row, so none is silently missing: after a
+        crawl that ran to its end the post as listed and an error row naming what happened to its request; after
+        an interrupted one the post as listed, without its listing fingerprint, so the next crawl fetches it."""
         records: list[Any] = []
-        for blog in self.blogs.values():
-            tally = blog.tally
-            for listed in tally.unsettled():
-                if listed.entry is None:
-                    continue
-                item = blog.reader.post_item(tally.root, listed.entry, None, None, listed.listing_url,
-                                             listed.entry_hash if self.ran_to_end else None, None)
-                records.append(item)
-                if self.ran_to_end:
-                    reason = tally.dropped.get(listed.url_key) or (
-                        "its page was never answered: the request was dropped on the way (filtered, or a "
-                        "redirect to a URL this crawl had already asked for)")
-                    records.append(ErrorItem(blog.start_url, tally.root or None, listed.entry.url, "dropped", reason))
+        tally = blog.tally
+        for listed in tally.unsettled():
+            if listed.entry is None:
+                continue
+            item = blog.reader.post_item(tally.root, listed.entry, None, None, listed.listing_url,
+                                         listed.entry_hash if blog.ran_to_end else None, None)
+            records.append(item)
+            if blog.ran_to_end:
+                reason = tally.dropped.get(listed.url_key) or (
+                    "its page was never answered: the request was dropped on the way (filtered, or a "
+                    "redirect to a URL this crawl had already asked for)")
+                records.append(ErrorItem(blog.start_url, tally.root or None, listed.entry.url, "dropped", reason))
         return records
+
+    def blog_outcome(self, blog: Blog) -> Outcome:
+        """How the crawl of one blog went."""
+        return self.outcome([blog])
 
     def _blog_stats(self, blog: Blog) -> dict[str, Any]:
         """A blog's stats with how politely it was crawled (its host's delay, robots.txt refusals), whose remarks
         also go to the closing line."""
-        stats = blog.tally.stats(self.ran_to_end, blog.last_crawl)
+        stats = blog.tally.stats(blog.ran_to_end, blog.last_crawl)
         host = urlsplit(blog.tally.root or blog.start_url).hostname or ""
         politeness = dict(self.politeness.get(host) or {"delay": 0.0})
         politeness["notes"] = list(politeness.get("notes") or [])
@@ -318,9 +368,9 @@ class CrawlState:
         stats["notes"] = stats["notes"] + politeness["notes"]
         return stats
 
-    def outcome(self, start_urls: list[str] | None = None) -> Outcome:
+    def outcome(self, blogs: list[Blog] | None = None) -> Outcome:
         """How the crawl of these blogs (all of them by default) went."""
-        blogs = [self.blogs[u] for u in start_urls] if start_urls is not None else list(self.blogs.values())
+        blogs = list(self.blogs.values()) if blogs is None else blogs
         sites = {url_key(b.start_url): self._blog_stats(b) for b in blogs}
         failed = [b.tally for b in blogs if b.tally.failure]
         found = sum(b.tally.posts_found for b in blogs)
@@ -331,8 +381,9 @@ class CrawlState:
             status, message = "failed", "; ".join(t.failure for t in failed if t.failure)
         elif failed:
             status = "partial"
-            message = f"{len(failed)} of {len(blogs)} blogs failed: " + "; ".join(t.failure for t in failed if t.failure)
-        elif not self.ran_to_end:
+            shown = "; ".join(t.failure for t in failed[:3] if t.failure) + ("; ..." if len(failed) > 3 else "")
+            message = f"{len(failed)} of {len(blogs)} blogs failed: {shown}"
+        elif not all(b.ran_to_end for b in blogs):
             status = "partial"
             message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
                        "run the same command to go on")
@@ -342,6 +393,12 @@ class CrawlState:
             message += " (" + "; ".join((warnings + notes)[:3]) + ")"
         return Outcome(status, message, found, pages, warnings, sites)
 
+    def written(self) -> Written:
+        """What the crawl changed in the archive, over all its blogs."""
+        total = Written()
+        for blog in self.blogs.values():
+            total.add(blog.written)
+        return total
 
 ROBOTS_WANTED = {"start": "start pages", "pagination": "pagination pages", "post": "posts", "feed": "feeds",
                  "image": "images"}

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_PREFIX = "archiver"
-WORKER_TIMEOUT = 10.0  # seconds without a heartbeat before a worker counts as dead and its requests are requeued
+from archiver import settings
+
+# Declared once, in archiver/settings.py (seconds without a heartbeat before a worker counts as dead).
+DEFAULT_PREFIX = settings.ARCHIVER_REDIS_PREFIX
+WORKER_TIMEOUT = settings.ARCHIVER_WORKER_TIMEOUT
 
 
 class DistributedError(Exception):

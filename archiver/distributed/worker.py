@@ -45,6 +45,7 @@ class WorkerSpider(BlogSpider):
     """BlogSpider whose items go to Redis together with the release of the request that produced them."""
 
     name = "blog"
+    tracks_blogs = False  # a blog's requests are spread over every worker: the writer says when it is done
 
     def __init__(self, *args: Any, worker_id: str = "", crawl_token: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,7 +64,7 @@ class WorkerSpider(BlogSpider):
         settings = crawler.settings
         spider.server = connect(settings.get("ARCHIVER_REDIS_URL"))
         spider.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX"))
-        spider.heartbeat_ttl = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
+        spider.heartbeat_ttl = settings.getfloat("ARCHIVER_WORKER_TIMEOUT")
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._keep_alive, signal=signals.spider_idle)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)

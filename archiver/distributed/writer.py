@@ -15,9 +15,9 @@ import time
 import uuid
 from typing import Any
 
-from archiver.crawl.state import CrawlOptions, CrawlState
+from archiver.crawl.state import BlogSpec, CrawlOptions, CrawlState
 from archiver.crawl.visits import ListingVisit
-from archiver.distributed.keys import WORKER_TIMEOUT, DistributedError, RedisKeys, connect
+from archiver.distributed.keys import DistributedError, RedisKeys, connect
 from archiver.distributed.queue import UrlKeyDupeFilter, lease_holders, requeue_leases
 from archiver.distributed.serialize import load_item
 from archiver.extract.overrides import load_rules
@@ -42,21 +42,21 @@ def _interrupt(signum: int, frame: Any) -> None:
 class DistributedCrawl:
     """One distributed crawl, seen from the writer."""
 
-    def __init__(self, redis_url: str, urls: list[str], writer: ArchiveWriter, settings: Any, rules_text: str | None):
+    def __init__(self, redis_url: str, urls: list[str], settings: Any, rules_text: str | None):
         self.redis_url = redis_url
-        self.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX") or "archiver")
+        self.keys = RedisKeys(settings.get("ARCHIVER_REDIS_PREFIX"))
         self.server = connect(redis_url)
         self.urls = urls
-        self.writer = writer
+        self.writer: ArchiveWriter | None = None
         self.settings = settings
         self.rules_text = rules_text
-        self.worker_timeout = settings.getfloat("ARCHIVER_WORKER_TIMEOUT", WORKER_TIMEOUT)
+        self.worker_timeout = settings.getfloat("ARCHIVER_WORKER_TIMEOUT")
         self.token = uuid.uuid4().hex[:12]
         # The crawl's state is folded here from every worker's records, as a one-process crawl folds its own.
         self.state = CrawlState(CrawlOptions.from_settings(settings))
         rules = load_rules(rules_text) if rules_text else None
         for url in urls:
-            self.state.add_blog(url, rules)
+            self.state.add_blog(BlogSpec(url, rules))
         self._drained = self.server.register_script(DRAINED_SCRIPT)
 
     def lock(self) -> None:
@@ -123,6 +123,7 @@ class DistributedCrawl:
         """Fold one record from a worker into the crawl's state and store it (a post archived already: once)."""
         record = load_item(raw)
         if self.state.take(record):
+            assert self.writer is not None
             self.writer.write(record)
 
     def requeue_dead_workers(self) -> int:
@@ -154,16 +155,17 @@ def run_distributed_crawl(
     overrides = dict(overrides or {})
     overrides["ARCHIVER_INCREMENTAL"] = False  # workers have no archive: a distributed crawl is a full crawl
     settings = crawl_settings(db, overrides)
-    writer = ArchiveWriter(db, settings.getint("ARCHIVER_BATCH_SIZE", 200))
-    crawl = DistributedCrawl(redis_url, urls, writer, settings, rules_text)
+    crawl = DistributedCrawl(redis_url, urls, settings, rules_text)
+    writer = crawl.writer = ArchiveWriter(db, crawl.state, settings.getint("ARCHIVER_BATCH_SIZE"))
     crawl.lock()
     archive = writer.open()
-    memory = ArchiveMemory(archive)
-    for blog in crawl.state.blogs.values():  # the previous crawl's counts, for monitoring warnings
-        blog.last_crawl = memory.last_crawl(blog.start_url)
+    memory = ArchiveMemory(archive, running_crawl_ids=writer.running)
     options = {k: v for k, v in settings.copy_to_dict().items() if k.startswith("ARCHIVER_")}
     options["ARCHIVER_DISTRIBUTED"] = redis_url.split("@")[-1]  # no password in the archive
-    crawl_id = writer.start_crawl(list(crawl.state.blogs), options)
+    for blog in crawl.state.blogs.values():
+        blog.last_crawl = memory.last_crawl(blog.start_url)  # the previous crawl's counts, for monitoring
+        blog.started = True
+        writer.start_blog(blog, options)
     worker_overrides = {k: v for k, v in overrides.items() if k != "ARCHIVER_DB"}
     previous_handler = signal.signal(signal.SIGTERM, _interrupt)
     ran_to_end = False
@@ -174,8 +176,11 @@ def run_distributed_crawl(
         pass
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
-        crawl.state.ran_to_end = ran_to_end
-        written = writer.finish(crawl.state, crawl.pages_fetched())
+        blogs = list(crawl.state.blogs.values())
+        pages_fetched = crawl.pages_fetched()
+        for blog in blogs:
+            blog.ran_to_end = ran_to_end
+            writer.finish_blog(blog, pages_fetched if len(blogs) == 1 else blog.tally.pages)
         writer.close()
         crawl.close(ran_to_end)
-    return CrawlOutcome.of(crawl.state.outcome(), written, crawl_id, crawl.state.options.fail_on_warnings)
+    return CrawlOutcome.of_state(crawl.state)

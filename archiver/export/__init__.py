@@ -68,7 +68,7 @@ def format_for(name: str, path: Path) -> ExportFormat:
 
 def count_selected(archive: Archive, selection: Selection) -> int:
     """How many posts the selection holds (the progress bar's total)."""
-    return archive.count_posts(**selection.query())
+    return archive.count_posts(selection)
 
 
 def export(

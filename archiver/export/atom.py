@@ -51,8 +51,8 @@ def write_feed(
     archive: Archive, selection: Selection, site: dict[str, Any], path: Path, tick: Tick
 ) -> int:
     """Stream the Atom feed of one site's selected posts to `path`; returns the entries written."""
-    query = selection.query(site_id=site["id"])
-    feed_updated = rfc3339(archive.latest_change(**query)) or rfc3339(site.get("last_crawled")) or rfc3339(
+    query = selection.narrowed(site_id=site["id"])
+    feed_updated = rfc3339(archive.latest_change(query)) or rfc3339(site.get("last_crawled")) or rfc3339(
         site.get("first_seen")
     )
     entries = 0
@@ -112,7 +112,7 @@ def _entry(post: dict[str, Any]) -> etree._Element:
 def export_atom(archive: Archive, selection: Selection, target: Path, tick: Tick) -> ExportResult:
     """Write one feed per selected site into the folder `target` (or the single file `target`, see below)."""
     site_rows = {site["id"]: site for site in archive.sites()}
-    sites = [site_rows[site_id] for site_id in archive.selected_site_ids(**selection.query())]
+    sites = [site_rows[site_id] for site_id in archive.selected_site_ids(selection)]
     names = feed_file_names(sites)
     posts = sum(write_feed(archive, selection, site, inside(target, names[site["id"]]), tick) for site in sites)
     return ExportResult(posts=posts, sites=len(sites), files=len(sites), path=target)
@@ -121,7 +121,7 @@ def export_atom(archive: Archive, selection: Selection, target: Path, tick: Tick
 def export_atom_file(archive: Archive, selection: Selection, target: Path, tick: Tick) -> ExportResult:
     """Write the feed of the one selected site to the file `target`."""
     site_rows = {site["id"]: site for site in archive.sites()}
-    site_ids = archive.selected_site_ids(**selection.query())
+    site_ids = archive.selected_site_ids(selection)
     if len(site_ids) > 1:
         raise SelectionError(f"the selection spans {len(site_ids)} sites: give one --site, or a folder to write to")
     if not site_ids:

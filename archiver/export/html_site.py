@@ -219,7 +219,7 @@ def _write_paginated(
 def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick) -> ExportResult:
     """Write the static archive: target/index.html, then per site its index, posts/ and tags/."""
     site_rows = {site["id"]: site for site in archive.sites()}
-    site_ids = archive.selected_site_ids(**selection.query())
+    site_ids = archive.selected_site_ids(selection)
     folders = UniqueNames()
     for reserved in ("index.html", EXPORT_MARKER, MEDIA_FOLDER):
         folders.claim(reserved)
@@ -229,8 +229,8 @@ def export_html(archive: Archive, selection: Selection, target: Path, tick: Tick
     for site_id in site_ids:
         site = site_rows[site_id]
         site_title = site.get("title") or site["url"]
-        query = selection.query(site_id=site_id)
-        paths = _SitePaths(folders.claim(site_folder(site["url"])), archive.tag_counts(**query))
+        query = selection.narrowed(site_id=site_id)
+        paths = _SitePaths(folders.claim(site_folder(site["url"])), archive.tag_counts(query))
         site_dir = inside(target, paths.folder)
         (site_dir / "posts").mkdir(parents=True)
         count = 0
@@ -269,7 +269,7 @@ def _write_tag_pages(
     tags_dir.mkdir(exist_ok=True)
     written = 0
     entries = []
-    for tag, count in archive.tag_counts(**selection.query(site_id=site_id)):
+    for tag, count in archive.tag_counts(selection.narrowed(site_id=site_id)):
         folder = paths.tag_folder(tag)
         if folder is None:
             continue

@@ -16,7 +16,7 @@ def export_jsonl(archive: Archive, selection: Selection, target: Path, tick: Tic
     posts = 0
     with target.open("wb") as out:
         lines: list[bytes] = []
-        for document in archive.iter_posts_json(**selection.query()):
+        for document in archive.iter_posts_json(selection):
             lines.append(document)
             if len(lines) >= BATCH_LINES:
                 out.write(b"\n".join(lines) + b"\n")
@@ -27,5 +27,5 @@ def export_jsonl(archive: Archive, selection: Selection, target: Path, tick: Tic
             out.write(b"\n".join(lines) + b"\n")
             posts += len(lines)
             tick(len(lines))
-    sites = len(archive.selected_site_ids(**selection.query())) if posts else 0
+    sites = len(archive.selected_site_ids(selection)) if posts else 0
     return ExportResult(posts=posts, sites=sites, files=1, path=target)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from archiver.store import Archive
+from archiver.store.selection import PostSelection
 
 # --since/--until take a year, a month or a day, compared with the post's own calendar date (its offset kept).
 _DATE_BOUND = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -19,31 +17,8 @@ class SelectionError(ValueError):
     """A filter the user gave does not make sense for this archive (unknown site, malformed date...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """A post selection in the archive's terms: site ids (None = all), ISO bounds, tags (all required)."""
-
-    site_ids: tuple[int, ...] | None = None
-    published_from: str | None = None
-    published_before: str | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
-
-    def query(self, *, extra_tags: tuple[str, ...] = (), site_id: int | None = None) -> dict[str, Any]:
-        """Keyword arguments for the Archive's selection reads, narrowed to one site or one more tag."""
-        site_ids = self.site_ids
-        if site_id is not None:
-            site_ids = (site_id,) if site_ids is None or site_id in site_ids else ()
-        return {
-            "site_ids": site_ids,
-            "published_from": self.published_from,
-            "published_before": self.published_before,
-            "tags": self.tags + extra_tags,
-        }
-
-    def posts(self, archive: Archive, **options: Any) -> Iterator[dict[str, Any]]:
-        """Stream the selected posts (see Archive.iter_posts for `order`, `columns`)."""
-        narrowing = {name: options.pop(name) for name in ("extra_tags", "site_id") if name in options}
-        return archive.iter_posts(**self.query(**narrowing), **options)
+# The archive's own selection value: every read over posts takes one (archiver.store.selection).
+Selection = PostSelection
 
 
 def since_bound(text: str) -> str:

@@ -12,9 +12,9 @@ from archiver.store import Archive
 def export_sqlite(archive: Archive, selection: Selection, target: Path, tick: Tick) -> ExportResult:
     """Create a new archive at `target` and copy the selection into it (posts keep their ids)."""
     target.unlink(missing_ok=True)  # the staged scratch file exists but is empty: Archive creates the schema
-    sites = len(archive.selected_site_ids(**selection.query()))
+    sites = len(archive.selected_site_ids(selection))
     with Archive(target) as subset:
-        posts = subset.copy_selection_from(archive.path, **selection.query())
+        posts = subset.copy_selection_from(archive.path, selection)
         # One file to hand over: fold the write-ahead log back in.
         subset.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         subset.db.execute("PRAGMA journal_mode = DELETE")

@@ -51,7 +51,7 @@ def write_selection(archive: Archive, selection: Selection, out: BinaryIO, name:
         info = warcinfo_fields({"description": f"blog-archiver export of {archive.path.name}"})
         writer.write_record(writer.create_warcinfo_record(name, info))
         finder = CaptureFinder(archive, locator)
-        for post, listing in selected_posts_with_listing(archive, selection.query()):
+        for post, listing in selected_posts_with_listing(archive, selection):
             page_chain = finder.post_chains([post["url_key"]]).get(post["url_key"], [])
             page = None
             any_copied = False

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
+from archiver.extract.dates import reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostRecord
 
@@ -92,19 +93,15 @@ def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | N
 
 def merged_published(listing: DateValue | None, page: DateValue | None) -> DateValue | None:
     """The post page's date when it agrees with the day the listing shows; the listing's day when they are a
-    day apart (themes stamp UTC instants in metadata while showing readers the local day); the earlier when
-    they are further apart (the later one is an update)."""
-    if listing is None:
-        return page
-    if page is None:
-        return listing
-    if page.iso[:10] == listing.iso[:10]:
-        return page if len(page.iso) > len(listing.iso) else listing
-    if _days_apart(listing.iso, page.iso) > 1 and page.iso[:10] < listing.iso[:10]:
+    day apart (themes stamp UTC instants in metadata while showing readers the local day: one rule for the whole
+    project, extract.dates.reconcile_dates, the page's date as the machine value); the earlier when they are
+    further apart (the later one is an update)."""
+    if listing is not None and page is not None and _days_apart(listing.iso, page.iso) > 1 \
+            and page.iso[:10] < listing.iso[:10]:
         # Days apart, not a zone's shift: a post is updated after it is published, never before, so the later
         # day is an update the listing shows (cards often show "last updated").
         return page
-    return listing
+    return reconcile_dates(page, listing)
 
 
 def _days_apart(a: str, b: str) -> int:

@@ -57,7 +57,6 @@ class PostPage:
     """What a post's own page gives."""
 
     url: str  # the URL fetched
-    canonical_url: str | None = None  # <link rel=canonical> / og:url when it points inside the same site
     title: str | None = None
     published: DateValue | None = None
     updated: DateValue | None = None

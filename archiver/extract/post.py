@@ -51,7 +51,6 @@ class _HeadFacts:
     meta: dict[str, list[str]] = field(default_factory=dict)
     article_ld: dict | None = None
     title_tag: str = ""
-    canonical: str = ""
     lang: str = ""
 
 
@@ -65,10 +64,6 @@ def _read_head(document: lxml.html.HtmlElement) -> _HeadFacts:
             itemprop = element.get("itemprop")
             if itemprop:  # schema.org microdata kept apart too: its "keywords" is the post's, name=keywords the site's
                 facts.meta.setdefault(f"itemprop:{itemprop.strip().lower()}", []).append(value.strip())
-    for element in document.iter("link"):
-        rel = (element.get("rel") or "").lower().split()
-        if "canonical" in rel and not facts.canonical:
-            facts.canonical = (element.get("href") or "").strip()
     title = document.find(".//title")
     facts.title_tag = collapse(title.text_content()) if title is not None else ""
     facts.lang = (document.get("lang") or document.get("xml:lang") or "").strip()
@@ -1008,17 +1003,6 @@ def _pick_lang(head: _HeadFacts) -> str | None:
     return locale.replace("_", "-") or None
 
 
-def _pick_canonical(head: _HeadFacts, url: str) -> str | None:
-    host = urlsplit(url).netloc.lower()
-    for candidate in (head.canonical, (head.meta.get("og:url") or [""])[0]):
-        if not candidate or candidate in (".", "./"):
-            continue
-        absolute = urljoin(url, candidate)
-        if urlsplit(absolute).netloc.lower() == host:
-            return absolute
-    return None
-
-
 def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> tuple[str | None, str | None]:
     for key, source in (("description", "meta"), ("og:description", "og")):
         values = head.meta.get(key)
@@ -1073,7 +1057,6 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
         _read_outside_header(document, _post_scope(body), body, rule_name, scope)
     page = PostPage(
         url=url,
-        canonical_url=_pick_canonical(head, url),
         title=title,
         published=_pick_published_date(head, url, document, lambda: (scope, body)),
         updated=_pick_updated(head, lambda: (scope, body)),

@@ -14,7 +14,7 @@ from archiver.schedule.registry import site_label
 from archiver.schedule.timing import next_due, parse_schedule, parse_time
 
 EXIT_ATTENTION = 4  # the last crawl of some site failed or had warnings
-FAILED_STATUSES = ("failed", "partial")
+FAILED_STATUSES = ("failed", "partial", "interrupted")
 
 
 @dataclass
@@ -164,7 +164,7 @@ def render_rich(statuses: list[SiteStatus]) -> None:
                    "warnings", "delay", "next due"):
         table.add_column(column, justify="right" if column in ("posts", "new", "updated", "removed", "errors",
                                                                  "warnings") else "left")
-    colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan"}
+    colours = {"ok": "green", "partial": "yellow", "failed": "red", "running": "cyan", "interrupted": "yellow"}
     for s in statuses:
         result = f"[{colours.get(s.result, 'dim')}]{s.result}[/]"
         table.add_row(escape(s.label), s.schedule or "not registered", _short_time(s.last_crawl) or "-", result,

@@ -12,7 +12,9 @@ handler of its kind in `handlers`; a new kind of request adds a Visit subclass a
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -21,6 +23,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
@@ -28,6 +31,7 @@ from scrapy.exceptions import (
 )
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import task
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -39,25 +43,19 @@ from twisted.python.failure import Failure
 from archiver.crawl import images
 from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.memory import KnownPost
-from archiver.crawl.records import (
-    DroppedItem,
-    ErrorItem,
-    Listed,
-    ListedItem,
-    PostImagesItem,
-    SeenItem,
-    WalkItem,
-)
-from archiver.crawl.state import Blog, CrawlState
+from archiver.crawl.records import DroppedItem, ErrorItem, Listed, ListedItem, PostImagesItem, WalkItem
+from archiver.crawl.state import Blog, BlogSpec, BlogWalk, CrawlState
 from archiver.crawl.visits import FeedVisit, ImageVisit, ListingVisit, PostVisit, Visit, listing_hash
 from archiver.extract.feeds import feed_paths_to_try
 from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
+from archiver.spiders import signals as blog_signals
 from archiver.warc.capture import META_DEDUPE, redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
 VISIT = "visit"  # the cb_kwargs name a request's Visit travels under
+FINISH_CHECK_SECONDS = 0.2  # how often blogs with nothing left to do are looked for
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +74,17 @@ class BlogSpider(scrapy.Spider):
         "image": ("read_image", "image_failed"),
     }
 
+    # Whether this spider knows when each of its blogs is done (every request answered) and finishes it then.
+    # A distributed worker does not: the blogs' requests are spread over every worker, the writer finishes them.
+    tracks_blogs: ClassVar[bool] = True
+
     def __init__(
         self,
         url: str | None = None,
         urls: Iterable[str] | str | None = None,
         rules: SiteRules | str | None = None,
+        blogs: Iterable[BlogSpec] | None = None,
+        keep_open: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -95,30 +99,112 @@ class BlogSpider(scrapy.Spider):
             start.extend(u for u in urls.split(",") if u)
         elif urls:
             start.extend(urls)
-        if not start:
+        specs = {spec.start_url: spec for spec in [BlogSpec(u, rules) for u in start] + list(blogs or ())}
+        if not specs and not keep_open:
             raise ValueError("give the blog's URL: scrapy crawl blog -a url=https://example.com/")
-        self.start_list = list(dict.fromkeys(start))
+        self.queue: deque[BlogSpec] = deque(specs.values())  # blogs waiting for their turn
+        self.start_list = list(specs)
+        self.keep_open = keep_open  # wait for more blogs (add_blogs) instead of closing when all are done
+        self.active: dict[str, Blog] = {}  # blogs being crawled, by start URL
+        self.blogs_in_flight = 1
         self.state = CrawlState()  # replaced by the crawler's own in from_crawler
+        self._wake: asyncio.Event | None = None
+        self._finisher: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> BlogSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.state = CrawlState.of(crawler)
-        for start_url in spider.start_list:
-            spider.state.add_blog(start_url, spider.rules)
+        spider.blogs_in_flight = max(1, crawler.settings.getint("ARCHIVER_BLOGS_IN_FLIGHT"))
+        for spec in spider.queue:  # known with their rules, also to a process that only answers their requests
+            spider.state.add_blog(spec)
         crawler.signals.connect(spider._idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider._received, signal=signals.response_received)
+        if cls.tracks_blogs:
+            crawler.signals.connect(spider._opened, signal=signals.spider_opened)
+            crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
+    # -- blogs: started in turn, finished when every request they made was answered ----------------------
+
+    def add_blogs(self, specs: Iterable[BlogSpec]) -> int:
+        """Queue more blogs (a long-running crawl: `keep_open`); a blog being crawled is not queued again.
+        Returns how many were queued."""
+        waiting = {spec.start_url for spec in self.queue}
+        fresh = [spec for spec in specs if spec.start_url not in self.active and spec.start_url not in waiting]
+        self.queue.extend(fresh)
+        self._notify()
+        return len(fresh)
+
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _wait(self) -> None:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        await self._wake.wait()
+        self._wake.clear()
+
+    def begin(self, spec: BlogSpec) -> Blog:
+        """Start crawling a blog: its crawls row is made (blog_started), then its start page is asked for."""
+        blog = self.state.add_blog(spec)
+        blog.started = True
+        self.active[blog.start_url] = blog
+        self.crawler.signals.send_catch_log(signal=blog_signals.blog_started, blog=blog)
+        return blog
+
+    def finish(self, blog: Blog, *, ran_to_end: bool) -> None:
+        """A blog is done: its ledger is settled and its crawls row finished (blog_finished)."""
+        if blog.finished or self.active.get(blog.start_url) is not blog:
+            return
+        del self.active[blog.start_url]
+        blog.ran_to_end = ran_to_end
+        self.crawler.signals.send_catch_log(signal=blog_signals.blog_finished, blog=blog)
+        blog.walk = BlogWalk()  # what it walked is no longer needed; its tally stays for the summary
+        self._notify()
+
+    def _opened(self, spider: Any = None) -> None:
+        self._finisher = task.LoopingCall(self._finish_done_blogs)
+        self._finisher.start(FINISH_CHECK_SECONDS, now=False)
+
+    def _closed(self, spider: Any = None, reason: str = "") -> None:
+        if self._finisher is not None and self._finisher.running:
+            self._finisher.stop()
+
+    def _finish_done_blogs(self) -> None:
+        """Finish each blog that has nothing asked for, nothing downloading and no answer being processed."""
+        if not self.active:
+            return
+        scraper_slot = getattr(self.crawler.engine.scraper, "slot", None) if self.crawler.engine else None
+        busy = {visit.blog for request in (scraper_slot.active if scraper_slot else ())
+                if (visit := request.cb_kwargs.get(VISIT)) is not None}
+        for blog in list(self.active.values()):
+            if blog.pending <= 0 and blog.start_url not in busy:
+                self.finish(blog, ran_to_end=True)
+
     def _idle(self) -> None:
-        # Scrapy only signals idle when no request is left: the crawl ran to its end (not Ctrl-C, not a kill).
-        self.state.ran_to_end = True
+        # Scrapy only signals idle when no request is left: every blog still open ran to its end.
+        for blog in list(self.active.values()):
+            self.finish(blog, ran_to_end=True)
+        if self.keep_open:
+            raise DontCloseSpider
 
     def _dropped(self, request: scrapy.Request, spider: Any = None) -> None:
-        """A request the scheduler refused (its duplicate filter): a listed post must still end as a row."""
+        """A request the scheduler refused (its duplicate filter): nothing more will come of it; a listed post
+        must still end as a row."""
+        visit = request.cb_kwargs.get(VISIT)
+        if visit is not None:
+            self.state.blog(visit.blog).pending -= 1
         record = dropped_record(request)
         if record is not None:
             self.state.take(record)
+
+    def _received(self, response: Response, request: scrapy.Request, spider: Any = None) -> None:
+        visit = request.cb_kwargs.get(VISIT)
+        if visit is not None:
+            self.state.blog(visit.blog).responses += 1
 
     @property
     def incremental(self) -> bool:
@@ -127,13 +213,25 @@ class BlogSpider(scrapy.Spider):
     # -- requests ----------------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        for start_url in self.start_list:
-            yield self.start_request(self.state.blog(start_url))
+        """Start pages, a blog at a time as ARCHIVER_BLOGS_IN_FLIGHT allows; with keep_open, forever."""
+        while True:
+            while self.queue:
+                while self.tracks_blogs and len(self.active) >= self.blogs_in_flight:
+                    await self._wait()
+                spec = self.queue.popleft()
+                if spec.start_url in self.active:
+                    continue
+                request = self.start_request(self.begin(spec))
+                self.state.blog(spec.start_url).pending += 1
+                yield request
+            if not self.keep_open:
+                return
+            await self._wait()
 
     def start_request(self, blog: Blog) -> scrapy.Request:
         """The request for a blog's start page (the archive's memory of the blog is looked up here)."""
         blog.last_crawl = self.state.memory.last_crawl(blog.start_url)
-        blog.walk.conditional = self.incremental and bool(blog.last_crawl and blog.last_crawl.complete)
+        blog.walk.conditional = self.incremental and bool(blog.last_crawl and blog.last_crawl.up_to_date)
         blog.walk.listing_keys.add(url_key(blog.start_url))
         return self.request(ListingVisit(url=blog.start_url, blog=blog.start_url, conditional=blog.walk.conditional))
 
@@ -168,16 +266,27 @@ class BlogSpider(scrapy.Spider):
         blog = self.state.blog(visit.blog)
         fetched = fetched_of(response)
         try:
-            return list(self._handler(visit, 0)(fetched, visit, blog))
+            output = list(self._handler(visit, 0)(fetched, visit, blog))
         except Exception as error:  # a bug must not lose the page's post: it becomes a logged failure
             log.exception("reading %s failed", response.url)
-            return self._failed(visit, blog, Problem("extract-error", f"{type(error).__name__}: {error}"[:300],
-                                                     response.status))
+            output = self._failed(visit, blog, Problem("extract-error", f"{type(error).__name__}: {error}"[:300],
+                                                       response.status))
+        return self._answered(blog, output)
 
     def on_failure(self, failure: Failure) -> list[Any]:
         """Hand a failed request to the failure handler of its visit's kind."""
         visit = failure.request.cb_kwargs[VISIT]
-        return self._failed(visit, self.state.blog(visit.blog), describe_failure(failure))
+        blog = self.state.blog(visit.blog)
+        return self._answered(blog, self._failed(visit, blog, describe_failure(failure)))
+
+    def _answered(self, blog: Blog, output: list[Any]) -> list[Any]:
+        """Count the requests the answer leads to before the answered one, so a blog is never seen with nothing
+        pending while it still has work."""
+        for result in output:
+            if isinstance(result, scrapy.Request) and (visit := result.cb_kwargs.get(VISIT)) is not None:
+                self.state.blog(visit.blog).pending += 1
+        blog.pending -= 1
+        return output
 
     def _failed(self, visit: Visit, blog: Blog, problem: Problem) -> list[Any]:
         try:
@@ -230,7 +339,7 @@ class BlogSpider(scrapy.Spider):
         brought_something = any(isinstance(r, ListedItem) and any(p.action in ("fetch", "keep") for p in r.posts)
                                 for r in decided)
         if unchanged and not brought_something and not self._keep_walking(blog):
-            yield WalkItem(blog.start_url)
+            yield WalkItem(blog.start_url, stopped_early=True)
             return
         yield from self._next_listing_requests(read.next_pages, fetched.url, read.root, blog)
 
@@ -246,20 +355,18 @@ class BlogSpider(scrapy.Spider):
         read = blog.reader.unchanged_listing(fetched, visit, self.state.memory.page(url_key(fetched.url)))
         yield from read.records
         if visit.is_start:
+            # No feed: it only fills what new posts lack, and a start page as it was lists no new post.
             blog.walk.root = read.root
-            yield from self._feed_requests([], blog)
         listed = []
         for entry in read.entries:
             key = url_key(entry.url)
             if key not in blog.walk.post_keys:
                 blog.walk.post_keys.add(key)
                 listed.append(Listed(key, "known"))
-        if listed:
+        if listed:  # still listed, as the archive has them (the writer touches them: one record, not one each)
             yield ListedItem(blog.start_url, read.root, fetched.url, listed)
-            for item in listed:
-                yield SeenItem(blog.start_url, read.root, item.url_key)
         if not self._keep_walking(blog):
-            yield WalkItem(blog.start_url)
+            yield WalkItem(blog.start_url, stopped_early=True)
             return
         yield from self._next_listing_requests(read.next_pages, fetched.url, read.root, blog, conditional=True)
 
@@ -282,8 +389,7 @@ class BlogSpider(scrapy.Spider):
         for key, entry in fresh.items():
             entry_hash = listing_hash(entry)
             if self.incremental and self._unchanged_post(known.get(key), entry_hash):
-                listed.append(Listed(key, "unchanged", entry, listing_url, entry_hash))
-                records.append(SeenItem(blog.start_url, root, key))
+                listed.append(Listed(key, "unchanged", entry, listing_url, entry_hash))  # seen: no row to write
             elif options.fetch_posts and in_scope(entry.url, root):
                 listed.append(Listed(key, "fetch", entry, listing_url, entry_hash))
                 visit = PostVisit(url=entry.url, blog=blog.start_url, root=root, entry=entry,

@@ -34,7 +34,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX", 120)
+        self.retry_after_max = settings.getfloat("ARCHIVER_RETRY_AFTER_MAX")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         """A retry request for a 429/5xx answer, or the answer itself when the URL is given up."""

@@ -11,15 +11,10 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from archiver.store.archive import (
-    CONTENT_COLUMNS,
-    Archive,
-    _chunks,
-    _merge,
-    _placeholders,
-    _record_values,
-    content_hash,
-)
+from archiver.store.archive import Archive
+from archiver.store.posts import CONTENT_COLUMNS, content_hash, merge_rows, record_values
+from archiver.store.selection import PostSelection
+from archiver.store.sql import chunks, placeholders
 
 CAPTURE_COLUMNS = ("url", "url_key", "kind", "status", "fetched_at", "warc_file", "warc_offset")
 
@@ -29,7 +24,7 @@ def sites_with_rules(archive: Archive, site_ids: Sequence[int] | None = None) ->
     sql = "SELECT id, url, rules FROM sites"
     params: list[Any] = []
     if site_ids is not None:
-        sql += f" WHERE id IN ({_placeholders(len(site_ids))})" if site_ids else " WHERE 0"
+        sql += f" WHERE id IN ({placeholders(len(site_ids))})" if site_ids else " WHERE 0"
         params = list(site_ids)
     return [dict(zip(("id", "url", "rules"), row, strict=True))
             for row in archive.db.conn.execute(sql + " ORDER BY id", params)]
@@ -69,10 +64,10 @@ def feed_captures(archive: Archive, site_id: int) -> list[dict[str, Any]]:
 def post_captures(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """url_key -> the post page row with a capture, for the given keys."""
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         cursor = archive.db.conn.execute(
             f"SELECT {', '.join(CAPTURE_COLUMNS)} FROM pages WHERE kind = 'post' AND warc_file IS NOT NULL "
-            f"AND url_key IN ({_placeholders(len(chunk))}) ORDER BY warc_file, warc_offset",
+            f"AND url_key IN ({placeholders(len(chunk))}) ORDER BY warc_file, warc_offset",
             list(chunk),
         )
         for row in cursor:
@@ -84,10 +79,10 @@ def post_captures(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, 
 def redirect_pages(archive: Archive, keys: Sequence[str]) -> list[dict[str, Any]]:
     """The `redirect` rows of pages for the given keys, each with `location` (where it sent the crawl)."""
     found = []
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         cursor = archive.db.conn.execute(
             f"SELECT {', '.join(CAPTURE_COLUMNS)}, json_extract(outlinks, '$.redirect') FROM pages "
-            f"WHERE kind = 'redirect' AND url_key IN ({_placeholders(len(chunk))}) ORDER BY id",
+            f"WHERE kind = 'redirect' AND url_key IN ({placeholders(len(chunk))}) ORDER BY id",
             list(chunk),
         )
         for *values, location in cursor:
@@ -103,8 +98,8 @@ def unrecorded_fetched_posts(archive: Archive, keys: Sequence[str]) -> set[str]:
     fetched (off-site) are not among them."""
     found: set[str] = set()
     conn = archive.db.conn
-    for chunk in _chunks(list(dict.fromkeys(keys))):
-        marks = _placeholders(len(chunk))
+    for chunk in chunks(list(dict.fromkeys(keys))):
+        marks = placeholders(len(chunk))
         recorded = {key for (key,) in conn.execute(f"SELECT url_key FROM pages WHERE url_key IN ({marks})", chunk)}
         unfetched = {key for (key,) in conn.execute(
             f"SELECT url_key FROM posts WHERE url_key IN ({marks}) AND (page_status IS NULL OR page_status != 200)",
@@ -123,9 +118,9 @@ def warc_file_names(archive: Archive) -> list[str]:
 def stored_posts(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     """url_key -> (page_status, page_fetched_at) of archived posts."""
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         for key, status, fetched_at in archive.db.conn.execute(
-            f"SELECT url_key, page_status, page_fetched_at FROM posts WHERE url_key IN ({_placeholders(len(chunk))})",
+            f"SELECT url_key, page_status, page_fetched_at FROM posts WHERE url_key IN ({placeholders(len(chunk))})",
             list(chunk),
         ):
             found[key] = {"page_status": status, "page_fetched_at": fetched_at}
@@ -135,28 +130,28 @@ def stored_posts(archive: Archive, keys: Sequence[str]) -> dict[str, dict[str, A
 def changed_posts(archive: Archive, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The posts whose stored row save_posts would change (new ones included); the rest are left alone, so
     re-extracting an unchanged archive does not even touch last_seen."""
-    existing = archive._posts_by_key([post["url_key"] for post in posts])
+    existing = archive.posts_by_key([post["url_key"] for post in posts])
     changed = []
     for post in posts:
         old = existing.get(post["url_key"])
         if old is None:
             changed.append(post)
             continue
-        values = _record_values(post)
+        values = record_values(post)
         values["site_id"] = post["site_id"]
-        row = _merge(old, values)
+        row = merge_rows(old, values)
         row["content_hash"] = content_hash(row["content_text"], row["excerpt"])
         if any(row[name] != old[name] for name in CONTENT_COLUMNS):
             changed.append(post)
     return changed
 
 
-def selected_posts_with_listing(archive: Archive, query: dict[str, Any]
+def selected_posts_with_listing(archive: Archive, selection: PostSelection
                                  ) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
     """For each selected post (Archive.iter_posts filters), the capture of the listing page it was found on
     (None when missing), streamed; its own page's capture is archiver.warc.lookup's to find."""
     conn = archive.db.conn
-    for post in archive.iter_posts(**query, columns=("id", "url_key", "listing_url", "title")):
+    for post in archive.iter_posts(selection, columns=("id", "url_key", "listing_url", "title")):
         listing = None
         if post.get("listing_url"):
             row = conn.execute(

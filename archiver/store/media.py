@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archiver.store.archive import Archive, _chunks, _placeholders, utc_now
+from archiver.store.sql import chunks, placeholders, utc_now
+
+if TYPE_CHECKING:  # Archive is built from this package's parts; selection.py copies media rows
+    from archiver.store.archive import Archive
 
 MEDIA_COLUMNS = ("id", "url", "site_id", "status", "final_url", "redirects", "content_type", "size", "sha256", "warc_file",
                  "warc_offset", "fetched_at", "crawl_id", "error", "first_seen")
@@ -39,9 +42,9 @@ def _ensure_media(archive: Archive, urls: Iterable[str], site_id: int | None) ->
         [(url, site_id, now) for url in wanted],
     )
     ids: dict[str, int] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         for media_id, url in conn.execute(
-            f"SELECT id, url FROM media WHERE url IN ({_placeholders(len(chunk))})", list(chunk)
+            f"SELECT id, url FROM media WHERE url IN ({placeholders(len(chunk))})", list(chunk)
         ):
             ids[url] = media_id
     return ids
@@ -57,9 +60,9 @@ def link_post_images(archive: Archive, posts: Sequence[PostImages], *, only_chan
     written = 0
     with archive.db.atomic():
         post_ids: dict[str, int] = {}
-        for chunk in _chunks([p.url_key for p in posts]):
+        for chunk in chunks([p.url_key for p in posts]):
             post_ids.update(conn.execute(
-                f"SELECT url_key, id FROM posts WHERE url_key IN ({_placeholders(len(chunk))})", list(chunk)
+                f"SELECT url_key, id FROM posts WHERE url_key IN ({placeholders(len(chunk))})", list(chunk)
             ).fetchall())
         for post in posts:
             post_id = post_ids.get(post.url_key)
@@ -110,9 +113,9 @@ def record_images(archive: Archive, images: Sequence[dict[str, Any]], crawl_id: 
 def archived_image_urls(archive: Archive, urls: Iterable[str]) -> set[str]:
     """The URLs among `urls` whose image the archive holds (a re-crawl does not fetch them again)."""
     found: set[str] = set()
-    for chunk in _chunks(list(dict.fromkeys(urls))):
+    for chunk in chunks(list(dict.fromkeys(urls))):
         found.update(url for (url,) in archive.db.conn.execute(
-            f"SELECT url FROM media WHERE sha256 IS NOT NULL AND url IN ({_placeholders(len(chunk))})", list(chunk)
+            f"SELECT url FROM media WHERE sha256 IS NOT NULL AND url IN ({placeholders(len(chunk))})", list(chunk)
         ))
     return found
 
@@ -130,10 +133,10 @@ def post_images(archive: Archive, post_id: int) -> list[dict[str, Any]]:
 def images_by_url(archive: Archive, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
     """url -> media row, for the archived images among `urls`."""
     found: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(list(dict.fromkeys(urls))):
+    for chunk in chunks(list(dict.fromkeys(urls))):
         cursor = archive.db.conn.execute(
             f"SELECT {', '.join(MEDIA_COLUMNS)} FROM media WHERE sha256 IS NOT NULL "
-            f"AND url IN ({_placeholders(len(chunk))})",
+            f"AND url IN ({placeholders(len(chunk))})",
             list(chunk),
         )
         for row in cursor:
@@ -155,11 +158,11 @@ def copies_of(archive: Archive, sha256: str) -> list[dict[str, Any]]:
 def selected_post_images(archive: Archive, post_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """post id -> its archived images in order, for the given posts."""
     found: dict[int, list[dict[str, Any]]] = {}
-    for chunk in _chunks(list(post_ids)):
+    for chunk in chunks(list(post_ids)):
         cursor = archive.db.conn.execute(
             f"""SELECT pm.post_id, {', '.join('m.' + c for c in MEDIA_COLUMNS)} FROM post_media pm
                 JOIN media m ON m.id = pm.media_id
-                WHERE m.sha256 IS NOT NULL AND pm.post_id IN ({_placeholders(len(chunk))})
+                WHERE m.sha256 IS NOT NULL AND pm.post_id IN ({placeholders(len(chunk))})
                 ORDER BY pm.post_id, pm.position""",
             list(chunk),
         )

@@ -9,18 +9,17 @@ from collections.abc import Iterable
 from archiver.crawl.memory import KnownPage, KnownPost, LastCrawl
 from archiver.extract.urls import url_key
 from archiver.store import media
-from archiver.store.archive import Archive, _chunks, _placeholders
-
-# How far back the newest crawl of a start URL is looked for (crawls rows, newest first).
-LAST_CRAWLS_SCANNED = 500
+from archiver.store.archive import Archive
+from archiver.store.registry import last_crawl_id
+from archiver.store.sql import chunks, placeholders
 
 
 class ArchiveMemory:
     """CrawlMemory over an open archive; crawls in `running_crawl_ids` (this crawl's own rows) are not memory."""
 
-    def __init__(self, archive: Archive, running_crawl_ids: Iterable[int] = ()) -> None:
+    def __init__(self, archive: Archive, running_crawl_ids: set[int] | None = None) -> None:
         self.archive = archive
-        self.running_crawl_ids = set(running_crawl_ids)
+        self.running_crawl_ids = running_crawl_ids if running_crawl_ids is not None else set()  # shared, live
 
     def page(self, key: str) -> KnownPage | None:
         row = self.archive.db.conn.execute(
@@ -35,10 +34,10 @@ class ArchiveMemory:
 
     def posts(self, keys: Iterable[str]) -> dict[str, KnownPost]:
         found: dict[str, KnownPost] = {}
-        for chunk in _chunks(list(keys)):
+        for chunk in chunks(list(keys)):
             for key, listing_hash, fetched_at, status, removed in self.archive.db.conn.execute(
                 "SELECT url_key, listing_hash, page_fetched_at, page_status, removed_at FROM posts "
-                f"WHERE url_key IN ({_placeholders(len(chunk))})",
+                f"WHERE url_key IN ({placeholders(len(chunk))})",
                 list(chunk),
             ):
                 found[key] = KnownPost(listing_hash, fetched_at, status, removed is not None)
@@ -46,18 +45,16 @@ class ArchiveMemory:
 
     def last_crawl(self, start_url: str) -> LastCrawl | None:
         # The newest crawl of a start page decides; one that never finished (killed) walked nothing for sure.
-        wanted = url_key(start_url)
-        cursor = self.archive.db.conn.execute(
-            "SELECT id, start_urls, finished, stats FROM crawls ORDER BY id DESC LIMIT ?", [LAST_CRAWLS_SCANNED]
-        )
-        for crawl_id, start_urls, finished, stats in cursor:
-            if crawl_id in self.running_crawl_ids:
-                continue
-            if not any(url_key(u) == wanted for u in json.loads(start_urls or "[]")):
-                continue
-            site_stats = ((json.loads(stats).get("sites") or {}) if finished and stats else {}).get(wanted)
-            return LastCrawl(bool(site_stats and site_stats.get("complete")), site_stats or None)
-        return None
+        crawl_id = last_crawl_id(self.archive.db, start_url, excluding=self.running_crawl_ids)
+        if crawl_id is None:
+            return None
+        finished, stats = self.archive.db.conn.execute(
+            "SELECT finished, stats FROM crawls WHERE id = ?", [crawl_id]
+        ).fetchone()
+        site_stats = ((json.loads(stats).get("sites") or {}) if finished and stats else {}).get(url_key(start_url))
+        complete = bool(site_stats and site_stats.get("complete"))
+        up_to_date = bool(site_stats and site_stats.get("up_to_date", complete))
+        return LastCrawl(complete, site_stats or None, up_to_date)
 
     def feed_urls(self, root: str) -> list[str]:
         cursor = self.archive.db.conn.execute(

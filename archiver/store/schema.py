@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from archiver.extract.urls import url_key
 from archiver.store import search
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
 PAGE_KINDS = ("listing", "post", "feed", "sitemap", "robots", "redirect")
-CRAWL_STATUSES = ("running", "ok", "partial", "failed")
+# "interrupted": a crawl whose process died without finishing (killed), as a later crawl of the archive found it.
+CRAWL_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
 
 
 class SchemaVersionError(RuntimeError):
@@ -118,8 +121,11 @@ TABLES: tuple[Table, ...] = (
             Column("errors", "INTEGER", not_null=True, default=0),
             Column("message"),
             Column("stats"),  # JSON object: the crawler's own statistics
+            Column("start_key"),  # url_key of the start URL of a one-blog crawl: its blog's crawls, by index
+            Column("pid", "INTEGER"),  # the process running it, and its host: a dead one leaves it interrupted
+            Column("host"),
         ),
-        indexes=(Index(("started",)), Index(("status",))),
+        indexes=(Index(("started",)), Index(("status",)), Index(("start_key",))),
     ),
     Table(
         "posts",
@@ -459,7 +465,18 @@ def migrate_6_to_7(db: Database) -> None:
 
 
 def migrate_7_to_8(db: Database) -> None:
-    """v8: a post's other title (the listing's, or the page's) when the listing and the post page disagree."""
+    """v8: a crawl's start key (one blog per crawl: its last crawl is found by index, not by reading every
+    crawls row), and the process and host running it (a crawl whose process died is marked interrupted)."""
+    _add_columns(db, "crawls", {"start_key": "TEXT", "pid": "INTEGER", "host": "TEXT"})
+    db.execute("CREATE INDEX IF NOT EXISTS idx_crawls__start_key ON crawls(start_key)")
+    rows = db.execute("SELECT id, start_urls FROM crawls WHERE json_valid(start_urls) "
+                      "AND json_array_length(start_urls) = 1").fetchall()
+    db.conn.executemany("UPDATE crawls SET start_key = ? WHERE id = ?",
+                        [(url_key(json.loads(urls)[0]), crawl_id) for crawl_id, urls in rows])
+
+
+def migrate_8_to_9(db: Database) -> None:
+    """v9: a post's other title (the listing's, or the page's) when the listing and the post page disagree."""
     _add_columns(db, "posts", {"title_variant": "TEXT"})
 
 
@@ -471,6 +488,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }
 
 

@@ -1,9 +1,15 @@
 """The one code path that writes a crawl's records to the archive: used by the Scrapy store pipeline (one process)
-and by the distributed writer loop (records arriving through Redis from any number of workers)."""
+and by the distributed writer loop (records arriving through Redis from any number of workers).
+
+Each blog of a crawl has its own crawls row: made when the blog starts, finished when the blog is done (its
+ledger settled, feeds applied, removed posts marked), so many blogs can share one process and one archive
+connection while each keeps its own outcome.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +17,15 @@ from archiver.crawl.records import (
     ErrorItem,
     FeedItem,
     ImageItem,
+    Listed,
+    ListedItem,
     PageItem,
     PostImagesItem,
     PostItem,
     SeenItem,
     SiteItem,
 )
-from archiver.crawl.state import CrawlState, Written
+from archiver.crawl.state import Blog, CrawlState
 from archiver.extract.urls import url_key
 from archiver.store import media
 from archiver.store.archive import Archive
@@ -45,22 +53,24 @@ def redirect_rows(chain: list[dict[str, Any]], final: dict[str, Any]) -> list[di
 
 
 class ArchiveWriter:
-    """Sites, posts (batched upserts), fetched pages and errors -> Archive; one crawls row per crawl."""
+    """Sites, posts (batched upserts), fetched pages and errors -> Archive; one crawls row per blog."""
 
-    def __init__(self, db_path: Path | str, batch_size: int = 200) -> None:
+    def __init__(self, db_path: Path | str, state: CrawlState, batch_size: int = 200) -> None:
         self.db_path = Path(db_path)
+        self.state = state
         self.batch_size = batch_size
         self.archive: Archive | None = None
-        self.crawl_id = 0
+        self.crawl_ids: dict[str, int] = {}  # blog start URL -> its crawls row
+        self.running: set[int] = set()  # crawls rows this writer started and has not finished
         self.site_ids: dict[str, int] = {}
-        self.posts: list[dict[str, Any]] = []
-        self.pages: list[dict[str, Any]] = []
-        self.seen_keys: list[str] = []
-        self.feed_records: list[dict[str, Any]] = []
-        self.gone_keys: list[str] = []
-        self.image_links: list[media.PostImages] = []  # written after their posts' rows
-        self.images: list[dict[str, Any]] = []
-        self.written = Written()
+        self.posts: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by blog
+        self.pages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.seen_keys: dict[str, list[str]] = defaultdict(list)
+        self.gone_keys: dict[str, list[str]] = defaultdict(list)
+        self.feed_records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.image_links: dict[str, list[media.PostImages]] = defaultdict(list)  # written after their posts' rows
+        self.images: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.buffered = 0
 
     def open(self) -> Archive:
         """Open (or create) the archive file."""
@@ -68,22 +78,24 @@ class ArchiveWriter:
         self.archive = Archive(self.db_path)
         return self.archive
 
-    def start_crawl(self, start_urls: list[str], options: dict[str, Any]) -> int:
-        """Add this crawl's row to the crawls table; its id tags everything written after."""
+    def start_blog(self, blog: Blog, options: dict[str, Any]) -> int:
+        """Add the blog's crawls row; its id tags everything written for the blog after."""
         assert self.archive is not None, "open() first"
-        self.crawl_id = self.archive.start_crawl(start_urls, options)
-        return self.crawl_id
+        crawl_id = self.archive.start_crawl([blog.start_url], options)
+        blog.crawl_id = self.crawl_ids[blog.start_url] = crawl_id
+        self.running.add(crawl_id)
+        return crawl_id
 
     def write(self, record: Any) -> None:
         """Write one record (buffered: posts, pages and seen keys go in batches of batch_size)."""
         archive = self.archive
         assert archive is not None, "open() first"
+        blog = record.blog
         if isinstance(record, PostItem):
             row = record.row()
             row["site_id"] = self._site_id(record.root)
-            self.posts.append(row)
-            if len(self.posts) >= self.batch_size:
-                self._flush_posts()
+            self.posts[blog].append(row)
+            self._buffered()
         elif isinstance(record, PageItem):
             page = {
                 "url": record.url, "url_key": url_key(record.url), "kind": record.kind, "status": record.status,
@@ -92,73 +104,102 @@ class ArchiveWriter:
                 "fetched_at": record.fetched_at, "outlinks": record.outlinks, "warc_file": record.warc_file,
                 "warc_offset": record.warc_offset,
             }
-            self.pages.extend(redirect_rows(record.redirects or [], page))
-            self.pages.append(page)
-            if len(self.pages) >= self.batch_size:
-                self._flush_pages()
+            self.pages[blog].extend(redirect_rows(record.redirects or [], page))
+            self.pages[blog].append(page)
+            self._buffered()
         elif isinstance(record, SeenItem):
-            (self.gone_keys if record.removed else self.seen_keys).append(record.url_key)
-            if len(self.seen_keys) >= self.batch_size:
-                self._flush_seen()
+            (self.gone_keys if record.removed else self.seen_keys)[blog].append(record.url_key)
+            self._buffered()
+        elif isinstance(record, ListedItem):
+            seen = [listed.url_key for listed in record.posts if listed.action in Listed.SEEN]
+            if seen:
+                self.seen_keys[blog].extend(seen)
+                self._buffered()
         elif isinstance(record, SiteItem):
             self.site_ids[record.root] = archive.upsert_site(
                 url=record.root, title=record.title, engine=record.engine, theme=record.theme,
                 feeds=record.feeds, sitemaps=record.sitemaps, lang=record.lang,
             )
         elif isinstance(record, FeedItem):
-            self.feed_records.extend(record.records)  # applied at the end, once every post row exists
+            self.feed_records[blog].extend(record.records)  # applied at the blog's end, once its posts exist
         elif isinstance(record, PostImagesItem):
-            self.image_links.append(media.PostImages(record.url_key, self._site_id(record.root), record.urls))
+            # Comes after its post's record: flushed after the blog's posts of the same batch.
+            self.image_links[blog].append(media.PostImages(record.url_key, self._site_id(record.root), record.urls))
+            self._buffered()
         elif isinstance(record, ImageItem):
             image = {name: getattr(record, name) for name in ("url", *media.FETCH_COLUMNS)}
             image["redirects"] = json.dumps(record.redirects) if record.redirects else None
             image["site_id"] = self._site_id(record.root) if record.root else None
-            self.images.append(image)
-            if len(self.images) >= self.batch_size:
-                self._flush_images()
+            self.images[blog].append(image)
+            self._buffered()
         elif isinstance(record, ErrorItem):
             if record.kind in CHOSEN_LIMITS:
                 return  # a limit the user chose is no problem: the crawl's message says where it stopped
-            self.written.errors += 1
-            archive.log_error(self.crawl_id, record.url, record.kind, record.message, record.status)
+            self.state.blog(blog).written.errors += 1
+            archive.log_error(self._crawl_id(blog), record.url, record.kind, record.message, record.status)
 
     def flush(self) -> None:
         """Write every buffered row now."""
-        self._flush_posts()
-        self._flush_pages()
-        self._flush_seen()
-        self._flush_images()
-
-    def finish(self, state: CrawlState, pages_fetched: int) -> Written:
-        """Settle the ledger (every listed post gets its row), flush, fill from feeds, mark removed posts, and
-        finish the crawls row with the crawl's outcome; returns what was written."""
         archive = self.archive
         assert archive is not None, "open() first"
-        for record in state.settle():
-            if state.take(record):
+        for blog, posts in self.posts.items():
+            if posts:
+                new, updated = archive.save_posts(posts, self._crawl_id(blog))
+                written = self.state.blog(blog).written
+                written.posts_new += new
+                written.posts_updated += updated
+        for links in self.image_links.values():  # every link's post was in this batch or an earlier one
+            media.link_post_images(archive, links)
+        for blog, pages in self.pages.items():
+            archive.record_pages(pages, self._crawl_id(blog))
+        for blog, keys in self.seen_keys.items():
+            archive.touch_posts(keys, self._crawl_id(blog))
+        for blog, images in self.images.items():
+            media.record_images(archive, images, self._crawl_id(blog))
+        self.posts.clear()
+        self.image_links.clear()
+        self.pages.clear()
+        self.seen_keys.clear()
+        self.images.clear()
+        self.buffered = 0
+
+    def finish_blog(self, blog: Blog, pages_fetched: int | None = None) -> None:
+        """The blog is done: settle its ledger (every listed post gets its row), flush, fill from its feed, mark
+        its removed posts, and finish its crawls row with its outcome (blog.written: what it changed)."""
+        archive = self.archive
+        assert archive is not None, "open() first"
+        if blog.finished or blog.crawl_id is None:
+            return
+        for record in self.state.settle(blog):
+            if self.state.take(record):
                 self.write(record)
         self.flush()
-        archive.fill_from_feed(self.feed_records)
-        outcome = state.outcome()
-        removed = archive.mark_removed(self.gone_keys)
-        removed += self._mark_vanished(outcome.sites)
-        self.written.posts_removed = removed
+        archive.fill_from_feed(self.feed_records.pop(blog.start_url, []))
+        outcome = self.state.blog_outcome(blog)
+        removed = archive.mark_removed(self.gone_keys.pop(blog.start_url, []))
+        stats = outcome.sites.get(url_key(blog.start_url), {})
+        # A crawl that suddenly finds far fewer posts is more likely broken extraction than mass deletion.
+        if stats.get("complete") and not stats.get("warnings") and stats.get("root") in self.site_ids:
+            removed += archive.mark_vanished(self.site_ids[stats["root"]], blog.crawl_id)
+        written = blog.written
+        written.posts_removed = removed
         archive.finish_crawl(
-            self.crawl_id,
+            blog.crawl_id,
             outcome.status,
             {
-                "pages_fetched": pages_fetched,
-                "posts_new": self.written.posts_new,
-                "posts_updated": self.written.posts_updated,
+                "pages_fetched": pages_fetched if pages_fetched is not None else blog.responses,
+                "posts_new": written.posts_new,
+                "posts_updated": written.posts_updated,
                 "posts_removed": removed,
-                "errors": self.written.errors,
+                "errors": written.errors,
                 "message": outcome.message,
                 "warnings": outcome.warnings,
                 "sites": outcome.sites,
             },
         )
-        state.written = self.written
-        return self.written
+        blog.finished = True
+        blog.archived_keys = set()
+        self.running.discard(blog.crawl_id)
 
     def close(self) -> None:
         """Close the archive file."""
@@ -166,15 +207,16 @@ class ArchiveWriter:
             self.archive.close()
             self.archive = None
 
-    def _mark_vanished(self, site_stats: dict[str, dict[str, Any]]) -> int:
-        """Posts that vanished from every listing of a blog whose pagination this crawl walked to the end."""
-        assert self.archive is not None
-        removed = 0
-        for stats in site_stats.values():
-            # A crawl that suddenly finds far fewer posts is more likely broken extraction than mass deletion.
-            if stats.get("complete") and stats.get("root") in self.site_ids and not stats.get("warnings"):
-                removed += self.archive.mark_vanished(self.site_ids[stats["root"]], self.crawl_id)
-        return removed
+    def _buffered(self) -> None:
+        self.buffered += 1
+        if self.buffered >= self.batch_size:
+            self.flush()
+
+    def _crawl_id(self, blog: str) -> int:
+        crawl_id = self.crawl_ids.get(blog)
+        if crawl_id is None:  # a record of a blog not started here (defensive: every blog starts first)
+            crawl_id = self.start_blog(self.state.blog(blog), {})
+        return crawl_id
 
     def _site_id(self, root: str) -> int:
         if root not in self.site_ids:
@@ -183,32 +225,3 @@ class ArchiveWriter:
                 url=root, title=None, engine=None, theme=None, feeds=[], sitemaps=[], lang=None
             )
         return self.site_ids[root]
-
-    def _flush_posts(self) -> None:
-        if self.posts:
-            assert self.archive is not None
-            new, updated = self.archive.save_posts(self.posts, self.crawl_id)
-            self.written.posts_new += new
-            self.written.posts_updated += updated
-            self.posts = []
-        if self.image_links:  # every link's post was in this batch or an earlier one
-            media.link_post_images(self.archive, self.image_links)
-            self.image_links = []
-
-    def _flush_seen(self) -> None:
-        if self.seen_keys:
-            assert self.archive is not None
-            self.archive.touch_posts(self.seen_keys, self.crawl_id)
-            self.seen_keys = []
-
-    def _flush_pages(self) -> None:
-        if self.pages:
-            assert self.archive is not None
-            self.archive.record_pages(self.pages, self.crawl_id)
-            self.pages = []
-
-    def _flush_images(self) -> None:
-        if self.images:
-            assert self.archive is not None
-            media.record_images(self.archive, self.images, self.crawl_id)
-            self.images = []

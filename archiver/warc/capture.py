@@ -15,7 +15,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 
-from archiver.warc.files import DEFAULT_MAX_BYTES, HttpExchange, RotatingWarcWriter, default_warc_dir
+from archiver.warc.files import HttpExchange, RotatingWarcWriter, default_warc_dir
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 def warc_dir_from_settings(settings) -> Path:
     """ARCHIVER_WARC_DIR, or warc/ beside ARCHIVER_DB."""
     configured = settings.get("ARCHIVER_WARC_DIR")
-    return Path(configured) if configured else default_warc_dir(settings.get("ARCHIVER_DB", "data/archive.db"))
+    return Path(configured) if configured else default_warc_dir(settings.get("ARCHIVER_DB"))
 
 
 class WarcCaptureMiddleware:
@@ -43,14 +43,14 @@ class WarcCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        if not settings.getbool("ARCHIVER_WARC", True):
+        if not settings.getbool("ARCHIVER_WARC"):
             raise NotConfigured
         info = {
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT", ""),
         }
         writer = RotatingWarcWriter(
-            warc_dir_from_settings(settings), settings.getint("ARCHIVER_WARC_MAX_BYTES", DEFAULT_MAX_BYTES), info
+            warc_dir_from_settings(settings), settings.getint("ARCHIVER_WARC_MAX_BYTES"), info
         )
         middleware = cls(writer)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)

@@ -24,11 +24,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archiver import PROJECT_URL, __version__
+from archiver import PROJECT_URL, __version__, settings
 
 WARC_FILE_PREFIX = "archiver"
 WARC_SUFFIX = ".warc.gz"
-DEFAULT_MAX_BYTES = 1_000_000_000  # the customary 1 GB per WARC file
+DEFAULT_MAX_BYTES = settings.ARCHIVER_WARC_MAX_BYTES  # the customary 1 GB per WARC file (declared in settings)
 # Hop-by-hop framing the HTTP client already undid: the stored body is not chunked any more.
 DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
 COPY_CHUNK = 64 * 1024

@@ -45,10 +45,13 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"  # a URL given up on is a row in crawl_errors, not a terminal error
 ARCHIVER_RETRY_BACKOFF_BASE = 0.5  # seconds between requests to a host after a 5xx/429 without Retry-After;
 # doubled on each further one, up to ARCHIVER_MAX_CRAWL_DELAY; back to normal after a good answer
+ARCHIVER_UNREACHABLE_AFTER = 3  # connection failures in a row after which a host is given up for the crawl
 ARCHIVER_RETRY_AFTER_MAX = 120  # seconds; a longer Retry-After gives up the URL, and the rest of its host this crawl
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "archiver.spiders.retry.BackoffRetryMiddleware": 550,
+    # After the retry middleware (a higher number sees a failure first): a host given up is not retried.
+    "archiver.spiders.unreachable.UnreachableHostMiddleware": 560,
     # After RobotsTxtMiddleware (100): a host's robots.txt is read before its first request gets here.
     "archiver.politeness.PolitenessMiddleware": 120,
     # Closest to the downloader: sees every response as received (before decompression, redirects, retries).

@@ -68,6 +68,12 @@ def _page(links: str) -> str:
         # "previous"/"newer" links back to lower pages are skipped
         ("https://b.example/page/3/", "<a href='/page/2/'>Newer posts</a><a href='/page/4/'>Older posts</a>",
          ["https://b.example/page/4/"]),
+        # a series that counts down to its oldest page: "Older posts" (rel=next) goes to a lower number
+        ("https://b.example/index-5.html",
+         "<a href='.' rel='prev'>Newer posts</a><a href='index-4.html' rel='next'>Older posts</a>",
+         ["https://b.example/index-4.html"]),
+        ("https://b.example/index-2.html", "<a href='index-3.html'>Newer posts</a><a href='index-1.html'>Older posts</a>",
+         ["https://b.example/index-1.html"]),
         # the next page comes first even when numbered links come before it in the markup
         ("https://b.example/page/3/",
          "<nav class='pagination'><a href='/page/9/'>9</a><a href='/page/5/'>5</a><a href='/page/4/'>4</a></nav>",

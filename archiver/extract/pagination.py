@@ -336,6 +336,7 @@ def find_next_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
     numbered: dict[str, int] = {}  # url -> page number, same series, beyond this page
     forward: list[str] = []  # links that say "next" (rel, label, class), in document order
     seen_backward: set[str] = set()
+    counts_down = False  # a "next" link to a lower number: higher numbers are the newer pages
 
     for anchor in doc.iter("a", "link"):
         href = anchor.get("href")
@@ -371,6 +372,11 @@ def find_next_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
                 numbered[target] = position.number
                 if direction > 0:
                     forward.append(target)
+            elif direction > 0:
+                # A series that counts down (index.html, index-5.html ... index-1.html, the oldest page): the
+                # link says it is the next page, and its lower number is where that is.
+                forward.append(target)
+                counts_down = True
             else:
                 seen_backward.add(target)
             continue
@@ -383,6 +389,8 @@ def find_next_pages(doc: lxml.html.HtmlElement, url: str) -> list[str]:
         if (position.number > 1 and ("next" in rel.split() or _in_pagination(anchor))) or _says_older_posts(anchor):
             forward.append(target)
 
+    if counts_down:
+        return _dedupe([u for u in forward if u not in seen_backward])
     ordered: list[str] = []
     expected_next = here.number + 1
     explicit = [u for u in forward if u not in seen_backward]

@@ -51,6 +51,7 @@ from archiver.extract.model import ListingEntry
 from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
 from archiver.spiders import signals as blog_signals
+from archiver.spiders.unreachable import HostUnreachable
 from archiver.warc.capture import META_DEDUPE, redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
@@ -562,6 +563,8 @@ def describe_failure(failure: Failure) -> Problem:
         return Problem("too-large", "download cancelled (over DOWNLOAD_MAXSIZE?)")
     if failure.check(ResponseDataLossError):
         return Problem("truncated", "truncated response (connection closed before the end)")
+    if failure.check(HostUnreachable):
+        return Problem("unreachable", str(failure.value))
     name = failure.type.__name__ if failure.type else "Error"
     if name == "IgnoreRequest" and "robots" in str(failure.value).lower():
         return Problem("robots", "forbidden by robots.txt")

@@ -1,6 +1,6 @@
 """Offline benchmark of parse_post on the corpus: title, date, content F1, tags/categories/author, pages/s.
 
-Usage: .venv/bin/python benchmarks/post_offline.py [--corpus DIR] [--sites id1,id2] [--examples N]
+Usage: .venv/bin/python benchmarks/post_offline.py [--corpus DIR] [--sites id1,id2] [--examples N] [--no-theme-rules]
 
 For each site's gold posts with in_www, the post's www file is parsed with url = origins[0] + path. Content is
 scored like the blogbench harness: token F1 (single CJK characters and lowercase words) against the text under
@@ -37,7 +37,7 @@ def set_agreement(found: list[str], gold: list[str]) -> bool:
     return {normalize(t).casefold() for t in found} == {normalize(t).casefold() for t in gold}
 
 
-def bench_site(site: Site, examples: int) -> dict:
+def bench_site(site: Site, examples: int, theme_rules: bool = True) -> dict:
     """Scores and speed of parse_post over one site's gold posts that are in www/."""
     counts: Counter = Counter()
     misses: dict[str, list[str]] = {"title": [], "date": [], "content": [], "tags": [], "categories": [], "author": []}
@@ -55,7 +55,7 @@ def bench_site(site: Site, examples: int) -> dict:
         raw = Path(path).read_bytes().decode(site.encoding, "replace")
         url = post["url"] if post["url"].startswith("http") else origin + site.url_path(post["url"])
         started = time.process_time()
-        page = parse_post(XML_DECLARATION.sub("", raw), url)
+        page = parse_post(XML_DECLARATION.sub("", raw), url, theme_rules=theme_rules)
         parse_seconds += time.process_time() - started
         counts["posts"] += 1
         rules[page.extracted_by] += 1
@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--corpus", default="/work/shared/corpus")
     parser.add_argument("--sites", default="")
     parser.add_argument("--examples", type=int, default=3)
+    parser.add_argument("--no-theme-rules", action="store_true", help="parse_post(theme_rules=False)")
     args = parser.parse_args()
     sites = list_sites(args.corpus, [s for s in args.sites.split(",") if s] or None)
     header = f"{'site':34} {'n':>4} {'title':>6} {'date':>6} {'cont':>6} {'tags':>6} {'cats':>6} {'auth':>6} {'pg/s':>6}  rules"
@@ -134,7 +135,7 @@ def main() -> None:
     total_seconds = 0.0
     details = []
     for site in sites:
-        result = bench_site(site, args.examples)
+        result = bench_site(site, args.examples, theme_rules=not args.no_theme_rules)
         c = result["counts"]
         total_posts += c["posts"]
         total_seconds += result["seconds"]

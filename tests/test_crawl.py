@@ -292,3 +292,22 @@ def test_feed_fills_what_listing_and_missing_post_pages_lack(tmp_path, serve):
     assert (p3["published"], p3["published_source"]) == ("2023-03-03T09:00:00-07:00", "feed")
     assert "Full text of post 3." in p3["content_text"]
     assert rows(db, "select feeds from sites")[0]["feeds"].count("index.xml") == 1
+
+
+def test_a_post_renamed_on_its_page_keeps_the_listing_title_too(tmp_path, serve):
+    """The listing still shows a post's old title, its page the new one: the archive keeps both."""
+    from dataclasses import replace
+
+    from tests.sitegen import _post_page
+
+    site = tmp_path / "site"
+    gold = build_wordpress(site, n_posts=4, per_page=4)
+    renamed = replace(gold[1], title="Queues first, caches later: a second look")
+    (site / renamed.path.strip("/") / "index.html").write_text(_post_page(renamed, "Field Notes"), "utf-8")
+    db = tmp_path / "a.db"
+    result = run_archiver("crawl", serve(site), "--db", str(db), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    archived = _by_path(db)
+    row = archived[renamed.path]
+    assert (row["title"], row["title_variant"]) == (renamed.title, gold[1].title)
+    assert all(archived[post.path]["title_variant"] is None for post in gold if post.path != renamed.path)

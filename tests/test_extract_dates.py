@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from archiver.extract.dates import (
-    date_from_url,
+    DATEPARSER_LANGUAGES,
+    date_in_url,
     date_part,
     find_date_in_text,
+    htmldate_published,
     offset_minutes,
     parse_date,
     reconcile_dates,
@@ -27,6 +29,7 @@ PARSE_DATE_CASES: list[tuple[str, str | None]] = [
     ("2021-03-04T05:06:07", "2021-03-04T05:06:07"),
     ("2021-03-04T05:06:07+08:00", "2021-03-04T05:06:07+08:00"),
     ("2021-03-04T05:06:07-07:00", "2021-03-04T05:06:07-07:00"),
+    ("2020-12-05T23:15:0Z", "2020-12-05T23:15:00+00:00"),  # a template that drops the seconds' zero
     ("2021-03-04T05:06:07Z", "2021-03-04T05:06:07+00:00"),
     ("2021-03-04T05:06:07.123Z", "2021-03-04T05:06:07+00:00"),
     ("2021-03-04T05:06:07.123456+05:30", "2021-03-04T05:06:07+05:30"),
@@ -182,6 +185,8 @@ FIND_DATE_CASES: list[tuple[str, str | None]] = [
     ("31/02/2025", None),
     ("0001-01-01", None),
     ("2027-01-01", None),
+    # asctime / Unix `date`
+    ("Tue Jan 28 15:28:56 CET 2020", "2020-01-28T15:28:56+01:00"),
     # a long text that merely mentions a relative word is not "yesterday"
     ("Yesterday I finally rewrote the build scripts from scratch, and here is what I learned.", None),
 ]
@@ -235,6 +240,11 @@ def test_raw_is_the_matched_substring(text: str, expected_raw: str) -> None:
     assert value is not None and value.raw == expected_raw
 
 
+def test_basic_format_iso_datetime_as_a_whole_value() -> None:
+    value = parse_date("20201123T11:02:35Z", "meta", now=NOW)
+    assert value is not None and value.iso == "2020-11-23T11:02:35+00:00"
+
+
 def test_source_is_passed_through() -> None:
     value = parse_date("2020-01-02", "json-ld", now=NOW)
     assert value is not None and value.source == "json-ld"
@@ -247,6 +257,11 @@ def test_future_limit_follows_now() -> None:
 
 def test_dateparser_fallback_reads_uncommon_wording() -> None:
     value = parse_date("2021, March the 4th", "meta", now=NOW)
+    assert value is not None and value.iso == "2021-03-04"
+
+
+def test_dateparser_fallback_reads_arabic_month_names() -> None:
+    value = parse_date("الخميس، 04 مارس 2021 - 10:15 ص", "meta", now=NOW)
     assert value is not None and value.iso == "2021-03-04"
 
 
@@ -319,23 +334,67 @@ def test_reconcile_dates(machine: str | None, shown: str | None, expected: str) 
 
 
 @pytest.mark.parametrize(
-    ("url", "expected"),
+    ("path", "expected"),
     [
-        ("https://b.example/2020/01/02/first-frost/", "2020-01-02"),
-        ("https://b.example/blog/2020-01-02-first-frost/", "2020-01-02"),
-        ("https://b.example/2020/1/2/first-frost.html", "2020-01-02"),
-        ("https://b.example/20190607.html", "2019-06-07"),
-        ("https://b.example/notes/20190607-first-frost/", "2019-06-07"),
-        ("https://b.example/1784522/", None),  # a post id, not a date
-        ("https://b.example/posts/2145646931/", None),
-        ("https://b.example/p/201906071/", None),  # digits glued to the date: an id
-        ("https://b.example/2020/01/first-frost/", None),  # a month, not a day
-        ("https://b.example/2021/02/30/x/", None),  # no such day
-        ("https://b.example/2999/01/02/x/", None),  # the future: a placeholder
+        ("/2020/01/02/a-post/", "2020-01-02"),
+        ("/home/2017/7/12/short-numbers", "2017-07-12"),
+        ("/blog/2020-01-02-a-post/", "2020-01-02"),
+        ("/notes/2020_01_31_draft", "2020-01-31"),
+        ("/20190607.html", "2019-06-07"),
+        ("/p/20190607-a-post/", "2019-06-07"),
+        ("/2023/11/", None),  # a month archive, no day
+        ("/2023/10/3-questions-for-the-editor/", None),  # month-and-name permalink: the slug starts with a number
+        ("/2019/05/10-tips-for-winter/", None),
+        ("/2020/01/02.html", "2020-01-02"),
+        ("/1784522/", None),  # a post id, not a date
+        ("/id/201906071234/", None),  # a longer number that only starts like a date
+        ("/x/2019-13-01-x", None),
+        ("/2027/01/01/from-the-future/", None),
     ],
 )
-def test_date_from_url(url: str, expected: str | None) -> None:
-    found = date_from_url(url)
-    assert (found.iso if found else None) == expected
-    if found:
-        assert found.source == "url"
+def test_date_in_url(path: str, expected: str | None) -> None:
+    value = date_in_url(path, now=NOW)
+    assert (value.iso if value else None) == expected
+    assert value is None or value.source == "url"
+
+
+def test_htmldate_fallback_finds_a_date_our_region_signals_do_not_read() -> None:
+    from archiver.extract.html import parse_html
+
+    document = parse_html(
+        "<html><body><div id='x'><h1>Jahresbericht</h1><div>Veröffentlicht am 14.10.2019</div>"
+        "<p>Text über das Jahr, lang genug, um ein Absatz zu sein.</p></div></body></html>",
+        "https://verein.example/bericht",
+    )
+    value = htmldate_published(document, "https://verein.example/bericht")
+    assert value is not None and value.iso == "2019-10-14" and value.source == "htmldate"
+
+
+def test_htmldate_fallback_gives_no_day_for_a_year_alone() -> None:
+    from archiver.extract.html import parse_html
+
+    document = parse_html(
+        "<html><body><div id='x'><h1>Über uns</h1><p>Ein Verein, der seit langem Bäume im Viertel pflanzt.</p>"
+        "</div><footer>© 2019 Baumfreunde</footer></body></html>",
+        "https://verein.example/ueber",
+    )
+    assert htmldate_published(document, "https://verein.example/ueber") is None
+
+
+def test_htmldate_dateparser_is_bounded_to_our_languages() -> None:
+    """htmldate's extensive search asks dateparser with every locale (seconds per odd string, issue 13): ours
+    swaps its parser factory for one limited to DATEPARSER_LANGUAGES. If htmldate renames the factory, this fails."""
+    import htmldate.extractors
+
+    from archiver.extract.html import parse_html
+
+    htmldate_published(parse_html("<html><body><p>x</p></body></html>", "https://a.example/"), "https://a.example/")
+    parser = htmldate.extractors.get_external_parser()
+    assert sorted(parser._settings.__dict__.get("LANGUAGES") or parser.languages) == sorted(DATEPARSER_LANGUAGES)
+
+
+def test_our_dateparser_fallback_is_bounded_to_our_languages() -> None:
+    """Unbounded, dateparser tries ~200 locales on a string none reads (seconds per string: issue 13 item 12)."""
+    from archiver.extract.dates import _dateparser
+
+    assert sorted(_dateparser().languages) == sorted(DATEPARSER_LANGUAGES)

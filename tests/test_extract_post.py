@@ -85,6 +85,96 @@ def test_utc_meta_date_yields_to_the_local_day_the_page_shows() -> None:
     assert published is not None and published.iso == "2020-01-02"
 
 
+def test_utc_meta_date_keeps_its_day_when_the_post_also_shows_that_day() -> None:
+    # The page strip shows the day the page was served; the post's own line shows the instant's day.
+    html = """<html><head><meta property="article:published_time" content="2021-05-14T21:30:00Z"></head><body>
+    <div class="wrap"><div class="strip"><span class="date">Saturday, May 15, 2021</span></div>
+    <div class="story"><h1 class="post-title">Harbour lights</h1><span class="date">Posted: May 14, 2021 5:30 PM</span>
+    <div class="post-content"><p>The harbour lights came on one by one while the ferries went home for the night.</p>
+    <p>Nobody on the pier seemed to be in any hurry to leave, and the gulls kept circling.</p></div></div>
+    </div></body></html>"""
+    published = parse_post(html, "https://harbour.example/lights/").published
+    assert published is not None and published.iso[:10] == "2021-05-14"
+
+
+def test_a_date_attribute_in_the_sites_day_month_order_yields_to_the_written_date() -> None:
+    html = """<html><body><div class="post hentry"><h1 class="entry-title">Krimi der Woche</h1>
+    <abbr class="published" title="03-09-2012T10:00:00+0200">3. September 2012</abbr>
+    <div class="entry-content"><p>Ein Kommissar, ein verregneter Herbst und ein Fall, der nicht aufgehen will.</p></div>
+    </div></body></html>"""
+    published = parse_post(html, "https://krimi.example/?p=12").published
+    assert published is not None and published.iso[:10] == "2012-09-03"
+
+
+def test_a_time_showing_its_update_keeps_its_attribute() -> None:
+    html = """<html><body><article><h1 class="post-title">Field notes</h1>
+    <time datetime="2019-06-02T09:00:00+02:00">Updated 5 June 2019</time>
+    <div class="post-content"><p>Notes from the field, written on the second and corrected a few days later.</p></div>
+    </article></body></html>"""
+    published = parse_post(html, "https://notes.example/field/").published
+    assert published is not None and published.iso[:10] == "2019-06-02"
+
+
+def _restamped(shown: str) -> str:
+    ld = ('{"@context": "https://schema.org", "@type": "BlogPosting", "headline": "Slow bread",'
+          ' "datePublished": "2019-03-02T08:00:00Z", "dateModified": "2019-03-09T18:40:00Z"}')
+    return f"""<html><head><meta property="article:published_time" content="2019-03-09T18:39:00Z">
+    <script type="application/ld+json">{ld}</script></head><body><article><h1 class="post-title">Slow bread</h1>
+    {shown}<div class="post-content"><p>The dough rested for two days in the cold before it met the oven.</p>
+    <p>Patience is most of the recipe; flour, water and salt are the rest of it.</p></div></article></body></html>"""
+
+
+def test_a_publication_meta_restamped_on_an_edit_yields_to_the_first_publication() -> None:
+    published = parse_post(_restamped(""), "https://bread.example/slow/").published
+    assert published is not None and published.iso[:10] == "2019-03-02"
+
+
+def test_a_post_showing_its_edit_day_as_its_date_keeps_it() -> None:
+    page = parse_post(_restamped('<span class="post-date">March 9, 2019</span>'), "https://bread.example/slow/")
+    assert page.published is not None and page.published.iso[:10] == "2019-03-09"
+
+
+def test_dates_of_teasers_for_other_posts_are_not_the_posts_date() -> None:
+    html = """<html><body><div class="layout"><div class="main"><h1 class="post-title">Winter tyres</h1>
+    <div class="post-content"><p>Winter tyres earn their keep below seven degrees, long before the first snow.</p>
+    <p>Check the tread depth and the date code on the sidewall before the season starts.</p></div></div>
+    <div class="side"><ul><li><a href="/news.php?id=41"><h4>Chains or socks?</h4></a>
+    <div class="event-date">4. November 2021</div></li></ul></div>
+    <div class="post-date">5. November 2021</div></div></body></html>"""
+    published = parse_post(html, "https://cars.example/news.php?id=42").published
+    assert published is not None and published.iso[:10] == "2021-11-05"
+
+
+def test_a_date_beside_a_title_linking_to_the_post_itself_is_its_date() -> None:
+    html = """<html><body><div class="post"><h2 class="post-title"><a href="/2021/11/tyres.html">Winter tyres</a></h2>
+    <span class="post-date">5. November 2021</span><div class="post-body">
+    <p>Winter tyres earn their keep below seven degrees, long before the first snow arrives in the valley.</p>
+    </div></div></body></html>"""
+    published = parse_post(html, "https://cars.example/2021/11/tyres.html?m=1").published
+    assert published is not None and published.iso[:10] == "2021-11-05"
+
+
+def _marked_page(header: str) -> str:
+    return f"""<html><body><div class="page"><h1 class="post-title">Radio days</h1>{header}
+    <div class="post-content"><p><time datetime="2019-06-28T13:49:45Z">28 June 2019</time></p>
+    <p>The station kept broadcasting through the night, on a transmitter borrowed from a neighbouring town.</p>
+    <p>By morning the listeners had called in from three valleys away to say they could hear every word.</p></div>
+    <div class="more"><div class="card"><time pubdate datetime="2019-09-22T07:30:29Z">22 September</time>
+    <p>Another story.</p></div><div class="card"><time pubdate datetime="2019-09-20T19:01:28Z">20 September</time>
+    <p>And another.</p></div></div></div></body></html>"""
+
+
+def test_pubdate_marks_of_several_days_below_the_body_are_a_lists() -> None:
+    published = parse_post(_marked_page(""), "https://radio.example/days/").published
+    assert published is not None and published.iso[:10] == "2019-06-28"
+
+
+def test_a_pubdate_mark_above_the_body_leads_over_marks_below_it() -> None:
+    page = parse_post(_marked_page('<time pubdate datetime="2019-06-27T09:00:00Z">27 June 2019</time>'),
+                      "https://radio.example/days/")
+    assert page.published is not None and page.published.iso[:10] == "2019-06-27"
+
+
 def test_date_in_url_is_the_last_resort() -> None:
     html = "<html><body><article><h1>Plain</h1><p>Nothing on this page says when it was written, only its address.</p></article></body></html>"
     published = parse_post(html, "https://plain.example/2015/06/07/plain/").published

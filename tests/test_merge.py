@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archiver.extract.merge import merge_post, merged_published, merged_title
+from archiver.extract.merge import merge_post, merged_published, merged_title, titles_by_evidence
 from archiver.extract.model import DateValue
 
 
@@ -58,3 +58,54 @@ def test_post_without_page_keeps_listing_fields():
     record = merge_post(entry, None, 404)
     assert (record.title, record.published, record.published_source, record.tags, record.page_status) == (
         "A", "2024-01-02", "listing-text", ["t"], 404)
+
+
+def test_disagreeing_titles_keep_the_other_as_a_variant() -> None:
+    assert titles_by_evidence("Old title", "New title") == ("New title", "Old title")
+    assert titles_by_evidence("Queues in Python", "Queues in Python | My Blog") == ("Queues in Python", None)
+    assert titles_by_evidence("Same  title", "Same title") == ("Same title", None)
+    assert titles_by_evidence(None, "Only the page") == ("Only the page", None)
+
+
+def test_merged_record_carries_the_title_variant() -> None:
+    record = merge_post({"url": "https://a.example/p/", "title": "Listing words"}, {"title": "Page words"})
+    assert record.title == "Page words" and record.title_variant == "Listing words"
+
+
+ATOM_UPDATED_ONLY = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Moss notes</title>
+  <entry>
+    <title>Moss on north walls</title>
+    <link href="https://moss.example/north-walls/"/>
+    <id>https://moss.example/north-walls/</id>
+    <updated>2021-04-05T10:00:00+02:00</updated>
+  </entry>
+  <entry>
+    <title>Moss in winter</title>
+    <link href="https://moss.example/winter/"/>
+    <id>https://moss.example/winter/</id>
+    <published>2020-12-01T09:00:00+01:00</published>
+    <updated>2021-01-10T09:00:00+01:00</updated>
+  </entry>
+</feed>
+"""
+
+
+def test_feed_entry_with_only_updated_fills_the_date_marked_as_such() -> None:
+    from archiver.extract.feeds import parse_feed
+    from archiver.extract.merge import feed_fill
+
+    only_updated, with_published = (feed_fill(e) for e in parse_feed(ATOM_UPDATED_ONLY, "https://moss.example/feed"))
+    assert only_updated["published"].startswith("2021-04-05")
+    assert only_updated["published_source"] == "feed-updated"
+    assert with_published["published"].startswith("2020-12-01")  # never the <updated> when <published> is there
+    assert with_published["published_source"] == "feed"
+
+
+def test_a_listing_showing_the_update_day_yields_to_the_earlier_published_day() -> None:
+    listing = DateValue("2024-03-12T14:53:46", "2024-03-12 14:53:46", "listing-text")
+    page = DateValue("2020-04-07", "2020-04-07", "time")
+    assert merged_published(listing, page) is page
+    # ...but a listing day earlier than the page's (the page shows its update) stays
+    assert merged_published(page, listing) is page

@@ -193,6 +193,18 @@ def test_date_fields_move_together(archive, site_id, crawl_id) -> None:
     assert (row["published"], row["published_raw"], row["published_source"]) == ("2024-03-05", None, "url")
 
 
+def test_title_variant_moves_with_the_title(archive, site_id, crawl_id) -> None:
+    archive.save_posts([make_post(site_id, "moss", title="Moss, revisited", title_variant="On moss")], crawl_id)
+    row = post_row(archive, "notes.example.net/moss")
+    assert (row["title"], row["title_variant"]) == ("Moss, revisited", "On moss")
+    # A record without a title keeps both; one whose listing and page agree again drops the old variant.
+    archive.save_posts([make_post(site_id, "moss", title=None, title_variant=None)], crawl_id)
+    assert post_row(archive, "notes.example.net/moss")["title_variant"] == "On moss"
+    archive.save_posts([make_post(site_id, "moss", title="Moss, revisited")], crawl_id)
+    row = post_row(archive, "notes.example.net/moss")
+    assert (row["title"], row["title_variant"]) == ("Moss, revisited", None)
+
+
 def test_content_hash_is_sha256_of_body_or_excerpt(archive, site_id, crawl_id) -> None:
     with_body = make_post(site_id, "compost")
     without_body = make_post(site_id, "mulch", content_html=None, content_text=None, content_markdown=None)
@@ -449,6 +461,16 @@ def test_v1_archive_is_migrated(tmp_path: Path) -> None:
     assert schema_shape(old_path) == schema_shape(fresh_path)
 
 
+def test_feed_fill_keeps_where_the_date_came_from(archive, site_id, crawl_id) -> None:
+    archive.save_posts([make_post(site_id, "lichen", published=None, published_raw=None, published_source=None)],
+                       crawl_id)
+    record = {"url": f"{SITE_URL}lichen/", "published": "2021-04-05T10:00:00+08:00",
+              "published_raw": "2021-04-05T10:00:00+08:00", "published_source": "feed-updated"}
+    assert archive.fill_from_feed([record]) == 1
+    row = archive.db.conn.execute("SELECT published, published_source FROM posts").fetchone()
+    assert row == ("2021-04-05T10:00:00+08:00", "feed-updated")
+
+
 def test_every_older_version_has_its_migration_step() -> None:
     from archiver.store.schema import MIGRATIONS
 
@@ -481,6 +503,24 @@ def test_v7_archive_gets_crawl_start_keys_on_migration(tmp_path: Path) -> None:
         last = memory.last_crawl(SITE_URL)
         assert last is not None and last.complete
         assert archive.db.execute("SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'compost'").fetchone()[0] == 1
+    fresh_path = tmp_path / "fresh.db"
+    Archive(fresh_path).close()
+    assert schema_shape(path) == schema_shape(fresh_path)
+
+
+def test_v8_archive_gets_the_title_variant_column_on_migration(tmp_path: Path) -> None:
+    path = tmp_path / "v8.db"
+    with Archive(path) as archive:
+        site = archive.upsert_site(url=SITE_URL, title="T", engine=None, theme=None, feeds=[], sitemaps=[], lang=None)
+        archive.save_posts([make_post(site, "compost")], archive.start_crawl([SITE_URL], {}))
+    with sqlite3.connect(path) as connection:  # back to what schema 8 had
+        connection.execute("ALTER TABLE posts DROP COLUMN title_variant")
+    set_version(path, 8)
+    with Archive(path) as archive:
+        crawl_id = archive.start_crawl([SITE_URL], {})
+        archive.save_posts([make_post(1, "compost", title="Compost, again", title_variant="On compost")], crawl_id)
+        row = post_row(archive, "notes.example.net/compost")
+        assert (row["title"], row["title_variant"]) == ("Compost, again", "On compost")
     fresh_path = tmp_path / "fresh.db"
     Archive(fresh_path).close()
     assert schema_shape(path) == schema_shape(fresh_path)

@@ -12,6 +12,7 @@ import lxml.html
 import nh3
 
 from archiver.extract import post_rules as rules
+from archiver.extract.boilerplate import is_furniture_hint
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse
 from archiver.extract.media import image_source
 
@@ -465,9 +466,26 @@ def find_body(
     for finder in finders if theme_rules else finders[1:]:
         element, name = finder(document)
         if element is not None:
+            if finder is not _body_by_density and _text_length(element) < SMALL_BODY_CHARS:
+                return _unless_text_elsewhere(document, element, name)
             return element, name
     body = document.find("body")
     return (body if body is not None else document), "document"
+
+
+# A body this short (an image post, or a rule that hit the wrong element) yields to a density winner elsewhere on
+# the page holding many times its text.
+SMALL_BODY_CHARS = 200
+ELSEWHERE_MIN_CHARS = 1000
+
+
+def _unless_text_elsewhere(
+    document: lxml.html.HtmlElement, element: lxml.html.HtmlElement, name: str
+) -> tuple[lxml.html.HtmlElement, str]:
+    other, other_name = _body_by_density(document)
+    if other is None or other is element or _text_length(other) < ELSEWHERE_MIN_CHARS:
+        return element, name
+    return other, other_name  # also a wrapper of the short element: the scorer left out sidebars and comments
 
 
 def _body_by_theme_rule(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
@@ -509,18 +527,26 @@ def _hint_weight(element: lxml.html.HtmlElement) -> float:
 
 
 def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
-    """Readability-style: paragraphs vote for their parent (and half for the grandparent)."""
+    """Readability-style: paragraphs vote for their parent (and half for the grandparent). Text written straight
+    into a <div> between <br>s votes too; paragraphs that are mostly links, or that sit in page furniture
+    (comments, related posts, menus: boilerplate class/id words), do not."""
     scores: dict[lxml.html.HtmlElement, float] = {}
-    for paragraph in document.iter(*rules.SCORED_TAGS):
-        if paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
+    furniture: dict[lxml.html.HtmlElement, bool] = {}
+    for paragraph in document.iter(*rules.SCORED_TAGS, "div"):
+        if paragraph.tag == "div":
+            text = collapse(_direct_text(paragraph))
+        elif paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
             continue  # a container of paragraphs: its paragraphs vote themselves
-        text = collapse(_FAST_TEXT(paragraph))
+        else:
+            text = collapse(_FAST_TEXT(paragraph))
         if len(text) < 25:
             continue
-        points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
-        parent = paragraph.getparent()
-        if parent is None:
+        parent = paragraph if paragraph.tag == "div" else paragraph.getparent()
+        if parent is None or _in_furniture(parent, furniture):
             continue
+        if paragraph.tag != "div" and _mostly_links(paragraph, text):
+            continue
+        points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
         for ancestor, share in ((parent, 1.0), (parent.getparent(), 0.5)):
             if ancestor is None or ancestor.tag in ("html", "body"):
                 continue
@@ -529,8 +555,92 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
             scores[ancestor] += points * share
     if not scores:
         return None, ""
-    ranked = sorted(scores.items(), key=lambda item: item[1] * (1.0 - _link_density(item[0])), reverse=True)
-    return ranked[0][0], "density"
+    # Link density is costly on big wrappers: only the strongest few candidates are weighed by it.
+    top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:DENSITY_FINALISTS]
+    heading = _title_heading(document)
+    best, best_score = max(
+        (
+            (element, score * (1.0 - _link_density(element)) * (TITLE_BONUS if _holds(element, heading) else 1.0))
+            for element, score in top
+        ),
+        key=lambda item: item[1],
+    )
+    return _with_sibling_parts(best, best_score, scores), "density"
+
+
+DENSITY_FINALISTS = 8
+# The post's text sits with its title: a finalist that holds the page's main heading is preferred to one beside
+# it (a "you may also like" box of teasers can outscore a short post).
+TITLE_BONUS = 1.5
+
+
+def _title_heading(document: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The page's first <h1> outside its banner, navigation and furniture, if it has one."""
+    for heading in document.iter("h1"):
+        if any(a.tag in ("header", "nav", "aside", "footer") for a in heading.iterancestors()):
+            continue
+        if _solid_length(_FAST_TEXT(heading)) >= 3:
+            return heading
+    return None
+
+
+def _holds(element: lxml.html.HtmlElement, heading: lxml.html.HtmlElement | None) -> bool:
+    return heading is not None and any(ancestor is element for ancestor in heading.iterancestors())
+# A sibling of the winner with at least this share of its score is another part of the same text (articles
+# split by figures, pull quotes or ads into several containers): the body is then their common parent.
+SIBLING_SHARE = 0.2
+SIBLING_MAX_LINK_DENSITY = 0.25
+
+
+def _with_sibling_parts(
+    best: lxml.html.HtmlElement, best_score: float, scores: dict[lxml.html.HtmlElement, float]
+) -> lxml.html.HtmlElement:
+    parent = best.getparent()
+    if parent is None or parent.tag in ("body", "html"):
+        return best
+    threshold = max(10.0, best_score * SIBLING_SHARE)
+    for sibling in parent:
+        if sibling is best or scores.get(sibling, 0.0) < threshold:
+            continue
+        if _link_density(sibling) <= SIBLING_MAX_LINK_DENSITY:
+            return parent
+    return best
+
+
+def _direct_text(element: lxml.html.HtmlElement) -> str:
+    """The text written straight into an element (its text and its children's tails), not its children's."""
+    parts = [element.text or ""]
+    parts.extend(child.tail or "" for child in element)
+    return "".join(parts)
+
+
+def _mostly_links(paragraph: lxml.html.HtmlElement, text: str) -> bool:
+    linked = sum(len(collapse(_FAST_TEXT(a))) for a in paragraph.iter("a"))
+    return linked > len(text) * 0.5
+
+
+def _in_furniture(element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlElement, bool]) -> bool:
+    """Whether the element or an ancestor is page furniture (nav, aside, footer, or boilerplate class/id words)."""
+    chain = []
+    node: lxml.html.HtmlElement | None = element
+    verdict = False
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            verdict = known
+            break
+        if node.tag in _FURNITURE_TAGS or is_furniture_hint(node):
+            verdict = True
+            chain.append(node)
+            break
+        chain.append(node)
+        node = node.getparent()
+    for visited in chain:
+        memo[visited] = verdict
+    return verdict
+
+
+_FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "form"])
 
 
 _VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")

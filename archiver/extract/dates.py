@@ -132,7 +132,7 @@ _ZONE_NAMES = _alternation({k for k in ZONE_OFFSETS if len(k) > 1})
 _TIME_SUFFIX = rf"""
 (?P<time>
   (?:\s*T|\s*,?\s+(?:at\s+|à\s+|um\s+|às\s+|a\s+las\s+|alle\s+|в\s+)?|\s*,\s*)
-  (?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}})(?:[.,]\d{{1,9}})?)?(?![\d:])
+  (?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{1,2}})(?:[.,]\d{{1,9}})?)?(?![\d:])
   (?:\s?(?P<ampm>[ap]\.?m\.?){_NOT_LETTER_AFTER})?
   (?:\s?(?P<tz>
       z{_NOT_LETTER_AFTER}
@@ -233,6 +233,16 @@ DATE_RULES: tuple[DateRule, ...] = (
         "year-month-day",
         re.compile(
             rf"(?<!\d){_YEAR}[\s\-]+{_MONTH_NAME}{_NOT_LETTER_AFTER}\.?[\s\-]+(?P<day>\d{{1,2}})(?![\d:]){_TIME_SUFFIX}",
+            _FLAGS,
+        ),
+    ),
+    # Tue Jan 28 15:28:56 CET 2020 (C's asctime and Unix `date`: the year after the time and the zone)
+    DateRule(
+        "asctime",
+        re.compile(
+            rf"{_NOT_LETTER_BEFORE}{_MONTH_NAME}\.?\s+(?P<day>\d{{1,2}})(?!\d)"
+            rf"(?P<time>\s+(?P<hour>\d{{1,2}}):(?P<minute>\d{{2}})(?::(?P<second>\d{{2}}))?"
+            rf"(?:\s+(?P<tz>{_ZONE_NAMES}){_NOT_LETTER_AFTER})?)\s+{_YEAR}(?!\d)",
             _FLAGS,
         ),
     ),
@@ -337,6 +347,9 @@ _YEAR_HINT = re.compile(r"(?:19|20)\d\d")
 RELATIVE_WORD_MAX_TEXT = 40  # "yesterday" inside longer prose is a word, not the post's date
 _UNIX_TIMESTAMP = re.compile(r"^\s*(?P<ts>\d{10}|\d{13})\s*$")
 _COMPACT_DATE = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})(?P<month>\d{2})(?P<day>\d{2})\s*$")
+_COMPACT_DATETIME = re.compile(
+    r"^\s*(?P<year>(?:19|20)\d{2})(?P<month>\d{2})(?P<day>\d{2})(?P<time>T\d{2}:?\d{2}(?::?\d{2})?\S*)\s*$"
+)
 _LETTER = re.compile(r"[^\W\d_]")
 DATEPARSER_MAX_LENGTH = 40  # longer strings are prose, not a date dateparser could read reliably
 
@@ -361,7 +374,7 @@ def parse_date(text: str, source: str, *, now: datetime | None = None) -> DateVa
     if found:
         return found
     if len(stripped) <= DATEPARSER_MAX_LENGTH and _YEAR_HINT.search(stripped) and _LETTER.search(stripped):
-        iso = _dateparser_iso(stripped, now.date().isoformat())
+        iso = _dateparser_iso(stripped)
         if iso and _plausible(date.fromisoformat(iso), now):
             return DateValue(iso=iso, raw=stripped, source=source)
     return None
@@ -385,30 +398,30 @@ def find_date_in_text(
     return found
 
 
-# A day in a post URL: /2020/01/02/, /2020-01-02-slug/, /2020/01/02-slug.html, compact /20190607.html or
-# /20190607-slug/. Only whole path pieces: digits glued to other digits are an id, not a date.
-_URL_DAY = re.compile(
-    r"(?:^|/)(?P<year>(?:19|20)\d{2})(?P<sep>[/-])(?P<month>0?[1-9]|1[0-2])(?P=sep)(?P<day>0?[1-9]|[12]\d|3[01])"
-    r"(?=/|$|[-_.])"
+# Post URLs that carry the publication day: /2020/01/02/, /2020/1/2/slug, /blog/2020-01-02-slug/, /2020_01_02,
+# and the compact /20190607.html or /20190607-slug/ (eight digits standing alone in a path segment).
+_URL_DATE_SEPARATED = re.compile(
+    r"(?<![\d])((?:19|20)\d\d)([/_-])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?=$|[/_.-]|\D)"
 )
-_URL_COMPACT_DAY = re.compile(
-    r"(?:^|/)(?P<year>(?:19|20)\d{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])(?=/|$|[-_.])"
-)
+_URL_DATE_COMPACT = re.compile(r"(?:^|/|[_-])((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=$|[/_.-])")
 
 
-def date_from_url(url: str, *, now: datetime | None = None) -> DateValue | None:
-    """The publication day a post URL carries (/2020/01/02/slug/, /2020-01-02-slug/, /20190607.html), source "url".
-
-    A last resort for a post whose pages show no date: the day is right for nearly every engine that writes one
-    (it comes from the post's own date), but it has no time and no offset."""
-    path = urlsplit(url).path
-    match = _URL_DAY.search(path) or _URL_COMPACT_DAY.search(path)
-    if match is None:
+def date_in_url(url: str, *, now: datetime | None = None) -> DateValue | None:
+    """The day a post URL (or its path) carries (`/2020/01/02/slug`, `/2020-01-02-slug`, `/20200102.html`), if
+    any, source "url": a last resort for a post whose pages show no date (right for nearly every engine that writes
+    one, but with no time and no offset)."""
+    path = urlsplit(url).path if "://" in url else url
+    if not _YEAR_HINT.search(path):
         return None
-    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
-    if not _valid_day(year, month, day) or not _plausible(date(year, month, day), _now(now)):
-        return None
-    return DateValue(iso=date(year, month, day).isoformat(), raw=match.group(0).lstrip("/"), source="url")
+    now = _now(now)
+    for pattern, groups in ((_URL_DATE_SEPARATED, (1, 3, 4)), (_URL_DATE_COMPACT, (1, 2, 3))):
+        for match in pattern.finditer(path):
+            if groups[1] == 3 and match.group(2) == "/" and path[match.end():match.end() + 1] not in ("", "/", "."):
+                continue  # /2023/10/3-questions-for/: a day in a directory path is a whole segment
+            year, month, day = (int(match.group(g)) for g in groups)
+            if _valid_day(year, month, day) and _plausible(date(year, month, day), now):
+                return DateValue(iso=date(year, month, day).isoformat(), raw=match.group(0).strip("/_-"), source="url")
+    return None
 
 
 def date_part(iso: str) -> str:
@@ -635,10 +648,15 @@ def _timestamp(text: str, source: str, now: datetime) -> DateValue | None:
 
 
 def _compact(text: str, source: str, now: datetime) -> DateValue | None:
-    """A basic-format ISO date "20060102"."""
+    """A basic-format ISO date "20060102", or date-time "20060102T15:04:05Z"."""
     match = _COMPACT_DATE.match(text)
     if match is None:
-        return None
+        match = _COMPACT_DATETIME.match(text)
+        if match is None:
+            return None
+        extended = f"{match['year']}-{match['month']}-{match['day']}{match['time']}"
+        found = _absolute_in_text(extended, source, now)
+        return DateValue(iso=found.iso, raw=text, source=source) if found else None
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     if not _valid_day(year, month, day) or not _plausible(date(year, month, day), now):
         return None
@@ -653,19 +671,69 @@ def _plausible(written: date, now: datetime) -> bool:
     return written.year >= MIN_YEAR and written <= now.date() + timedelta(days=MAX_FUTURE_DAYS)
 
 
-@lru_cache(maxsize=4096)
-def _dateparser_iso(text: str, today_iso: str) -> str | None:
-    """Last resort for odd wordings; date only, since dateparser cannot tell a shown midnight from none."""
-    import dateparser  # slow to import, so only when the cheap rules all failed
+# dateparser tries every one of its ~200 locales on a string no listed language reads, compiling each locale's
+# regexes on first use: several seconds for one odd date, stalling a crawl. Bounded to the languages blogs are
+# mostly written in (those MONTH_NAMES covers, plus a few), its first call on a new language costs ~0.1-0.3 s.
+DATEPARSER_LANGUAGES = (
+    "en", "fr", "de", "nl", "es", "pt", "it", "ru", "zh", "ja", "ko", "pl", "sv", "tr", "uk", "cs", "ar",
+)
 
-    base = datetime.fromisoformat(today_iso)
-    parsed = dateparser.parse(
-        text,
+
+@lru_cache(maxsize=1)
+def _dateparser():
+    """dateparser's parser for the languages above, made on first use (importing dateparser costs ~0.1 s)."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=list(DATEPARSER_LANGUAGES),
+        settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past", "STRICT_PARSING": False},
+    )
+
+
+@lru_cache(maxsize=1)
+def _htmldate_find_date():
+    """htmldate's find_date, its dateparser bounded to DATEPARSER_LANGUAGES.
+
+    htmldate's extensive search hands odd date strings to a dateparser made for every locale (one string can
+    cost seconds: issue 13 item 12); its module-level factory `get_external_parser` is swapped for one with
+    the same settings and the languages above (tests/test_extract_dates.py checks the name still exists).
+    """
+    import htmldate.extractors
+    from dateparser.date import DateDataParser
+    from htmldate import find_date
+
+    bounded = DateDataParser(
+        languages=list(DATEPARSER_LANGUAGES),
         settings={
-            "REQUIRE_PARTS": ["day", "month", "year"],
-            "RELATIVE_BASE": base,
-            "PREFER_DATES_FROM": "past",
-            "STRICT_PARSING": False,
+            "NORMALIZE": True, "PARSERS": ["custom-formats", "absolute-time"], "PREFER_DATES_FROM": "past",
+            "PREFER_LOCALE_DATE_ORDER": True, "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True,
         },
     )
+    htmldate.extractors.get_external_parser = lambda: bounded
+    return find_date
+
+
+def htmldate_published(document: object, url: str) -> DateValue | None:
+    """The publication day htmldate finds in a parsed page (`extensive_search`, `original_date`), on a copy of
+    the tree: the fallback behind the page's own blog signals. Source "htmldate"; its January 1st (what it
+    answers when it found only a year) is no answer."""
+    try:
+        found = _htmldate_find_date()(document, url=url, original_date=True, extensive_search=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if not found or found.endswith("-01-01"):
+        # htmldate's stand-in for a year alone (a copyright line, a lone year in the text): a year is no day, and
+        # the listing, feed or sitemap may still know the post's own.
+        return None
+    return DateValue(iso=found, raw=found, source="htmldate")
+
+
+@lru_cache(maxsize=4096)
+def _dateparser_iso(text: str) -> str | None:
+    """Last resort for odd wordings; date only, since dateparser cannot tell a shown midnight from none (relative
+    dates were read before; the caller checks the result is no later than now)."""
+    try:
+        parsed = _dateparser().get_date_data(text).date_obj
+    except (ValueError, OverflowError):
+        return None
     return parsed.date().isoformat() if parsed else None

@@ -656,7 +656,7 @@ def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
         # The last resort: the day in the URL (/2020/01/02/slug/, /20190607.html). A short date the entry shows
         # without a full year ("24/04/04", "Apr 4") is read with it, and wins when they agree within a day:
         # URLs are often written in UTC, the listing shows the reader's day.
-        entry.published = dates.date_from_url(url)
+        entry.published = dates.date_in_url(url)
         if entry.published is not None:
             entry.published = _shown_day_near(block, entry.published) or entry.published
     if excerpt_el is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
@@ -20,7 +21,7 @@ def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: 
     """One record per post: the post page wins for the fields it has, the excerpt stays the listing's."""
     page = page or {}
     record = PostRecord(url=entry["url"], page_status=page_status)
-    record.title = merged_title(entry.get("title"), page.get("title"))
+    record.title, record.title_variant = titles_by_evidence(entry.get("title"), page.get("title"))
     record.excerpt, record.excerpt_source = merged_excerpt(entry, page)
     published = merged_published(_date(entry.get("published")), _date(page.get("published")))
     if published:
@@ -52,6 +53,19 @@ def _date(value: Any) -> DateValue | None:
 
 def _norm(text: str | None) -> str:
     return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
+
+
+def titles_by_evidence(listing_title: str | None, page_title: str | None) -> tuple[str | None, str | None]:
+    """(title, variant): the title `merged_title` chooses, and the other one when listing and post page say
+    different things (a renamed post, a listing that shows a short title of its own)."""
+    title = merged_title(listing_title, page_title)
+    other = page_title if title == listing_title else listing_title
+    if not title or not other:
+        return title, None
+    kept, dropped = _norm(title).rstrip("".join(ELLIPSES)).strip(), _norm(other).rstrip("".join(ELLIPSES)).strip()
+    if kept in dropped or dropped in kept:
+        return title, None  # the same title, shortened or with the site's name around it
+    return title, other
 
 
 def merged_title(listing_title: str | None, page_title: str | None) -> str | None:
@@ -90,13 +104,25 @@ def merged_excerpt(entry: dict[str, Any], page: dict[str, Any]) -> tuple[str | N
 
 
 def merged_published(listing: DateValue | None, page: DateValue | None) -> DateValue | None:
-    """The post page's date when it agrees with the day the listing shows; the listing's day otherwise.
-
-    Themes often stamp UTC instants in metadata while showing readers the local day: the day a reader sees wins
-    (one rule for the whole project: extract.dates.reconcile_dates, the page's date as the machine value)."""
+    """The post page's date when it agrees with the day the listing shows; the listing's day when they are a
+    day apart (themes stamp UTC instants in metadata while showing readers the local day: one rule for the whole
+    project, extract.dates.reconcile_dates, the page's date as the machine value); the earlier when they are
+    further apart (the later one is an update)."""
+    if listing is not None and page is not None and _days_apart(listing.iso, page.iso) > 1 \
+            and page.iso[:10] < listing.iso[:10]:
+        # Days apart, not a zone's shift: a post is updated after it is published, never before, so the later
+        # day is an update the listing shows (cards often show "last updated").
+        return page
     if listing is not None and page is not None and listing.source == "url" and page.source != "url":
         return page  # the listing showed no date, only its URL carries one: what the page shows wins
     return reconcile_dates(page, listing)
+
+
+def _days_apart(a: str, b: str) -> int:
+    try:
+        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
+    except ValueError:
+        return 0
 
 
 def feed_fill(entry: Any) -> dict[str, Any]:
@@ -104,6 +130,9 @@ def feed_fill(entry: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"url": entry.url, "title": entry.title}
     if entry.published:
         record.update(published=entry.published.iso, published_raw=entry.published.raw, published_source="feed")
+    elif entry.updated:
+        # An entry with only <updated> (allowed by Atom): the last resort, marked so nobody takes it for more.
+        record.update(published=entry.updated.iso, published_raw=entry.updated.raw, published_source="feed-updated")
     if entry.content_html:
         html = sanitize_html(entry.content_html, entry.url)
         text = text_of(parse_html(html, entry.url).body) if html else ""

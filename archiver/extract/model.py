@@ -89,6 +89,7 @@ class PostRecord:
 
     url: str  # canonical absolute URL
     title: str | None = None
+    title_variant: str | None = None  # the other of listing/post-page titles when they disagree (posts.title_variant)
     excerpt: str | None = None
     excerpt_source: str | None = None  # "listing", "meta", "og", "json-ld", "first-paragraph"
     published: str | None = None

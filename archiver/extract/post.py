@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from urllib.parse import urlsplit
+from datetime import date, datetime
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 
 from archiver.extract import dates
 from archiver.extract import post_rules as rules
+from archiver.extract.boilerplate import prune_boilerplate
 from archiver.extract.content import (
     absolutize_links,
     body_text,
@@ -26,7 +28,6 @@ from archiver.extract.content import (
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.model import DateValue, PostPage
 
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$|[-_])")
 _UTC_SUFFIX = re.compile(r"(?:Z|[+-]00:?00)$")
 
 PUBLISHED_META_KEYS = (
@@ -131,6 +132,7 @@ class _ScopeFacts:
     authors: list[str] = field(default_factory=list)
     byline_authors: list[str] = field(default_factory=list)  # names read from "Posted by NAME on ..." text
     byline_texts: list[str] = field(default_factory=list)  # short byline lines, searched for a date last
+    body_dates: list[tuple[str, str]] = field(default_factory=list)  # (text, source): date lines atop the body
     tags: list[str] = field(default_factory=list)
     context_tags: list[str] = field(default_factory=list)  # links in a tag box whose href is no tag page
     categories: list[str] = field(default_factory=list)
@@ -195,7 +197,7 @@ def _walk_region(
             context = "tag"
         elif class_set & rules.CATEGORY_CONTAINER_CLASSES:
             context = "category"
-        _note_element(element, tag, class_set, context, facts)
+        _note_element(element, tag, class_set, context, facts, body)
         stack.extend((child, context) for child in reversed(element))
 
 
@@ -274,6 +276,30 @@ def _read_body_head(body: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
                 facts.authors.append(name)
         elif tag == "p" and len(text_of(child)) > 80:
             break  # the text has started
+        elif tag in _DATE_LINE_TAGS and len(child) < 6:
+            _note_date_line(child, facts)
+
+
+_DATE_LINE_TAGS = frozenset(["p", "div", "span", "time", "small", "em", "header"])
+DATE_LINE_MAX_CHARS = 80  # a byline or a "Stand: 14.10.2019" line, not a paragraph that mentions a date
+
+
+def _note_date_line(element: lxml.html.HtmlElement, facts: _ScopeFacts) -> None:
+    """A short line at the top of the body that carries the post's date: a bare <time>, or dated text. Read
+    after every date of the post's header (the body's first lines may announce an update)."""
+    time_element = element if element.tag == "time" else element.find(".//time")
+    text = text_of(element)
+    if text and any(word in text.lower() for word in rules.UPDATED_WORDS):
+        return
+    if time_element is not None:
+        value = time_element.get("datetime") or text_of(time_element)
+        if value:
+            facts.body_dates.append((value, "time"))
+    elif text and len(text) <= DATE_LINE_MAX_CHARS and _YEAR_DIGITS.search(text):
+        facts.body_dates.append((text, "visible"))
+
+
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 
 
 def _heading_text(element: lxml.html.HtmlElement) -> str:
@@ -287,12 +313,17 @@ def _is_date_element(class_set: set[str]) -> bool:
     )
 
 
+_MICROFORMAT_DATE_CLASSES = frozenset({"dt-published", "dt-updated"})
+# Old hAtom: <abbr class="published" title="2008-03-01T12:00:00-05:00">March 1</abbr>, the value in the title.
+_ABBR_DATE_CLASSES = frozenset({"published", "updated"})
+
 # Elements without attributes that can still say something: headings, <time>, links, byline text holders.
 _BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_TAGS
 
 
 def _note_element(
-    element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts
+    element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
+    body: lxml.html.HtmlElement,
 ) -> None:
     if not class_set and tag not in _BARE_NOTABLE_TAGS and not element.attrib:
         return  # most of a post's region: plain wrappers
@@ -304,17 +335,38 @@ def _note_element(
         if text:
             facts.headings.append((rank, text))
     itemprop = (element.get("itemprop") or "").lower()
-    if tag == "time" or itemprop in ("datepublished", "datemodified") or class_set & {"dt-published", "dt-updated"}:
+    if (
+        tag == "time"
+        or itemprop in ("datepublished", "datemodified")
+        or class_set & _MICROFORMAT_DATE_CLASSES
+        or (tag == "abbr" and class_set & _ABBR_DATE_CLASSES and element.get("title"))
+    ):
+        if _in_teaser(element, body):
+            return
         value = element.get("datetime") or element.get("content") or element.get("title") or text_of(element)
-        source = "microformat" if class_set & {"dt-published", "dt-updated"} else "time"
+        source = "microformat" if class_set & _MICROFORMAT_DATE_CLASSES or tag == "abbr" else "time"
         if tag != "time" and itemprop:
             source = "meta"
         updated = itemprop == "datemodified" or bool(class_set & rules.UPDATED_CLASSES) or _is_updated_label(element)
-        (facts.time_updated if updated else facts.time_published).append((value, source))
         shown = text_of(element)
+        if not updated and _shows_another_day(shown, value):
+            # <time datetime="...07-03T10:18Z">Published 29 June 2019</time>, <abbr title="06-08-2009T14:12">6.
+            # August 2009</abbr>: the reader's day (the attribute is a conversion, or its day and month order
+            # is the site's own)
+            value = shown
+        if updated:
+            facts.time_updated.append((value, source))
+        elif tag == "time" and "pubdate" in element.attrib:
+            # Ordered by _published_times; marks below the post's body are those of comments and related posts.
+            below = (element.sourceline or 0) > (body.sourceline or 0) > 0
+            facts.time_published.append((value, "pubdate-below" if below else "pubdate"))
+        else:
+            facts.time_published.append((value, source))
         if not updated and shown and shown != value:
             facts.time_texts.append(shown)
     elif _is_date_element(class_set) and len(element) < 12:
+        if _in_teaser(element, body):
+            return
         text = f"{text_of(element)} {element.get('title') or ''}"
         if any(word in text.lower() for word in rules.UPDATED_WORDS):
             facts.visible_updated.append(text)
@@ -333,6 +385,49 @@ def _note_element(
             name = _byline_name(text)
             if name:
                 facts.byline_authors.append(name)
+
+
+# A link in a heading, or around one: what a teaser of another post shows (its own title as h1 is the post's).
+_HEADING_LINKS = lxml.etree.XPath(
+    ".//*[self::h2 or self::h3 or self::h4 or self::h5]//a[@href] | .//a[@href][.//h2 or .//h3 or .//h4 or .//h5]"
+)
+
+
+def _in_teaser(element: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> bool:
+    """Whether a date sits in a teaser of another page: its parent or grandparent also holds a heading that links
+    elsewhere (related posts, "more from the site" lists, next/previous cards). A container holding the post's
+    body is the post's own (a layout column with a side list), and a heading linking to the page itself is the
+    post's own title."""
+    page = urlsplit(element.base_url or "")
+    container = element.getparent()
+    for _level in range(2):
+        if container is None or container.tag in ("body", "html") or any(a is container for a in body.iterancestors()):
+            return False
+        for link in _HEADING_LINKS(container):
+            href = (link.get("href") or "").strip()
+            if href and not href.startswith("#") and not _same_page(urlsplit(urljoin(page.geturl(), href)), page):
+                return True
+        container = container.getparent()
+    return False
+
+
+def _same_page(one: SplitResult, other: SplitResult) -> bool:
+    """Same path (closing slash aside), and the same query when both have one (`/news.php?id=7` and `?id=8` are
+    two pages; `/post/` and `/post/?m=1` one)."""
+    return one.path.rstrip("/") == other.path.rstrip("/") and (
+        one.query == other.query or not one.query or not other.query
+    )
+
+
+def _shows_another_day(shown: str, value: str) -> bool:
+    """Whether a <time>'s text is a whole written date (with its year) of another day than its attribute: the
+    attribute is then a re-save or a conversion; what readers are shown is the post's date."""
+    if not shown or shown == value or not _YEAR_DIGITS.search(shown):
+        return False
+    if any(word in shown.lower() for word in rules.UPDATED_WORDS):
+        return False  # "Updated 5 June 2019": the attribute may well be the publication
+    written, machine = dates.find_date_in_text(shown, "time"), _parse(value, "time")
+    return written is not None and machine is not None and written.iso[:10] != machine.iso[:10]
 
 
 def _has_inner_author(element: lxml.html.HtmlElement) -> bool:
@@ -434,11 +529,15 @@ def _without_site_name(title: str, site_names: set[str]) -> str:
 def _pick_title(
     head: _HeadFacts, scope: _ScopeFacts, document: lxml.html.HtmlElement, body: lxml.html.HtmlElement | None
 ) -> str | None:
-    """The visible heading of the post first; then og:title / JSON-LD headline / <title> without the site name."""
-    best_rank, best_heading = min(scope.headings, key=lambda item: item[0]) if scope.headings else (9, "")
-    if best_rank <= 2:
-        return best_heading
+    """The title by agreement: a visible heading the page's metadata titles confirm; else the post's own
+    title-classed heading; then og:title / JSON-LD headline / <title> without the site name."""
     site_names = _site_names(head, document)
+    agreed = _agreed_title(head, scope, document, site_names)
+    if agreed:
+        return agreed
+    best_rank, best_heading = min(scope.headings, key=lambda item: item[0]) if scope.headings else (9, "")
+    if best_rank <= 2 and best_heading not in site_names:
+        return best_heading
     meta_title = collapse((head.meta.get("og:title") or head.meta.get("twitter:title") or [""])[0])
     if not meta_title and head.article_ld:
         meta_title = _ld_text(head.article_ld.get("headline") or head.article_ld.get("name"))
@@ -467,12 +566,126 @@ def _pick_title(
     return title
 
 
+def _visible_headings(document: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, str]]:
+    """The page's h1s, then h2s, that a reader sees: not in a <template>, a hidden element, the navigation or the
+    site banner, and not a table of contents' own heading."""
+    found = []
+    for heading in _PAGE_HEADINGS(document):
+        classes = set((heading.get("class") or "").split())
+        if classes & rules.NOT_TITLE_CLASSES:
+            continue
+        if any(
+            a.tag in ("template", "nav") or _hidden(a) or set((a.get("class") or "").split()) & rules.NOT_TITLE_CLASSES
+            for a in heading.iterancestors()
+        ) or _hidden(heading):
+            continue
+        text = _heading_text(heading)
+        if text and text.casefold() not in rules.NOT_TITLE_TEXTS:
+            found.append((heading, text))
+    return found
+
+
+_PAGE_HEADINGS = lxml.etree.XPath("(//h1)[position() <= 6] | (//h2)[position() <= 12] | (//h3)[position() <= 12]")
+
+
+def _hidden(element: lxml.html.HtmlElement) -> bool:
+    if "hidden" in element.attrib or element.get("aria-hidden") == "true":
+        return True
+    style = element.get("style")
+    return bool(style) and "display:none" in style.replace(" ", "").lower()
+
+
+def _agreed_title(
+    head: _HeadFacts, scope: _ScopeFacts, document: lxml.html.HtmlElement, site_names: set[str]
+) -> str | None:
+    """A visible heading that the metadata titles (og:title, twitter:title, JSON-LD headline, <title>) confirm:
+    equal to one, or one starts or ends with it around a separator. A heading that is one side of <title> while
+    the other side is another text is the site's name, not the post's (it is added to site_names)."""
+    meta_titles = [collapse(v) for key in ("og:title", "twitter:title") for v in head.meta.get(key, [])[:1]]
+    if head.article_ld:
+        meta_titles.append(_ld_text(head.article_ld.get("headline") or ""))
+    meta_titles.append(head.title_tag)
+    meta_titles = [t for t in meta_titles if t]
+    if not meta_titles:
+        return None
+    headings = _visible_headings(document)
+    in_region = {text for _rank, text in scope.headings}
+    for heading, text in headings:
+        if text not in in_region and _is_site_side(heading, text, head.title_tag):
+            site_names.add(text)
+    folded_sites = {name.casefold() for name in site_names}
+    candidates = [(h, t) for h, t in headings if t.casefold() not in folded_sites]
+    folded_metas = [meta.casefold() for meta in meta_titles]
+    for _heading, text in candidates:
+        if text.casefold() in folded_metas:
+            return text  # shown and stated alike
+    # "Post | Site" or "Site: Post": the side shown as the post region's heading, else as a main heading.
+    sides = [
+        (text not in in_region, order, text)
+        for order, (heading, text) in enumerate(candidates)
+        if (heading.tag == "h1" or _is_title_classed(heading))
+        and any(_is_title_side(text.casefold(), meta) for meta in folded_metas)
+    ]
+    return min(sides)[2] if sides else None
+
+
+def _title_parts(title: str) -> list[str]:
+    """The two sides of a <title> at its first and at its last separator ("A: B: C" -> A, "B: C", "A: B", C)."""
+    for separator in (*rules.TITLE_SEPARATORS, ": "):
+        if separator in title:
+            first, _, rest = title.partition(separator)
+            start, _, last = title.rpartition(separator)
+            return [part.strip() for part in (first, rest, start, last) if part.strip()]
+    return [title]
+
+
+def _is_title_side(heading: str, title: str) -> bool:
+    """Whether the (folded) heading is what a <title> or og:title holds beside a site name: "Post | Site"."""
+    if not heading or len(heading) >= len(title):
+        return False
+    for separator in (*rules.TITLE_SEPARATORS, ": "):
+        if title.startswith(heading + separator.casefold()) or title.endswith(separator.casefold() + heading):
+            return True
+    return False
+
+
+def _is_site_side(heading: lxml.html.HtmlElement, text: str, title_tag: str) -> bool:
+    """A heading that is one side of a two-part <title> ("Site: Post") and links to the blog's home page, or
+    names itself a blog: the banner's site name, not the post's title."""
+    parts = _title_parts(title_tag)
+    if len(parts) < 2 or text not in parts:
+        return False
+    if any(word in text.casefold() for word in rules.SITE_NAME_WORDS) and not _is_title_classed(heading):
+        return True
+    links = [heading, *heading.iterancestors("a")] if heading.tag == "a" else [*heading.iter("a"), *heading.iterancestors("a")]
+    base = heading.getroottree().docinfo.URL or ""
+    page = urlsplit(base)
+    for link in links:
+        href = (link.get("href") or "").strip()
+        if not href:
+            continue
+        target = urlsplit(urljoin(base, href))
+        # The banner links home: the site root, or the blog's root above this page ("/blog/" for "/blog/x/").
+        if target.netloc == page.netloc and (
+            target.path in ("", "/") or (target.path.endswith("/") and page.path.startswith(target.path)
+                                         and len(target.path) < len(page.path))
+        ):
+            return True
+    return False
+
+
+def _is_title_classed(element: lxml.html.HtmlElement) -> bool:
+    return bool(set((element.get("class") or "").split()) & rules.TITLE_CLASSES)
+
+
 def _is_generated_title(title: str, body: lxml.html.HtmlElement, head: _HeadFacts) -> bool:
     """A title the engine made from the first words of an untitled post (micro-posts), shown nowhere as a heading:
     the body, or the description made from the same source text, starts with it."""
     stem = "".join(title.rstrip(".…").split())  # block edges in the body carry no spaces in string()
     if len(stem) < MIN_GENERATED_TITLE_CHARS:
         return False
+    if any(_heading_text(h) == title for h in body.iter("h1", "h2", "h3")):
+        return False  # shown as a heading at the top of the body: a real title
     start = "".join(_FAST_STRING(body)[: len(title) * 2 + 200].split())
     if start.startswith(stem):
         return True
@@ -497,32 +710,63 @@ def _find(text: str, source: str) -> DateValue | None:
     return dates.find_date_in_text(text, source) if text else None
 
 
+def _head_published(head: _HeadFacts) -> list[DateValue]:
+    """Published dates the page's metadata states: JSON-LD datePublished, then the meta tags."""
+    candidates: list[DateValue | None] = []
+    meta = _first_meta(head, PUBLISHED_META_KEYS)
+    # OpenGraph's article:published_time is written for the page itself; a JSON-LD graph may describe a
+    # republished or aggregated item. Other meta names ("date", "dc.date") are vaguer than either.
+    if meta and meta[1] in OPENGRAPH_PUBLISHED_KEYS:
+        candidates.append(_parse(meta[0], "meta"))
+    if head.article_ld and head.article_ld.get("datePublished"):
+        candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
+    if meta and meta[1] not in OPENGRAPH_PUBLISHED_KEYS:
+        candidates.append(_parse(meta[0], "meta"))
+    return [c for c in candidates if c is not None]
+
+
+OPENGRAPH_PUBLISHED_KEYS = frozenset(["article:published_time", "og:published_time"])
+
+
 def _published_candidates(
-    head: _HeadFacts,
+    from_head: list[DateValue],
     scope: _ScopeFacts,
-    url: str,
     document: lxml.html.HtmlElement,
     body: lxml.html.HtmlElement | None,
 ) -> list[DateValue]:
-    candidates: list[DateValue | None] = []
-    if head.article_ld and head.article_ld.get("datePublished"):
-        candidates.append(_parse(_ld_text(head.article_ld["datePublished"]), "json-ld"))
-    meta = _first_meta(head, PUBLISHED_META_KEYS)
-    if meta:
-        candidates.append(_parse(meta[0], "meta"))
-    candidates.extend(_parse(value, source) for value, source in scope.time_published[:2])
+    candidates: list[DateValue | None] = list(from_head)
+    candidates.extend(
+        _parse(value, "time" if source.startswith("pubdate") else source)
+        for value, source in _published_times(scope)[:2]
+    )
     # Only the first shown date: later ones in the post's region belong to related posts and pagers.
     shown = scope.time_texts[:1] or scope.visible_dates[:1]
     candidates.extend(_find(text, "visible") for text in shown)
     if not shown:
         candidates.extend(_find(text, "visible") for text in scope.byline_texts[:3])
+    if not any(candidates):
+        for text, source in scope.body_dates[:1]:
+            candidates.append(_parse(text, source) if source == "time" else _find(text, source))
     found = [c for c in candidates if c is not None]
     if len(found) == 1 and _UTC_SUFFIX.search(found[0].iso) and body is not None:
         found.extend(_banner_times(document, body))
-    match = _URL_DATE.search(urlsplit(url).path)
-    if match:
-        found.append(DateValue(iso="-".join(match.groups()), raw=match.group(0), source="url"))
     return found
+
+
+PUBDATES_COMPARED = 4
+
+
+def _published_times(scope: _ScopeFacts) -> list[tuple[str, str]]:
+    """The region's publication times, HTML5's `<time pubdate>` marks first. Comments and teasers carry the mark
+    too: when the marks name several days, only those above the post's body count."""
+    marked = [entry for entry in scope.time_published if entry[1].startswith("pubdate")]
+    if not marked:
+        return scope.time_published
+    unmarked = [entry for entry in scope.time_published if not entry[1].startswith("pubdate")]
+    days = {found.iso[:10] for value, _source in marked[:PUBDATES_COMPARED] if (found := _parse(value, "time"))}
+    if len(days) > 1:
+        marked = [entry for entry in marked if entry[1] == "pubdate"]
+    return marked + unmarked
 
 
 def _banner_times(document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> list[DateValue]:
@@ -542,19 +786,124 @@ def _banner_times(document: lxml.html.HtmlElement, body: lxml.html.HtmlElement) 
 BANNER_TIMES = 2  # the post's own date comes first in a banner; later ones are reading-time or update stamps
 
 
-def _pick_published(candidates: list[DateValue]) -> DateValue | None:
-    """The first candidate, unless it is a UTC instant and the page also shows a local day next to it."""
+def _pick_published(candidates: list[DateValue], shown_days: Callable[[], set[str]] | None = None) -> DateValue | None:
+    """The first candidate, unless it is a UTC instant and the page also shows a local day next to it (and does
+    not show the instant's own day anywhere in the post's region: then that is the day readers see)."""
     if not candidates:
         return None
     best = candidates[0]
     if not _UTC_SUFFIX.search(best.iso):
         return best
+    if shown_days is not None and any(c.iso[:10] != best.iso[:10] for c in candidates[1:]) \
+            and best.iso[:10] in shown_days():
+        return best
     for other in candidates[1:]:
-        if other.source == "url":
+        if other.iso[:10] == best.iso[:10]:
             continue
-        if other.iso[:10] != best.iso[:10] and _days_apart(other.iso, best.iso) == 1:
+        offset = dates.offset_minutes(other.iso)
+        if offset is not None:
+            # The page states its zone: the UTC instant falls on that other day there, or it is another date.
+            if dates.to_offset(best.iso, offset)[:10] == other.iso[:10]:
+                return other
+        elif _local_day_possible(best.iso, other.iso):
             return other  # what readers see, in the site's own zone
     return best
+
+
+SHOWN_DATES_READ = 6  # of each kind: the post's header and body top, not every teaser a page lists
+
+
+def _shown_days(scope: _ScopeFacts) -> set[str]:
+    """The days the post's region shows: its <time> values and texts, dated elements, date lines atop the body."""
+    found = [_parse(value, source) for value, source in scope.time_published[:SHOWN_DATES_READ]]
+    found += [_find(text, "visible") for text in (scope.time_texts + scope.visible_dates)[:SHOWN_DATES_READ]]
+    found += [
+        _parse(text, source) if source == "time" else _find(text, source)
+        for text, source in scope.body_dates[:SHOWN_DATES_READ]
+    ]
+    return {value.iso[:10] for value in found if value is not None}
+
+
+def _local_day_possible(utc_iso: str, day_iso: str) -> bool:
+    """Whether a UTC instant can fall on that day in some zone (offsets run from -12:00 to +14:00): 23:00Z is
+    the next day east of +01:00, 12:00Z is never the day before."""
+    try:
+        instant = datetime.fromisoformat(utc_iso)
+        day = date.fromisoformat(day_iso[:10])
+    except ValueError:
+        return False
+    minutes = instant.hour * 60 + instant.minute
+    shift = (day - instant.date()).days
+    if shift == 1:
+        return minutes + dates.MAX_OFFSET_MINUTES >= 24 * 60
+    if shift == -1:
+        return minutes + dates.MIN_OFFSET_MINUTES < 0
+    return False
+
+
+def _agree_with_url(best: DateValue | None, candidates: list[DateValue], in_url: DateValue) -> DateValue:
+    """The candidate of the URL's day (it may carry the time), else the URL's day itself."""
+    if best is not None and best.iso[:10] == in_url.iso[:10]:
+        return best
+    return next((c for c in candidates if c.iso[:10] == in_url.iso[:10]), in_url)
+
+
+def _url_decides(in_url: DateValue, best: DateValue | None) -> bool:
+    """Whether the day in the post's URL overrules the page's best date.
+
+    Directory dates (`/2020/01/02/`) are made from the publication date when the post goes out, in the blog's
+    own zone (WordPress, Jekyll and Hugo permalinks): a page date of another day is an update, a UTC instant or
+    another post's date. A date in a slug (`/2020-01-02-title/`, `/20200102.html`) is a file name the author
+    chose, and the post's own date may differ: it only breaks a one-day tie with a UTC instant, or stands alone.
+    """
+    if best is None or best.iso[:10] == in_url.iso[:10]:
+        return True
+    if "/" in in_url.raw:
+        return True
+    return bool(_UTC_SUFFIX.search(best.iso)) and _days_apart(best.iso, in_url.iso) == 1
+
+
+def _pick_published_date(
+    head: _HeadFacts, url: str, document: lxml.html.HtmlElement,
+    region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]],
+) -> DateValue | None:
+    """The page's own signals first, the URL's day as the judge between them, htmldate when they find nothing.
+    `region` gives the post region's facts; it is only called when the metadata alone does not decide."""
+    from_head = _not_the_update(_head_published(head), head, lambda: _shown_days(region()[0]))
+    in_url = dates.date_in_url(urlsplit(url).path)
+    decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
+    if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
+        return from_head[0]  # what _pick_published would return whatever the region holds
+    scope, body = region()
+    candidates = _published_candidates(from_head, scope, document, body)
+    best = _pick_published(candidates, lambda: _shown_days(scope))
+    if in_url is not None and _url_decides(in_url, best):
+        return _agree_with_url(best, candidates, in_url)
+    return best or dates.htmldate_published(document, url)
+
+
+def _head_updated(head: _HeadFacts) -> DateValue | None:
+    """The last-modified date the page's metadata states (JSON-LD dateModified, then the meta tags)."""
+    if head.article_ld and head.article_ld.get("dateModified"):
+        found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
+        if found:
+            return found
+    meta = _first_meta(head, UPDATED_META_KEYS)
+    return _parse(meta[0], "meta") if meta else None
+
+
+def _not_the_update(
+    candidates: list[DateValue], head: _HeadFacts, shown_days: Callable[[], set[str]]
+) -> list[DateValue]:
+    """The metadata's publication dates, one that is the page's stated update day moved behind another day the
+    metadata also gives (OpenGraph re-stamped on an edit while JSON-LD keeps the first publication, or back),
+    unless the post shows that day (published and edited the same day)."""
+    if len(candidates) < 2 or all(c.iso[:10] == candidates[0].iso[:10] for c in candidates):
+        return candidates
+    updated = _head_updated(head)
+    if updated is None or candidates[0].iso[:10] != updated.iso[:10] or updated.iso[:10] in shown_days():
+        return candidates
+    return sorted(candidates, key=lambda c: c.iso[:10] == updated.iso[:10])  # stable: the order stays otherwise
 
 
 def _days_apart(a: str, b: str) -> int:
@@ -564,16 +913,13 @@ def _days_apart(a: str, b: str) -> int:
         return 99
 
 
-def _pick_updated(head: _HeadFacts, scope: _ScopeFacts) -> DateValue | None:
-    if head.article_ld and head.article_ld.get("dateModified"):
-        found = _parse(_ld_text(head.article_ld["dateModified"]), "json-ld")
-        if found:
-            return found
-    meta = _first_meta(head, UPDATED_META_KEYS)
-    if meta:
-        found = _parse(meta[0], "meta")
-        if found:
-            return found
+def _pick_updated(
+    head: _HeadFacts, region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]]
+) -> DateValue | None:
+    found = _head_updated(head)
+    if found:
+        return found
+    scope = region()[0]
     for value, source in scope.time_updated[:3]:
         found = _parse(value, source)
         if found:
@@ -673,6 +1019,30 @@ def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> t
 # ---------------------------------------------------------------------------------------------------------------
 # The whole page
 # ---------------------------------------------------------------------------------------------------------------
+def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateValue | None, DateValue | None]:
+    """The published and updated dates of a post page alone, as `parse_post` finds them; the body is looked for
+    only when the page's metadata does not settle them."""
+    document = parse_html(html, url)
+    head = _read_head(document)
+    region: list[tuple[_ScopeFacts, lxml.html.HtmlElement | None]] = []
+
+    def post_region() -> tuple[_ScopeFacts, lxml.html.HtmlElement | None]:
+        if not region:
+            body, _rule_name = find_body(document, theme_rules=theme_rules)
+            scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
+            # The title block only fills dates the region lacks (parse_post reads it for authors too).
+            dated = scope.time_published and (scope.time_texts or scope.visible_dates)
+            if body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates)):
+                title = _pick_title(head, scope, document, body)
+                if title:
+                    _read_title_block(document, _post_scope(body), body, title, scope)
+            region.append((scope, body))
+        return region[0]
+
+    published = _pick_published_date(head, url, document, post_region)
+    return published, _pick_updated(head, post_region)
+
+
 def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
     """Extract title, dates, author, tags, categories, language and the sanitized body from a post page
     (`theme_rules=False`: no theme table, only the generic mechanisms)."""
@@ -688,8 +1058,8 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
     page = PostPage(
         url=url,
         title=title,
-        published=_pick_published(_published_candidates(head, scope, url, document, body)),
-        updated=_pick_updated(head, scope),
+        published=_pick_published_date(head, url, document, lambda: (scope, body)),
+        updated=_pick_updated(head, lambda: (scope, body)),
         author=_pick_author(head, scope),
         tags=_pick_tags(head, scope),
         categories=_pick_categories(head, scope),
@@ -699,6 +1069,7 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
     if body is None:
         page.description, page.description_source = _pick_description(head, None)
         return page
+    prune_boilerplate(body, url)
     clean_body(body, title if rule_name in rules.TITLE_INSIDE_BODY_RULES else None)
     page.description, page.description_source = _pick_description(head, body)
     page.content_text = body_text(body)

@@ -86,6 +86,15 @@ TITLE_CLASSES = words(
     "article-header__title blog-post-title"
 )
 NOT_TITLE_CLASSES = words("site-title site-name logo brand navbar-brand site-brand blog-title")
+# Headings that name a part of the page, never a post's title (compared case-folded).
+NOT_TITLE_TEXTS = frozenset([
+    "table of contents", "contents", "toc", "on this page", "in this article", "目录", "目錄", "文章目录", "目次",
+    "목차", "inhaltsverzeichnis", "sommaire", "índice", "comments", "leave a comment", "leave a reply",
+    "related posts", "recent posts", "archives", "categories", "tags", "search", "menu", "navigation",
+])
+# Words of a blog's name ("Mike's Blog", "某某的博客"): a heading outside the post's region that is one side of
+# a two-part <title> and carries such a word is the site.
+SITE_NAME_WORDS = ("blog", "weblog", "博客", "部落格", "ブログ", "블로그")
 # " | Site", " - Site", ... separators of <title> suffixes.
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ", " » ", " _ ", "｜", " • ")
 
@@ -156,7 +165,7 @@ DATE_CLASSES = words(
 # in the whole class attribute.
 DATE_CLASS_PATTERN = re.compile(r"(?:^|[\s_-])(?:date|published|posted|pubdate)(?:$|[\s_-])", re.IGNORECASE)
 # Words that label a shown date as the last update rather than the publication.
-UPDATED_WORDS = ("updated", "modified", "更新", "修改", "mis à jour", "最終更新", "업데이트", "수정", "last edit")
+UPDATED_WORDS = ("update", "modified", "aktualisiert", "actualizado", "mis à jour", "atualizado", "更新", "修改", "最終更新", "업데이트", "수정", "last edit")
 UPDATED_CLASSES = words("updated dt-updated post-updated modified last-modified")
 
 # Density scorer: class/id hints (the readability idea).

@@ -33,7 +33,7 @@ from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.reader import ListingRead
 from archiver.crawl.records import ErrorItem, FeedItem, Listed, ListedItem, PostItem, SeenItem, WalkItem
 from archiver.crawl.visits import FoundPostVisit, PostVisit, ProbeVisit, RefreshVisit, SitemapVisit, Visit
-from archiver.extract.dates import date_from_url
+from archiver.extract.dates import date_in_url
 from archiver.extract.evidence import Candidate, Named, PostShapes, changed_since, loose_key, missing_posts
 from archiver.extract.model import DateValue, ListingEntry
 from archiver.extract.urls import in_scope, same_site, url_key
@@ -401,7 +401,7 @@ class Discovering:
             if not self.state.options.fetch_posts:
                 continue
             named = candidate.named
-            published = named.published or date_from_url(candidate.url)
+            published = named.published or date_in_url(candidate.url)
             entry = ListingEntry(url=candidate.url, title=named.title, published=published, extracted_by=named.via)
             yield self.request(FoundPostVisit(url=candidate.url, blog=blog.start_url, root=root, entry=entry,
                                               listing_url=named.source, entry_hash="", via=named.via))

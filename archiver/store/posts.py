@@ -19,6 +19,7 @@ from archiver.store.sql import chunks, clean_names, placeholders, to_json, utc_n
 RECORD_COLUMNS: tuple[str, ...] = (
     "url",
     "title",
+    "title_variant",
     "excerpt",
     "excerpt_source",
     "published",
@@ -44,6 +45,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
 # Fields that only make sense together: a newer record replaces the whole group or none of it, so a
 # date never ends up beside the raw text of another date.
 FIELD_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("title", "title_variant"),  # the variant is the title the record did not choose
     ("published", "published_raw", "published_source"),
     ("updated", "updated_raw", "updated_source"),
     ("excerpt", "excerpt_source"),
@@ -327,7 +329,7 @@ class PostWrites:
                     if not published and record.get("published"):
                         changes["published"] = in_site_offset(conn, site_id, record["published"])
                         changes["published_raw"] = record.get("published_raw")
-                        changes["published_source"] = "feed"
+                        changes["published_source"] = record.get("published_source") or "feed"
                     if not content_text and record.get("content_text"):
                         for name in ("content_html", "content_text", "content_markdown"):
                             changes[name] = record.get(name)

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from archiver.extract.urls import url_key
 from archiver.store import search
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 META_TABLE = "_meta"
 VERSION_KEY = "schema_version"
 
@@ -135,6 +135,7 @@ TABLES: tuple[Table, ...] = (
             Column("url", not_null=True),
             Column("url_key", not_null=True),
             Column("title"),
+            Column("title_variant"),  # the other of listing and post-page titles, when the two disagree
             Column("excerpt"),
             Column("excerpt_source"),
             Column("published"),
@@ -474,6 +475,11 @@ def migrate_7_to_8(db: Database) -> None:
                         [(url_key(json.loads(urls)[0]), crawl_id) for crawl_id, urls in rows])
 
 
+def migrate_8_to_9(db: Database) -> None:
+    """v9: a post's other title (the listing's, or the page's) when the listing and the post page disagree."""
+    _add_columns(db, "posts", {"title_variant": "TEXT"})
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: migrate_1_to_2,
     2: migrate_2_to_3,
@@ -482,6 +488,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     5: migrate_5_to_6,
     6: migrate_6_to_7,
     7: migrate_7_to_8,
+    8: migrate_8_to_9,
 }
 
 

@@ -1,0 +1,141 @@
+"""Published dates on htmldate's evaluation set (1,000 pages), scored by its own criteria, with htmldate itself.
+
+    .venv/bin/python benchmarks/htmldate_eval.py BENCH_DIR [--no-theme-rules] [--misses N]
+
+BENCH_DIR is a work tree of github:adbar/htmldate (third-party, for measurement only: never copied into this
+project). Pages and gold come from its `tests/eval_default.json` and `tests/eval_mediacloud_2020.json`, read with
+its own `load_document` and scored with its own `evaluate_result` (both taken from `tests/evaluation.py` at run
+time): a page counts when the day found equals the gold day. Accuracy = (tp + tn) / all, coverage = share of
+pages given a date. In the same run htmldate's `find_date(original_date=True)` runs fast and extensive from the
+anchors venv (`make anchors`). Time is CPU time per page: ours is `post_dates` (what a crawl runs for the dates
+of a post page, from the HTML text), htmldate's is `find_date` from the HTML text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from archiver.extract.post import post_dates  # noqa: E402
+from benchmarks.anchors import anchors_python, median, run_anchor_script  # noqa: E402
+
+ANCHOR_SCRIPT = r"""
+import json, sys, time, logging, warnings
+warnings.filterwarnings("ignore")
+logging.disable(logging.CRITICAL)
+from importlib.metadata import version
+from htmldate import find_date
+pages = json.load(open(sys.argv[1], encoding="utf-8"))
+result = {}
+for name, extensive in (("htmldate fast", False), ("htmldate extensive", True)):
+    find_date(pages[0][2], original_date=True, extensive_search=extensive)
+    output, seconds = {}, []
+    for key, url, html in pages:
+        started = time.process_time()
+        try:
+            found = find_date(html, original_date=True, extensive_search=extensive)
+        except Exception:
+            found = None
+        seconds.append(time.process_time() - started)
+        output[key] = found
+    result[name] = {"version": version("htmldate"), "output": output, "seconds": seconds}
+print(json.dumps(result))
+"""
+EVAL_FILES = ("eval_mediacloud_2020.json", "eval_default.json")  # the order tests/evaluation.py reads them in
+
+
+def evaluation_functions(tests_dir: Path) -> dict:
+    """`load_document` and `evaluate_result` from the benchmark's tests/evaluation.py, without its imports of
+    the tools it compares (they live in the anchors venv)."""
+    source = (tests_dir / "evaluation.py").read_text("utf-8")
+    wanted = [node for node in ast.parse(source).body
+              if isinstance(node, ast.FunctionDef) and node.name in ("load_document", "evaluate_result")]
+    from charset_normalizer import detect  # the fallback tests/evaluation.py itself uses without cchardet
+
+    namespace = {"os": os, "TEST_DIR": str(tests_dir), "detect": detect}
+    exec(compile(ast.Module(body=wanted, type_ignores=[]), str(tests_dir / "evaluation.py"), "exec"), namespace)
+    return namespace
+
+
+def load_pages(folder: Path) -> tuple[dict, list[tuple[str, str, str]], dict]:
+    """Gold per URL, (url, url, html) pages, and the evaluation functions."""
+    tests_dir = folder / "tests"
+    functions = evaluation_functions(tests_dir)
+    gold: dict[str, dict] = {}
+    for name in EVAL_FILES:
+        gold.update(json.loads((tests_dir / name).read_text("utf-8")))
+    pages = []
+    for url, data in gold.items():
+        html = functions["load_document"](data["file"])
+        if isinstance(html, bytes):
+            html = html.decode("utf-8", "replace")
+        pages.append((url, url, html))
+    return gold, pages, functions
+
+
+def run_ours(pages: list[tuple[str, str, str]], theme_rules: bool) -> dict:
+    """Our published day per page, with CPU seconds per page."""
+    post_dates(pages[0][2], pages[0][1], theme_rules=theme_rules)  # lazy imports outside the timed loop
+    output, seconds, sources = {}, [], {}
+    for key, url, html in pages:
+        started = time.process_time()
+        published, _updated = post_dates(html, url, theme_rules=theme_rules)
+        seconds.append(time.process_time() - started)
+        output[key] = published.iso[:10] if published else None
+        sources[key] = f"{published.source}: {published.raw[:60]!r}" if published else ""
+    return {"version": "theme rules on" if theme_rules else "theme rules off", "output": output,
+            "seconds": seconds, "sources": sources}
+
+
+def main() -> None:
+    """Run ours and htmldate on the set and print the table (and our misses)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="work tree of the htmldate repository")
+    parser.add_argument("--no-theme-rules", action="store_true", help="ours with theme_rules=False")
+    parser.add_argument("--no-anchors", action="store_true")
+    parser.add_argument("--anchors-venv", default=None)
+    parser.add_argument("--misses", type=int, default=0, help="list N of our wrong or missing dates")
+    args = parser.parse_args()
+    gold, pages, functions = load_pages(args.folder)
+    results = {"ours": run_ours(pages, not args.no_theme_rules)}
+    python = anchors_python(args.anchors_venv)
+    if not args.no_anchors and python is None:
+        print("anchors venv missing (make anchors, or --anchors-venv / $ANCHORS_VENV): htmldate skipped")
+    elif not args.no_anchors:
+        results.update(run_anchor_script(python, ANCHOR_SCRIPT, pages))
+    ours_ms = median(results["ours"]["seconds"]) * 1000
+    print(f"htmldate evaluation set: {len(pages)} pages; exact day, scored by tests/evaluation.py's evaluate_result")
+    print(f"{'tool':<19} {'version':<15} {'accuracy':>8} {'coverage':>8} {'precision':>9} "
+          f"{'ms/page':>7} {'mean ms':>7} {'ours/this':>9}")
+    for name, result in results.items():
+        tp = fp = tn = fn = 0
+        for url, data in gold.items():
+            a, b, c, d = functions["evaluate_result"](result["output"][url], data)
+            tp, fp, tn, fn = tp + a, fp + b, tn + c, fn + d
+        total = tp + fp + tn + fn
+        ms = median(result["seconds"]) * 1000
+        mean_ms = sum(result["seconds"]) / len(result["seconds"]) * 1000
+        ratio = f"{ours_ms / ms:>8.2f}x" if ms else "-"
+        print(f"{name:<19} {result['version'][:15]:<15} {(tp + tn) / total:>8.3f} {(tp + fp) / total:>8.3f} "
+              f"{tp / (tp + fp) if tp + fp else 0:>9.3f} {ms:>7.2f} {mean_ms:>7.2f} {ratio:>9}")
+    if args.misses:
+        ours = results["ours"]
+        other = results.get("htmldate extensive", {}).get("output", {})
+        print(f"\nour misses (gold, ours, htmldate extensive, how we found it, url), up to {args.misses}:")
+        shown = 0
+        for url, data in gold.items():
+            if ours["output"][url] != data["date"] and shown < args.misses:
+                shown += 1
+                print(f"  {data['date']} {ours['output'][url]} {other.get(url)} [{ours['sources'][url]}] "
+                      f"{data['file']} {url[:80]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -398,3 +398,25 @@ def test_our_dateparser_fallback_is_bounded_to_our_languages() -> None:
     from archiver.extract.dates import _dateparser
 
     assert sorted(_dateparser().languages) == sorted(DATEPARSER_LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    ("lang", "more", "expected"),
+    [
+        ("en-US", "", "2019-09-08"),  # US English writes the month first
+        ("en", "<li>Older: 8/25/2019</li>", "2019-09-08"),  # another date on the page says month first
+        ("en-GB", "", "2019-08-09"),  # day first, as htmldate reads it
+        ("en-US", "<li>Older: 25/8/2019</li>", "2019-08-09"),  # the page's own dates say day first
+    ],
+)
+def test_htmldate_slash_dates_are_read_in_the_order_the_page_writes(lang: str, more: str, expected: str) -> None:
+    from archiver.extract.html import parse_html
+
+    document = parse_html(
+        f"<html lang='{lang}'><body><div><h1>Weekend bread</h1><i class='when'><span>9/8/2019</span></i>"
+        f"<p>A loaf that takes two days, most of them waiting, and is worth each hour.</p><ul>{more}</ul>"
+        "</div></body></html>",
+        "https://bread.example/blogs/weekend-bread.html",
+    )
+    value = htmldate_published(document, "https://bread.example/blogs/weekend-bread.html")
+    assert value is not None and value.iso == expected

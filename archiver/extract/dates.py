@@ -725,7 +725,31 @@ def htmldate_published(document: object, url: str) -> DateValue | None:
         # htmldate's stand-in for a year alone (a copyright line, a lone year in the text): a year is no day, and
         # the listing, feed or sitemap may still know the post's own.
         return None
-    return DateValue(iso=found, raw=found, source="htmldate")
+    return DateValue(iso=_in_shown_order(found, document), raw=found, source="htmldate")
+
+
+_NUMERIC_SLASH_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?!\d)")
+
+
+def _in_shown_order(found: str, document: object) -> str:
+    """htmldate reads an ambiguous "9/8/2024" day first; a page that writes its dates month first (another date
+    on it says so, like "8/25/2024", or its language is US English) means September 8th."""
+    year, month, day = found[:4], int(found[5:7]), int(found[8:10])
+    if day > 12 or month == day:
+        return found
+    try:
+        text = document.text_content()  # type: ignore[attr-defined]
+        lang = (document.getroottree().getroot().get("lang") or "").lower()  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return found
+    shown = [(int(a), int(b), y) for a, b, y in _NUMERIC_SLASH_DATE.findall(text)]
+    if not any(a == day and b == month and y == year for a, b, y in shown):
+        return found  # htmldate found it elsewhere (a meta, a URL): no order to doubt
+    if any(a > 12 for a, _b, _y in shown):
+        return found  # the page writes day first
+    if any(b > 12 for _a, b, _y in shown) or lang.replace("_", "-").startswith("en-us"):
+        return f"{year}-{day:02d}-{month:02d}"
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -292,3 +292,14 @@ def test_feed_fills_what_listing_and_missing_post_pages_lack(tmp_path, serve):
     assert (p3["published"], p3["published_source"]) == ("2023-03-03T09:00:00-07:00", "feed")
     assert "Full text of post 3." in p3["content_text"]
     assert rows(db, "select feeds from sites")[0]["feeds"].count("index.xml") == 1
+
+
+def test_a_crawl_opens_no_remote_console(tmp_path, serve):
+    """Scrapy's remote control (an HTTP server running Python code sent to it) and telnet console stay off: a
+    crawler of untrusted pages, often left running on a schedule, listens on no port."""
+    build_custom_cards(tmp_path / "site", n_posts=2)
+    result = run_archiver("crawl", serve(tmp_path / "site"), "--db", str(tmp_path / "a.db"), "-v", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Enabled extensions" in result.stderr  # Scrapy's log, which lists them
+    assert "RemoteControl" not in result.stderr and "TelnetConsole" not in result.stderr
+    assert "Telnet" not in result.stderr

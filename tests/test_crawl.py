@@ -311,3 +311,14 @@ def test_a_post_renamed_on_its_page_keeps_the_listing_title_too(tmp_path, serve)
     row = archived[renamed.path]
     assert (row["title"], row["title_variant"]) == (renamed.title, gold[1].title)
     assert all(archived[post.path]["title_variant"] is None for post in gold if post.path != renamed.path)
+
+
+def test_a_crawl_opens_no_remote_console(tmp_path, serve):
+    """Scrapy's remote control (an HTTP server running Python code sent to it) and telnet console stay off: a
+    crawler of untrusted pages, often left running on a schedule, listens on no port."""
+    build_custom_cards(tmp_path / "site", n_posts=2)
+    result = run_archiver("crawl", serve(tmp_path / "site"), "--db", str(tmp_path / "a.db"), "-v", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Enabled extensions" in result.stderr  # Scrapy's log, which lists them
+    assert "RemoteControl" not in result.stderr and "TelnetConsole" not in result.stderr
+    assert "Telnet" not in result.stderr

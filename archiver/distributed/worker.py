@@ -26,6 +26,7 @@ from archiver.distributed.keys import WORKER_TIMEOUT, RedisKeys, connect, distri
 from archiver.distributed.queue import LEASES_META, requeue_leases
 from archiver.distributed.serialize import dump_item
 from archiver.extract.overrides import load_rules
+from archiver.runner import project_settings
 from archiver.spiders.blog import BlogSpider, dropped_record
 
 logger = logging.getLogger(__name__)
@@ -174,8 +175,7 @@ class WorkerSpider(BlogSpider):
 
 def worker_settings(redis_url: str, config: dict[str, Any], overrides: dict[str, Any]) -> Settings:
     """Project settings, then the writer's (config), then this worker's own -s, then the distributed ones."""
-    settings = Settings()
-    settings.setmodule("archiver.settings", priority="project")
+    settings = project_settings()
     for source in (config.get("settings", {}), overrides):
         for name, value in source.items():
             settings.set(name, value, priority="cmdline")
@@ -199,8 +199,7 @@ def run_worker(
     keys = RedisKeys(prefix)
     server = connect(redis_url)
     worker_id = new_worker_id()
-    base = Settings()
-    base.setmodule("archiver.settings", priority="project")
+    base = project_settings()
     for name, value in (overrides or {}).items():
         base.set(name, value, priority="cmdline")
     # Crawlers made here (one per crawl) check the reactor rather than install it: install it once, first.

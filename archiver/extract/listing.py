@@ -43,7 +43,7 @@ from archiver.extract.listing_rules import (
 from archiver.extract.model import DateValue, Listing, ListingEntry, PageFacts
 from archiver.extract.pagination import find_next_pages
 from archiver.extract.profile import BlogProfile, link_list_key, page_texts
-from archiver.extract.urls import is_date_index
+from archiver.extract.urls import is_date_index, is_taxonomy_index
 
 Element = lxml.html.HtmlElement
 
@@ -631,7 +631,8 @@ def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
         title_el = _generic_title_element(block, link, banned.titles)
     excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned.excerpts)
     # A meta line inside the excerpt's box (date, author, tags above or below the text) is meta, not excerpt.
-    meta = _meta_children(excerpt_el) if excerpt_el is not None and not loose and not (rule and rule.engine) else []
+    meta = _meta_children(excerpt_el, links_only=loose) \
+        if excerpt_el is not None and not (rule and rule.engine) else []
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
@@ -1280,32 +1281,82 @@ def _meta_like(el: Element, title_parts: tuple[Element, ...] = ()) -> bool:
     return False
 
 
-def _meta_children(box: Element) -> list[Element]:
+def _meta_children(box: Element, links_only: bool = False) -> list[Element]:
     """Direct children of an excerpt box that are a meta line (date, author, category, tags), not excerpt text.
 
     Themes put "Posted on March 3, 2020 by Ann in Travel" at the top (or the bottom) of the box that holds the
-    excerpt; the excerpt is the text after it, and the date in it is the entry's date."""
+    excerpt; the excerpt is the text after it, and the date in it is the entry's date. `links_only` (a loose box,
+    which also holds the title) takes only lines made of links to the entry's author/category/tag pages."""
     meta = []
-    for child in box:
+    children = [c for c in box if isinstance(c.tag, str)]
+    if len(children) == 1 and children[0].tag in ("div", "section") and not _text_besides(box, children):
+        return _meta_children(children[0], links_only)  # a lone wrapper around the entry's text and meta
+    for child in children:
         tag = child.tag
-        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+        if tag in INVISIBLE_TAGS:
             continue
         names = _names(child)
         # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
         # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
         # (The cheap tests first: a whole post's box has hundreds of paragraphs to pass over.)
-        candidate = (tag == "time" or bool(names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
-                     or next(child.iter("time"), None) is not None)
-        if not candidate and tag in PROSE_TAGS:
+        candidate = not links_only and (
+            tag == "time" or bool(names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
+            or next(child.iter("time"), None) is not None)
+        if not candidate and tag in PROSE_TAGS and tag not in META_LINE_PROSE_TAGS:
+            continue
+        if not candidate and next(child.iter("a"), None) is None and (links_only or tag in PROSE_TAGS):
             continue
         text = text_without(child, set(), MAX_DATE_LINE_CHARS)
         if len(text) >= 150:
             continue
-        if candidate or _is_date_line(text) or _all_taxonomy_links(child):
+        if candidate or (not links_only and tag not in PROSE_TAGS and _is_date_line(text)) \
+                or _meta_line(child, text, strict=tag == "p"):
             meta.append(child)
     if meta and not _text_besides(box, meta):
         return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")
     return meta
+
+
+# A paragraph or a list can be a meta line too, when it is made of the entry's meta links (see _meta_line).
+META_LINE_PROSE_TAGS = frozenset({"p", "ul", "ol"})
+# Where an entry's meta links go: its author's, category's and tag's pages, its comments, its date's archive.
+AUTHOR_HREF = re.compile(r"/(authors?|people|writers?|contributors?|members?|users?)/", re.IGNORECASE)
+COMMENTS_FRAGMENT = re.compile(r"#(comments?|respond|disqus|reply)", re.IGNORECASE)
+MAX_META_WORDS_CHARS = 16  # "Posted on · by · in", "Filed under", "Tags:": the letters a meta line adds
+
+
+def _meta_link(a: Element) -> bool:
+    """A link to the entry's author, category or tag page, its comments, or a link whose text is only a date."""
+    href = a.get("href") or ""
+    if is_taxonomy_index(href) or AUTHOR_HREF.search("/" + href) or COMMENTS_FRAGMENT.search(href) \
+            or is_date_index(href):
+        return True
+    rel = (a.get("rel") or "").lower().split()
+    return "author" in rel or "tag" in rel or "category" in rel or _only_a_date(text_of(a))
+
+
+def _meta_line(el: Element, text: str | None = None, strict: bool = False) -> bool:
+    """A line of the entry's meta: links to its author, category and tag pages, dates, icons and separators,
+    with at most a few label words ("by", "in", "Tags:"). Such links are read as the entry's author, categories
+    and tags; in the excerpt they would only run into its first sentence. `strict` (a paragraph): two of them
+    at least, so that a sentence with one tag link in it stays text."""
+    text = text_without(el, set(), MAX_DATE_LINE_CHARS) if text is None else text
+    if not text or len(text) >= 150:
+        return False
+    links = [a for a in el.iter("a") if text_of(a)]
+    if not links or not all(_meta_link(a) for a in links):
+        return False
+    rest = text
+    for a in links:
+        rest = rest.replace(text_of(a), " ", 1)
+    dated = bool(DATE_HINT.search(rest) and HAS_YEAR.search(rest))
+    rest = _DATE_WORDS.sub(" ", rest)
+    if len(_NOT_A_LETTER.sub("", rest)) > MAX_META_WORDS_CHARS:
+        return False
+    return not strict or len(links) + dated >= 2
+
+
+_NOT_A_LETTER = re.compile(r"[\W\d_]+")
 
 
 def _text_besides(box: Element, skip: list[Element]) -> bool:
@@ -1313,15 +1364,6 @@ def _text_besides(box: Element, skip: list[Element]) -> bool:
         return True
     return any(collapse(child.tail) or (child not in skip and isinstance(child.tag, str) and text_of(child))
                for child in box)
-
-
-def _all_taxonomy_links(el: Element) -> bool:
-    """A tags/categories line: links to taxonomy pages and little else (a label, separators)."""
-    links = list(el.iter("a"))
-    if not links or not all(TAG_HREF.search(a.get("href") or "") or CATEGORY_HREF.search(a.get("href") or "")
-                            for a in links):
-        return False
-    return len(text_of(el)) - sum(len(text_of(a)) for a in links) <= 20
 
 
 def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, title_el: Element | None,
@@ -1459,7 +1501,8 @@ def _labels(block: Element, selector: str, href_pattern: re.Pattern[str], excerp
     if selector:
         elements = css(selector)(block)
     else:
-        elements = [a for a in block.iter("a") if href_pattern.search(a.get("href") or "")]
+        # "/" first: a relative href ("tag/books.html") names a tag page as well
+        elements = [a for a in block.iter("a") if href_pattern.search("/" + (a.get("href") or ""))]
     labels: list[str] = []
     for el in elements:
         if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
@@ -1486,6 +1529,9 @@ def _class_labels(block: Element, pattern: re.Pattern[str], excerpt_el: Element 
 def _author(block: Element, rule: ThemeRule | None) -> str | None:
     selector = rule.author if rule and rule.author else "[rel~='author'], .author, .post-author, [itemprop='author']"
     el = _first(block, selector)
+    if el is None and not (rule and rule.author):
+        # A link to the author's page ("/author/jane-doe/") names the author as well as a class does.
+        el = next((a for a in block.iter("a") if AUTHOR_HREF.search("/" + (a.get("href") or ""))), None)
     text = text_of(el) if el is not None else ""
     return text or None
 

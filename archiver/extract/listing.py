@@ -1146,8 +1146,9 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
         if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
             continue
         text = text_without(el, set(), NAMED_TEXT_PEEK)  # a peek: a whole post's text is not needed to judge
-        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)):
-            continue
+        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)) \
+                or _meta_line(el, text):
+            continue  # a box of meta links (date, category, author) is the entry's meta, not its excerpt
         if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
             continue  # "excerpt_more": the read-more button
         if inside_best and not best[2].startswith(text[:40]):
@@ -1229,8 +1230,9 @@ def _text_box(block: Element, title_parts: tuple[Element, ...], title_el: Elemen
     box (title and meta lines inside it are left out of the text)."""
     first = None
     for el in block.iter("p"):
-        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, (title_el,) if title_el is not None else ()):
-            first = el
+        if text_of(el) and not (title_el is not None and _inside(el, title_el)) \
+                and not _meta_like(el, (title_el,) if title_el is not None else ()) and not _meta_line(el, strict=True):
+            first = el  # a paragraph of meta links ("August 3, 2024 Engineering Jane Doe") is not the first text
             break
     if first is None:
         first = _first_bare_text(block, title_parts, title_el)
@@ -1263,7 +1265,8 @@ def _first_bare_text(block: Element, title_parts: tuple[Element, ...], title_el:
         if len(own.strip()) < 30 or any(_inside(t, el) for t in title_parts) \
                 or (title_el is not None and _inside(el, title_el)):
             continue
-        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)):
+        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)) \
+                or _meta_line(el):
             continue
         return el
     return None

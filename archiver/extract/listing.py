@@ -1296,8 +1296,8 @@ def _meta_children(box: Element, links_only: bool = False) -> list[Element]:
         return _meta_children(children[0], links_only)  # a lone wrapper around the entry's text and meta
     for child in children:
         tag = child.tag
-        if tag in INVISIBLE_TAGS:
-            continue
+        if tag in INVISIBLE_TAGS or tag in HEADINGS:
+            continue  # a heading's id is its anchor ("#iterator-categories"), never a meta line's name
         names = _names(child)
         # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
         # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
@@ -1331,6 +1331,8 @@ MAX_META_WORDS_CHARS = 16  # "Posted on · by · in", "Filed under", "Tags:": th
 def _meta_link(a: Element) -> bool:
     """A link to the entry's author, category or tag page, its comments, or a link whose text is only a date."""
     href = a.get("href") or ""
+    if not _same_site(href, a):
+        return _only_a_date(text_of(a))  # a release ".../releases/tag/v1.2" elsewhere is a link in the text
     if is_taxonomy_index(href) or AUTHOR_HREF.search("/" + href) or COMMENTS_FRAGMENT.search(href) \
             or is_date_index(href):
         return True
@@ -1357,6 +1359,15 @@ def _meta_line(el: Element, text: str | None = None, strict: bool = False) -> bo
     if len(_NOT_A_LETTER.sub("", rest)) > MAX_META_WORDS_CHARS:
         return False
     return not strict or len(links) + dated >= 2
+
+
+def _same_site(href: str, el: Element) -> bool:
+    """Whether a link stays on the page's own host (relative links do)."""
+    parts = urlsplit(href)
+    if not parts.netloc:
+        return True
+    page = urlsplit(el.getroottree().docinfo.URL or "")
+    return parts.netloc.lower().removeprefix("www.") == page.netloc.lower().removeprefix("www.")
 
 
 _NOT_A_LETTER = re.compile(r"[\W\d_]+")
@@ -1534,7 +1545,8 @@ def _author(block: Element, rule: ThemeRule | None) -> str | None:
     el = _first(block, selector)
     if el is None and not (rule and rule.author):
         # A link to the author's page ("/author/jane-doe/") names the author as well as a class does.
-        el = next((a for a in block.iter("a") if AUTHOR_HREF.search("/" + (a.get("href") or ""))), None)
+        el = next((a for a in block.iter("a") if AUTHOR_HREF.search("/" + (a.get("href") or ""))
+                   and _same_site(a.get("href") or "", a)), None)
     text = text_of(el) if el is not None else ""
     return text or None
 

@@ -42,6 +42,7 @@ from archiver.extract.listing_rules import (
 )
 from archiver.extract.model import DateValue, Listing, ListingEntry, PageFacts
 from archiver.extract.pagination import find_next_pages
+from archiver.extract.post_rules import TITLE_SEPARATORS
 from archiver.extract.profile import BlogProfile, link_list_key, page_texts
 from archiver.extract.urls import is_date_index, is_taxonomy_index
 
@@ -160,9 +161,12 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
             entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
+    listing.site_title = site_title(doc)
+    names = site_names(ctx, listing.site_title)
+    for entry in entries:
+        entry.title = without_site_name(entry.title, names)
     listing.entries = entries
     listing.layout = layout if entries else None
-    listing.site_title = site_title(doc)
     listing.lang = page_lang(doc)
     listing.site_root = site_root(ctx)
     listing.feeds = discover_feeds(doc, url)
@@ -1567,6 +1571,34 @@ def site_title(doc: Element) -> str | None:
         if separator in text:
             return text.rsplit(separator, 1)[-1].strip() or text
     return text
+
+
+def site_names(ctx: PageContext, title: str | None) -> frozenset[str]:
+    """Names the blog goes by on a page: its site title (og:site_name, the <title>'s last part) and the text of
+    the header's brand link."""
+    names = {title} if title else set()
+    for a in _LINKS_WITH_CLASS_OR_ID(ctx.doc):
+        if BRAND_CLASS.search((a.get("class") or "") + " " + (a.get("id") or "")):
+            text = text_of(a)
+            if 0 < len(text) <= 80:
+                names.add(text)
+            break
+    return frozenset(names)
+
+
+def without_site_name(title: str | None, names: Iterable[str]) -> str | None:
+    """A title without the site's name that a page or theme writes after or before it ("Title — Site Name",
+    "Site Name | Title"). A title that is only the site's name is left as it is (judged elsewhere)."""
+    if not title:
+        return title
+    for name in names:
+        for separator in TITLE_SEPARATORS:
+            suffix, prefix = separator + name, name + separator
+            if title.endswith(suffix) and len(title) > len(suffix):
+                return title[: -len(suffix)].strip() or title
+            if title.startswith(prefix) and len(title) > len(prefix):
+                return title[len(prefix):].strip() or title
+    return title
 
 
 def page_lang(doc: Element) -> str | None:

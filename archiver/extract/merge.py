@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
 from archiver.extract.dates import reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.listing import without_site_name
 from archiver.extract.model import DateValue, PostRecord
 from archiver.extract.post_rules import TITLE_SEPARATORS
 
@@ -16,11 +18,13 @@ ELLIPSES = ("...", "…", "⋯")
 _SEPARATORS = frozenset(unicodedata.normalize("NFKC", separator).casefold() for separator in TITLE_SEPARATORS)
 
 
-def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None) -> PostRecord:
-    """One record per post: the post page wins for the fields it has, the excerpt stays the listing's."""
+def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None,
+               site_names: Iterable[str] = ()) -> PostRecord:
+    """One record per post: the post page wins for the fields it has, the excerpt stays the listing's.
+    `site_names`: the names the blog's listings go by, never part of a post's title."""
     page = page or {}
     record = PostRecord(url=entry["url"], page_status=page_status)
-    record.title = merged_title(entry.get("title"), page.get("title"))
+    record.title = merged_title(entry.get("title"), page.get("title"), site_names)
     record.excerpt, record.excerpt_source = merged_excerpt(entry, page)
     published = merged_published(_date(entry.get("published")), _date(page.get("published")))
     if published:
@@ -54,8 +58,13 @@ def _norm(text: str | None) -> str:
     return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
 
 
-def merged_title(listing_title: str | None, page_title: str | None) -> str | None:
-    """The post page's title, unless it is the listing's title with the site name around it."""
+def merged_title(listing_title: str | None, page_title: str | None, site_names: Iterable[str] = ()) -> str | None:
+    """The post page's title, unless it is the listing's title with the site name around it. A known site name
+    (`site_names`, from the blog's listing pages) is taken off both first: a page whose <title> is "Title — Site
+    Name" and a post page that does not say its site's name (no og:site_name) still give "Title"."""
+    if site_names:
+        listing_title = without_site_name(listing_title, site_names)
+        page_title = without_site_name(page_title, site_names)
     if not page_title:
         return listing_title
     if not listing_title:

@@ -25,6 +25,25 @@ def test_a_title_ending_in_an_ellipsis_is_whole_when_the_page_adds_the_site_name
     assert merged_title("Wait for it...", "Notes | Wait for it...") == "Wait for it..."
 
 
+def test_a_known_site_name_never_stays_in_the_merged_title():
+    names = {"Lantern Workshop"}
+    # the listing cut the title short and the page's <title> adds the site's name the page does not declare
+    assert merged_title("Soldering by lamp…", "Soldering by lamplight — Lantern Workshop", names) == (
+        "Soldering by lamplight"
+    )
+    # both carry it; the page alone carries it (a post found through the feed); the name comes first
+    assert merged_title("Wicks | Lantern Workshop", "Wicks | Lantern Workshop", names) == "Wicks"
+    assert merged_title(None, "Lantern Workshop | Wicks", names) == "Wicks"
+    # a title that only looks like "Title - more" keeps its second part, and the site's name alone stays
+    assert merged_title(None, "Workshop rules - a short list", names) == "Workshop rules - a short list"
+    assert merged_title(None, "Lantern Workshop", names) == "Lantern Workshop"
+
+
+def test_merge_post_takes_the_site_name_off_the_title():
+    page = {"title": "A tin can lantern · Lantern Workshop"}
+    assert merge_post({"url": "http://x/a/"}, page, 200, {"Lantern Workshop"}).title == "A tin can lantern"
+
+
 def test_listing_day_wins_when_the_page_stamps_a_utc_instant_of_another_day():
     listing = DateValue("2024-03-05", "2024-03-05", "listing-text")
     page = DateValue("2024-03-04T23:30:00+00:00", "2024-03-04T23:30:00Z", "meta")

@@ -210,7 +210,7 @@ class BlogReader:
     def post_item(self, root: str, entry: ListingEntry, page: PostPage | None, status: int | None,
                   listing_url: str | None, entry_hash: str | None, fetched_at: str | None) -> PostItem:
         """One post: the listing entry merged with its page, under its canonical URL."""
-        record = merge_post(to_dict(entry), to_dict(page) if page is not None else None, status)
+        record = merge_post(to_dict(entry), to_dict(page) if page is not None else None, status, self.site_names)
         record.listing_url = listing_url
         record.url = canonical_url(record.url)
         return PostItem(self.blog, root, record, url_key(record.url), listing_hash=entry_hash,

@@ -42,8 +42,9 @@ from archiver.extract.listing_rules import (
 )
 from archiver.extract.model import DateValue, Listing, ListingEntry, PageFacts
 from archiver.extract.pagination import find_next_pages
+from archiver.extract.post_rules import TITLE_SEPARATORS
 from archiver.extract.profile import BlogProfile, link_list_key, page_texts
-from archiver.extract.urls import is_date_index
+from archiver.extract.urls import is_date_index, is_taxonomy_index
 
 Element = lxml.html.HtmlElement
 
@@ -160,9 +161,12 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
             entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
+    listing.site_title = site_title(doc)
+    names = site_names(ctx, listing.site_title)
+    for entry in entries:
+        entry.title = without_site_name(entry.title, names)
     listing.entries = entries
     listing.layout = layout if entries else None
-    listing.site_title = site_title(doc)
     listing.lang = page_lang(doc)
     listing.site_root = site_root(ctx)
     listing.feeds = discover_feeds(doc, url)
@@ -631,7 +635,8 @@ def _build_entry(ctx: PageContext, block: Element, rule: ThemeRule | None,
         title_el = _generic_title_element(block, link, banned.titles)
     excerpt_el, loose = _excerpt_element(block, rule, title_el, link, banned.excerpts)
     # A meta line inside the excerpt's box (date, author, tags above or below the text) is meta, not excerpt.
-    meta = _meta_children(excerpt_el) if excerpt_el is not None and not loose and not (rule and rule.engine) else []
+    meta = _meta_children(excerpt_el, links_only=loose) \
+        if excerpt_el is not None and not (rule and rule.engine) else []
     entry = ListingEntry(url=url)
     entry.title = _title_text(title_el)
     with _set_aside(None if loose else excerpt_el, block):
@@ -1145,8 +1150,9 @@ def _named_excerpt(block: Element, title_parts: tuple[Element, ...], title_el: E
         if any(_inside(t, el) for t in title_parts) or (title_el is not None and _inside(el, title_el)):
             continue
         text = text_without(el, set(), NAMED_TEXT_PEEK)  # a peek: a whole post's text is not needed to judge
-        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)):
-            continue
+        if not text or _banned(text, banned) or _only_a_date(text) or (rank == 1 and not _substantial(text)) \
+                or _meta_line(el, text):
+            continue  # a box of meta links (date, category, author) is the entry's meta, not its excerpt
         if tag == "a" and (READ_MORE_CLASS.search(names) or READ_MORE_TEXT.fullmatch(text)):
             continue  # "excerpt_more": the read-more button
         if inside_best and not best[2].startswith(text[:40]):
@@ -1228,8 +1234,9 @@ def _text_box(block: Element, title_parts: tuple[Element, ...], title_el: Elemen
     box (title and meta lines inside it are left out of the text)."""
     first = None
     for el in block.iter("p"):
-        if text_of(el) and not (title_el is not None and _inside(el, title_el)) and not _meta_like(el, (title_el,) if title_el is not None else ()):
-            first = el
+        if text_of(el) and not (title_el is not None and _inside(el, title_el)) \
+                and not _meta_like(el, (title_el,) if title_el is not None else ()) and not _meta_line(el, strict=True):
+            first = el  # a paragraph of meta links ("August 3, 2024 Engineering Jane Doe") is not the first text
             break
     if first is None:
         first = _first_bare_text(block, title_parts, title_el)
@@ -1262,7 +1269,8 @@ def _first_bare_text(block: Element, title_parts: tuple[Element, ...], title_el:
         if len(own.strip()) < 30 or any(_inside(t, el) for t in title_parts) \
                 or (title_el is not None and _inside(el, title_el)):
             continue
-        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)):
+        if _meta_like(el, (title_el,) if title_el is not None else ()) or _is_date_line(collapse(own)) \
+                or _meta_line(el):
             continue
         return el
     return None
@@ -1280,32 +1288,93 @@ def _meta_like(el: Element, title_parts: tuple[Element, ...] = ()) -> bool:
     return False
 
 
-def _meta_children(box: Element) -> list[Element]:
+def _meta_children(box: Element, links_only: bool = False) -> list[Element]:
     """Direct children of an excerpt box that are a meta line (date, author, category, tags), not excerpt text.
 
     Themes put "Posted on March 3, 2020 by Ann in Travel" at the top (or the bottom) of the box that holds the
-    excerpt; the excerpt is the text after it, and the date in it is the entry's date."""
+    excerpt; the excerpt is the text after it, and the date in it is the entry's date. `links_only` (a loose box,
+    which also holds the title) takes only lines made of links to the entry's author/category/tag pages."""
     meta = []
-    for child in box:
+    children = [c for c in box if isinstance(c.tag, str)]
+    if len(children) == 1 and children[0].tag in ("div", "section") and not _text_besides(box, children):
+        return _meta_children(children[0], links_only)  # a lone wrapper around the entry's text and meta
+    for child in children:
         tag = child.tag
-        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
-            continue
+        if tag in INVISIBLE_TAGS or tag in HEADINGS:
+            continue  # a heading's id is its anchor ("#iterator-categories"), never a meta line's name
         names = _names(child)
         # A dated paragraph ("<p><b>2020-02-12</b> Added a sandbox</p>") is the post's text; a meta line is
         # named as one, holds a <time>, or is a short non-paragraph line around a date or taxonomy links.
         # (The cheap tests first: a whole post's box has hundreds of paragraphs to pass over.)
-        candidate = (tag == "time" or bool(names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
-                     or next(child.iter("time"), None) is not None)
-        if not candidate and tag in PROSE_TAGS:
+        candidate = not links_only and (
+            tag == "time" or bool(names and (META_CLASS.search(names) or DATE_CLASS.search(names)))
+            or next(child.iter("time"), None) is not None)
+        if not candidate and tag in PROSE_TAGS and tag not in META_LINE_PROSE_TAGS:
+            continue
+        if not candidate and next(child.iter("a"), None) is None and (links_only or tag in PROSE_TAGS):
             continue
         text = text_without(child, set(), MAX_DATE_LINE_CHARS)
         if len(text) >= 150:
             continue
-        if candidate or _is_date_line(text) or _all_taxonomy_links(child):
+        if candidate or (not links_only and tag not in PROSE_TAGS and _is_date_line(text)) \
+                or _meta_line(child, text, strict=tag == "p"):
             meta.append(child)
     if meta and not _text_besides(box, meta):
         return []  # nothing but this "meta" in the box: it is the excerpt ("2025-02-14, a quiet day.")
     return meta
+
+
+# A paragraph or a list can be a meta line too, when it is made of the entry's meta links (see _meta_line).
+META_LINE_PROSE_TAGS = frozenset({"p", "ul", "ol"})
+# Where an entry's meta links go: its author's, category's and tag's pages, its comments, its date's archive.
+AUTHOR_HREF = re.compile(r"/(authors?|people|writers?|contributors?|members?|users?)/", re.IGNORECASE)
+COMMENTS_FRAGMENT = re.compile(r"#(comments?|respond|disqus|reply)", re.IGNORECASE)
+MAX_META_WORDS_CHARS = 16  # "Posted on · by · in", "Filed under", "Tags:": the letters a meta line adds
+
+
+def _meta_link(a: Element) -> bool:
+    """A link to the entry's author, category or tag page, its comments, or a link whose text is only a date."""
+    href = a.get("href") or ""
+    if not _same_site(href, a):
+        return _only_a_date(text_of(a))  # a release ".../releases/tag/v1.2" elsewhere is a link in the text
+    if is_taxonomy_index(href) or AUTHOR_HREF.search("/" + href) or COMMENTS_FRAGMENT.search(href) \
+            or is_date_index(href):
+        return True
+    rel = (a.get("rel") or "").lower().split()
+    return "author" in rel or "tag" in rel or "category" in rel or _only_a_date(text_of(a))
+
+
+def _meta_line(el: Element, text: str | None = None, strict: bool = False) -> bool:
+    """A line of the entry's meta: links to its author, category and tag pages, dates, icons and separators,
+    with at most a few label words ("by", "in", "Tags:"). Such links are read as the entry's author, categories
+    and tags; in the excerpt they would only run into its first sentence. `strict` (a paragraph): two of them
+    at least, so that a sentence with one tag link in it stays text."""
+    text = text_without(el, set(), MAX_DATE_LINE_CHARS) if text is None else text
+    if not text or len(text) >= 150:
+        return False
+    links = [a for a in el.iter("a") if text_of(a)]
+    if not links or not all(_meta_link(a) for a in links):
+        return False
+    rest = text
+    for a in links:
+        rest = rest.replace(text_of(a), " ", 1)
+    dated = bool(DATE_HINT.search(rest) and HAS_YEAR.search(rest))
+    rest = _DATE_WORDS.sub(" ", rest)
+    if len(_NOT_A_LETTER.sub("", rest)) > MAX_META_WORDS_CHARS:
+        return False
+    return not strict or len(links) + dated >= 2
+
+
+def _same_site(href: str, el: Element) -> bool:
+    """Whether a link stays on the page's own host (relative links do)."""
+    parts = urlsplit(href)
+    if not parts.netloc:
+        return True
+    page = urlsplit(el.getroottree().docinfo.URL or "")
+    return parts.netloc.lower().removeprefix("www.") == page.netloc.lower().removeprefix("www.")
+
+
+_NOT_A_LETTER = re.compile(r"[\W\d_]+")
 
 
 def _text_besides(box: Element, skip: list[Element]) -> bool:
@@ -1313,15 +1382,6 @@ def _text_besides(box: Element, skip: list[Element]) -> bool:
         return True
     return any(collapse(child.tail) or (child not in skip and isinstance(child.tag, str) and text_of(child))
                for child in box)
-
-
-def _all_taxonomy_links(el: Element) -> bool:
-    """A tags/categories line: links to taxonomy pages and little else (a label, separators)."""
-    links = list(el.iter("a"))
-    if not links or not all(TAG_HREF.search(a.get("href") or "") or CATEGORY_HREF.search(a.get("href") or "")
-                            for a in links):
-        return False
-    return len(text_of(el)) - sum(len(text_of(a)) for a in links) <= 20
 
 
 def _excerpt_text(excerpt_el: Element, loose: bool, rule: ThemeRule | None, title_el: Element | None,
@@ -1459,7 +1519,8 @@ def _labels(block: Element, selector: str, href_pattern: re.Pattern[str], excerp
     if selector:
         elements = css(selector)(block)
     else:
-        elements = [a for a in block.iter("a") if href_pattern.search(a.get("href") or "")]
+        # "/" first: a relative href ("tag/books.html") names a tag page as well
+        elements = [a for a in block.iter("a") if href_pattern.search("/" + (a.get("href") or ""))]
     labels: list[str] = []
     for el in elements:
         if excerpt_el is not None and excerpt_el is not block and _inside(el, excerpt_el):
@@ -1486,6 +1547,10 @@ def _class_labels(block: Element, pattern: re.Pattern[str], excerpt_el: Element 
 def _author(block: Element, rule: ThemeRule | None) -> str | None:
     selector = rule.author if rule and rule.author else "[rel~='author'], .author, .post-author, [itemprop='author']"
     el = _first(block, selector)
+    if el is None and not (rule and rule.author):
+        # A link to the author's page ("/author/jane-doe/") names the author as well as a class does.
+        el = next((a for a in block.iter("a") if AUTHOR_HREF.search("/" + (a.get("href") or ""))
+                   and _same_site(a.get("href") or "", a)), None)
     text = text_of(el) if el is not None else ""
     return text or None
 
@@ -1506,6 +1571,34 @@ def site_title(doc: Element) -> str | None:
         if separator in text:
             return text.rsplit(separator, 1)[-1].strip() or text
     return text
+
+
+def site_names(ctx: PageContext, title: str | None) -> frozenset[str]:
+    """Names the blog goes by on a page: its site title (og:site_name, the <title>'s last part) and the text of
+    the header's brand link."""
+    names = {title} if title else set()
+    for a in _LINKS_WITH_CLASS_OR_ID(ctx.doc):
+        if BRAND_CLASS.search((a.get("class") or "") + " " + (a.get("id") or "")):
+            text = text_of(a)
+            if 0 < len(text) <= 80:
+                names.add(text)
+            break
+    return frozenset(names)
+
+
+def without_site_name(title: str | None, names: Iterable[str]) -> str | None:
+    """A title without the site's name that a page or theme writes after or before it ("Title — Site Name",
+    "Site Name | Title"). A title that is only the site's name is left as it is (judged elsewhere)."""
+    if not title:
+        return title
+    for name in names:
+        for separator in TITLE_SEPARATORS:
+            suffix, prefix = separator + name, name + separator
+            if title.endswith(suffix) and len(title) > len(suffix):
+                return title[: -len(suffix)].strip() or title
+            if title.startswith(prefix) and len(title) > len(prefix):
+                return title[len(prefix):].strip() or title
+    return title
 
 
 def page_lang(doc: Element) -> str | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
 from archiver.extract.dates import reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.listing import without_site_name
 from archiver.extract.model import DateValue, PostRecord
 from archiver.extract.post_rules import TITLE_SEPARATORS
 
@@ -17,11 +19,13 @@ ELLIPSES = ("...", "…", "⋯")
 _SEPARATORS = frozenset(unicodedata.normalize("NFKC", separator).casefold() for separator in TITLE_SEPARATORS)
 
 
-def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None) -> PostRecord:
-    """One record per post: the post page wins for the fields it has, the excerpt stays the listing's."""
+def merge_post(entry: dict[str, Any], page: dict[str, Any] | None, page_status: int | None = None,
+               site_names: Iterable[str] = ()) -> PostRecord:
+    """One record per post: the post page wins for the fields it has, the excerpt stays the listing's.
+    `site_names`: the names the blog's listings go by, never part of a post's title."""
     page = page or {}
     record = PostRecord(url=entry["url"], page_status=page_status)
-    record.title, record.title_variant = titles_by_evidence(entry.get("title"), page.get("title"))
+    record.title, record.title_variant = titles_by_evidence(entry.get("title"), page.get("title"), site_names)
     record.excerpt, record.excerpt_source = merged_excerpt(entry, page)
     published = merged_published(_date(entry.get("published")), _date(page.get("published")))
     if published:
@@ -55,10 +59,14 @@ def _norm(text: str | None) -> str:
     return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
 
 
-def titles_by_evidence(listing_title: str | None, page_title: str | None) -> tuple[str | None, str | None]:
+def titles_by_evidence(listing_title: str | None, page_title: str | None,
+                       site_names: Iterable[str] = ()) -> tuple[str | None, str | None]:
     """(title, variant): the title `merged_title` chooses, and the other one when listing and post page say
     different things (a renamed post, a listing that shows a short title of its own)."""
-    title = merged_title(listing_title, page_title)
+    if site_names:
+        listing_title = without_site_name(listing_title, site_names)
+        page_title = without_site_name(page_title, site_names)
+    title = merged_title(listing_title, page_title, site_names)
     other = page_title if title == listing_title else listing_title
     if not title or not other:
         return title, None
@@ -68,8 +76,13 @@ def titles_by_evidence(listing_title: str | None, page_title: str | None) -> tup
     return title, other
 
 
-def merged_title(listing_title: str | None, page_title: str | None) -> str | None:
-    """The post page's title, unless it is the listing's title with the site name around it."""
+def merged_title(listing_title: str | None, page_title: str | None, site_names: Iterable[str] = ()) -> str | None:
+    """The post page's title, unless it is the listing's title with the site name around it. A known site name
+    (`site_names`, from the blog's listing pages) is taken off both first: a page whose <title> is "Title — Site
+    Name" and a post page that does not say its site's name (no og:site_name) still give "Title"."""
+    if site_names:
+        listing_title = without_site_name(listing_title, site_names)
+        page_title = without_site_name(page_title, site_names)
     if not page_title:
         return listing_title
     if not listing_title:

@@ -17,6 +17,7 @@ import lxml.etree
 import lxml.html
 
 from archiver.extract.dates import find_date_in_text
+from archiver.extract.html import drop_keeping_tail
 from archiver.extract.post_rules import words
 
 # Class/id words of page furniture (matched as whole words of a class or id split on - _ and case changes).
@@ -214,7 +215,7 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
     if kept < total * 0.2:
         return  # the "furniture" was the post after all (a post that is a list of links): leave it
     for element in doomed:
-        _drop(element)
+        drop_keeping_tail(element)
 
 
 def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
@@ -295,18 +296,4 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
     )
     return False
 
-
-def _drop(element: lxml.html.HtmlElement) -> None:
-    """Remove an element but keep its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
 

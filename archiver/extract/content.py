@@ -13,7 +13,7 @@ import nh3
 
 from archiver.extract import post_rules as rules
 from archiver.extract.boilerplate import is_furniture_hint
-from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse
+from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, drop_keeping_tail
 from archiver.extract.media import image_source
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -678,20 +678,6 @@ def _is_noise(element: lxml.html.HtmlElement) -> bool:
     return bool(classes) and not rules.NOISE_CLASSES.isdisjoint(classes.split())
 
 
-def _drop(element: lxml.html.HtmlElement) -> None:
-    """Remove an element but keep its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
-
 
 @dataclass(slots=True)
 class _BodyParts:
@@ -715,7 +701,7 @@ def clean_body(body: lxml.html.HtmlElement, title: str | None = None) -> None:
     for table in parts.gutter_tables:
         _flatten_gutter_table(table)
     for element in parts.doomed:
-        _drop(element)
+        drop_keeping_tail(element)
     for element in parts.unwrapped:
         element.drop_tag()
     for pre in parts.pres:
@@ -863,7 +849,7 @@ def _flatten_pre(pre: lxml.html.HtmlElement) -> None:
 def _replace_with_text(element: lxml.html.HtmlElement, text: str) -> None:
     """Put `text` where the element was, dropping the element."""
     element.tail = text + (element.tail or "")
-    _drop(element)
+    drop_keeping_tail(element)
 
 
 def _math_script_to_text(script: lxml.html.HtmlElement) -> None:
@@ -890,7 +876,7 @@ def _drop_repeated_title(body: lxml.html.HtmlElement, title: str) -> None:
     wanted = collapse(title).casefold()
     for heading in body.iter("h1", "h2"):
         if collapse(heading.text_content()).casefold() == wanted:
-            _drop(heading)
+            drop_keeping_tail(heading)
         return
 
 

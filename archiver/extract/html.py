@@ -130,3 +130,18 @@ def _append_text(node: lxml.html.HtmlElement, parts: list[str]) -> None:
             parts.append(child.tail)
     if block:
         parts.append(" ")
+
+
+def drop_keeping_tail(element: lxml.html.HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)

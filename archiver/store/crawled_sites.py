@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from archiver.store.archive import Archive
-
-CRAWL_COLUMNS = ("id", "started", "finished", "status", "message", "pages_fetched", "posts_new", "posts_updated",
-                 "errors", "stats")
+from archiver.store.registry import crawl_summary
 
 
 def unregistered_sites(archive: Archive) -> list[dict[str, Any]]:
@@ -35,7 +32,7 @@ def unregistered_sites(archive: Archive) -> list[dict[str, Any]]:
                            WHERE json_valid(c.start_urls) AND j.value = :url)""",
             {"site": site["id"], "url": site["url"]},
         ).fetchone()
-        site["last_crawl"] = _crawl(archive, crawl_id) if crawl_id is not None else None
+        site["last_crawl"] = crawl_summary(conn, crawl_id)
         since = site["last_crawl"]["started"] if site["last_crawl"] else "9999"
         live, removed, removed_last = conn.execute(
             """SELECT count(*) FILTER (WHERE removed_at IS NULL), count(*) FILTER (WHERE removed_at IS NOT NULL),
@@ -46,21 +43,3 @@ def unregistered_sites(archive: Archive) -> list[dict[str, Any]]:
         site.update(posts=live, posts_removed=removed, posts_removed_last_crawl=removed_last)
     return sites
 
-
-def _crawl(archive: Archive, crawl_id: int) -> dict[str, Any] | None:
-    conn = archive.db.conn
-    values = conn.execute(f"SELECT {', '.join(CRAWL_COLUMNS)} FROM crawls WHERE id = ?", [crawl_id]).fetchone()
-    if values is None:
-        return None
-    crawl = dict(zip(CRAWL_COLUMNS, values, strict=True))
-    try:
-        crawl["stats"] = json.loads(crawl["stats"]) if crawl["stats"] else {}
-    except ValueError:
-        crawl["stats"] = {}
-    crawl["error_samples"] = [
-        dict(zip(("url", "kind", "status", "message"), row, strict=True))
-        for row in conn.execute(
-            "SELECT url, kind, status, message FROM crawl_errors WHERE crawl_id = ? ORDER BY id LIMIT 3", [crawl_id]
-        )
-    ]
-    return crawl

@@ -104,29 +104,7 @@ class Registry:
 
     def _last_crawl_of(self, url: str) -> dict[str, Any] | None:
         """The latest crawl started from `url`, with up to 3 of its error messages; None when never crawled."""
-        cursor = self.db.conn.execute(
-            """SELECT id, started, finished, status, message, pages_fetched, posts_new, posts_updated, errors,
-                      stats
-               FROM crawls WHERE id = ?""",
-            [last_crawl_id(self.db, url)],
-        )
-        columns = [description[0] for description in cursor.description]
-        values = cursor.fetchone()
-        if values is None:
-            return None
-        crawl = dict(zip(columns, values, strict=True))
-        try:
-            crawl["stats"] = json.loads(crawl["stats"]) if crawl["stats"] else {}
-        except ValueError:
-            crawl["stats"] = {}
-        crawl["error_samples"] = [
-            dict(zip(("url", "kind", "status", "message"), row, strict=True))
-            for row in self.db.conn.execute(
-                "SELECT url, kind, status, message FROM crawl_errors WHERE crawl_id = ? ORDER BY id LIMIT 3",
-                [crawl["id"]],
-            )
-        ]
-        return crawl
+        return crawl_summary(self.db.conn, last_crawl_id(self.db, url))
 
     def find_registered_site(self, url_or_name: str) -> dict[str, Any] | None:
         """The registered site with this name, or this URL (as given or in canonical form); None if none."""
@@ -151,3 +129,28 @@ class Registry:
             else:  # registered but never archived under this row: nothing to keep
                 conn.execute("DELETE FROM sites WHERE id = ?", [site["id"]])
         return site
+
+
+CRAWL_COLUMNS = ("id", "started", "finished", "status", "message", "pages_fetched", "posts_new", "posts_updated",
+                 "errors", "stats")
+
+
+def crawl_summary(conn: Any, crawl_id: int | None) -> dict[str, Any] | None:
+    """One crawl as `archiver status` shows it: its row, its stats decoded, up to 3 of its errors."""
+    if crawl_id is None:
+        return None
+    values = conn.execute(f"SELECT {', '.join(CRAWL_COLUMNS)} FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    if values is None:
+        return None
+    crawl = dict(zip(CRAWL_COLUMNS, values, strict=True))
+    try:
+        crawl["stats"] = json.loads(crawl["stats"]) if crawl["stats"] else {}
+    except ValueError:
+        crawl["stats"] = {}
+    crawl["error_samples"] = [
+        dict(zip(("url", "kind", "status", "message"), row, strict=True))
+        for row in conn.execute(
+            "SELECT url, kind, status, message FROM crawl_errors WHERE crawl_id = ? ORDER BY id LIMIT 3", [crawl_id]
+        )
+    ]
+    return crawl

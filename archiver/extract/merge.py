@@ -66,7 +66,7 @@ def titles_by_evidence(listing_title: str | None, page_title: str | None,
     if site_names:
         listing_title = without_site_name(listing_title, site_names)
         page_title = without_site_name(page_title, site_names)
-    title = merged_title(listing_title, page_title, site_names)
+    title = merged_title(listing_title, page_title)  # the site names are off both already
     other = page_title if title == listing_title else listing_title
     if not title or not other:
         return title, None

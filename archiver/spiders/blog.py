@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import (
-    CannotResolveHostError,
     DontCloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
@@ -34,7 +33,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import task
 from twisted.internet.error import (
     ConnectionRefusedError,
-    DNSLookupError,
     TCPTimedOutError,
     TimeoutError,
 )
@@ -53,7 +51,7 @@ from archiver.extract.overrides import SiteRules, load_rules
 from archiver.extract.urls import in_scope, url_key
 from archiver.spiders import signals as blog_signals
 from archiver.spiders.discovery import Discovering
-from archiver.spiders.unreachable import HostUnreachable
+from archiver.spiders.unreachable import NOT_RESOLVED, HostUnreachable
 from archiver.warc.capture import META_DEDUPE, redirect_chain
 
 FEED_PROBES = 4  # usual feed paths tried on a blog's first crawl when no page advertises a feed
@@ -589,7 +587,7 @@ def describe_failure(failure: Failure) -> Problem:
     if failure.check(HttpError):
         response = failure.value.response
         return Problem("http-error", f"HTTP {response.status}", response.status)
-    if failure.check(DNSLookupError, CannotResolveHostError):
+    if failure.check(*NOT_RESOLVED):
         return Problem("unreachable", "host not found (DNS lookup failed)")
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return Problem("unreachable", "connection refused")

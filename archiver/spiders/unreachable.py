@@ -14,16 +14,10 @@ import logging
 from dataclasses import dataclass, field
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError
-
-try:  # Scrapy >= 2.13 names its own download errors
-    from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
-except ImportError:  # pragma: no cover
-    CannotResolveHostError = DNSLookupError  # type: ignore[misc,assignment]
-    DownloadConnectionRefusedError = ConnectionRefusedError  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from archiver.crawl.fetched import Fetched, Problem, decode, not_html
 from archiver.crawl.images import post_images
@@ -19,15 +20,17 @@ from archiver.crawl.records import ErrorItem, FeedItem, PageItem, PostItem, Seen
 from archiver.crawl.visits import FeedVisit, FoundPostVisit, ListingVisit, PostVisit, SitemapVisit
 from archiver.extract.evidence import has_url_date
 from archiver.extract.feeds import parse_feed, parse_sitemap
-from archiver.extract.listing import facts_of_page, parse_listing
-from archiver.extract.merge import feed_fill, merge_post
 from archiver.extract.model import Listing, ListingEntry, PostPage, to_dict
-from archiver.extract.overrides import SiteRules, parse_listing_with_rules, parse_post_with_rules
-from archiver.extract.pagekind import ARCHIVE, LISTING, POST, classify_page
-from archiver.extract.post import parse_post
+from archiver.extract.overrides import SiteRules
 from archiver.extract.profile import BlogProfile
-from archiver.extract.survey import Survey, survey_page
 from archiver.extract.urls import blog_root, canonical_url, url_key
+
+if TYPE_CHECKING:
+    from archiver.extract.survey import Survey
+
+# The extractors (listing, post, merge, pagekind, survey and what they import: ~0.3 s, regex tables mostly) are
+# imported by the methods that call them, when the first page is read: a crawl's first request (robots.txt,
+# then the start page) does not wait for them.
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
@@ -115,6 +118,8 @@ class BlogReader:
         read.entries = [entry for entry in listing.entries if entry.url]
         if survey:
             read.layout = read.layout or listing.layout
+            from archiver.extract.survey import survey_page
+
             try:
                 read.survey = survey_page(text, fetched.url, listing, theme_rules=self.theme_rules)
             except Exception:  # a page that defeats the survey is read as the listing it seems to be
@@ -144,6 +149,9 @@ class BlogReader:
 
     def parse_listing(self, text: str, url: str, layout: str | None) -> Listing:
         """Listing extraction with the blog's rules and profile (raises what extraction raises)."""
+        from archiver.extract.listing import parse_listing
+        from archiver.extract.overrides import parse_listing_with_rules
+
         if self.rules and self.rules.listing:
             listing = parse_listing_with_rules(text, url, self.rules, layout_hint=layout,
                                                theme_rules=self.theme_rules, profile=self.profile)
@@ -182,6 +190,8 @@ class BlogReader:
         """A post page teaches the blog's chrome too; a page "title" that is the blog's chrome (its name on
         every page, a widget's label) is not the post's title: the listing's title stands."""
         if self.profile.learning:
+            from archiver.extract.listing import facts_of_page
+
             with contextlib.suppress(Exception):  # learning is a bonus; the post is read either way
                 self.profile = self.profile.learn(facts_of_page(text, url))
         if page.title and (page.title in self.site_names or page.title in self.profile.chrome_texts):
@@ -197,6 +207,9 @@ class BlogReader:
 
     def parse_post(self, text: str, url: str) -> PostPage:
         """Post extraction with the blog's rules (raises what extraction raises)."""
+        from archiver.extract.overrides import parse_post_with_rules
+        from archiver.extract.post import parse_post
+
         if self.rules and self.rules.post:
             return parse_post_with_rules(text, url, self.rules, theme_rules=self.theme_rules)
         return parse_post(text, url, theme_rules=self.theme_rules)
@@ -210,6 +223,8 @@ class BlogReader:
     def post_item(self, root: str, entry: ListingEntry, page: PostPage | None, status: int | None,
                   listing_url: str | None, entry_hash: str | None, fetched_at: str | None) -> PostItem:
         """One post: the listing entry merged with its page, under its canonical URL."""
+        from archiver.extract.merge import merge_post
+
         record = merge_post(to_dict(entry), to_dict(page) if page is not None else None, status, self.site_names)
         record.listing_url = listing_url
         record.url = canonical_url(record.url)
@@ -233,6 +248,8 @@ class BlogReader:
                 return []
             return [ErrorItem(self.blog, visit.root, fetched.url, "feed-error", "no entries in the feed",
                               fetched.status)]
+        from archiver.extract.merge import feed_fill
+
         return [self.page(fetched, visit.root, "feed", None),
                 SiteItem(self.blog, visit.root, feeds=[fetched.url]),
                 FeedItem(self.blog, visit.root, fetched.url, [feed_fill(entry) for entry in entries])]
@@ -286,6 +303,8 @@ class BlogReader:
     def found_post(self, fetched: Fetched, visit: FoundPostVisit) -> tuple[list, bool]:
         """A page the feed or the sitemap named that no listing reached: (records, True) when it reads as one
         post with a date (its own, its URL's or its feed entry's), ([], False) when it is some other page."""
+        from archiver.extract.pagekind import ARCHIVE, LISTING, POST, classify_page
+
         text, encoding = decode(fetched)
         if text is None:
             return [], False

@@ -33,7 +33,6 @@ from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.reader import ListingRead
 from archiver.crawl.records import ErrorItem, FeedItem, Listed, ListedItem, PostItem, SeenItem, WalkItem
 from archiver.crawl.visits import FoundPostVisit, PostVisit, ProbeVisit, RefreshVisit, SitemapVisit, Visit
-from archiver.extract.dates import date_in_url
 from archiver.extract.evidence import Candidate, Named, PostShapes, changed_since, loose_key, missing_posts
 from archiver.extract.model import DateValue, ListingEntry
 from archiver.extract.urls import in_scope, same_site, url_key
@@ -391,6 +390,8 @@ class Discovering:
     def found_requests(self, blog: Blog, missing: list[Candidate], archived: list[str]) -> Iterable[Any]:
         """The candidates' own pages (each kept only if it reads as a post); those the archive holds already
         are only seen (a walk to the end must not take them for vanished)."""
+        from archiver.extract.dates import date_in_url  # the date tables: loaded with the pages, not at start
+
         discovery, root = blog.walk.discovery, blog.walk.root
         for key in archived:
             if loose_key("http://" + key) not in discovery.found:

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from archiver.extract.dates import to_offset
 from archiver.extract.urls import url_key
 from archiver.store import search
 from archiver.store.sql import chunks, clean_names, placeholders, to_json, utc_now
@@ -129,6 +128,8 @@ def in_site_offset(conn: sqlite3.Connection, site_id: int, iso: str) -> str:
         return iso
     sign = -1 if offsets[0][0] == "-" else 1
     minutes = sign * (int(offsets[0][1:3]) * 60 + int(offsets[0][4:6]))
+    from archiver.extract.dates import to_offset  # the date tables: not needed to open the archive
+
     return to_offset(iso, minutes)
 
 

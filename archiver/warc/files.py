@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
 from archiver import PROJECT_URL, __version__, settings
+
+if TYPE_CHECKING:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+# warcio (~25 ms to import) is imported where a record is first written or read: a crawl's first request does not
+# wait for it, nor does a crawl without WARC (--no-warc) load it at all.
 
 WARC_FILE_PREFIX = "archiver"
 WARC_SUFFIX = ".warc.gz"
@@ -120,6 +123,8 @@ class RotatingWarcWriter:
                 break
             except FileExistsError:
                 continue
+        from warcio.warcwriter import WARCWriter
+
         self._name = name
         self.files.append(name)
         self._writer = WARCWriter(self._file, gzip=True)
@@ -143,6 +148,8 @@ def payload_digest(body: bytes) -> str:
 
 
 def _http_response_headers(exchange: HttpExchange) -> StatusAndHeaders:
+    from warcio.statusandheaders import StatusAndHeaders
+
     headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in DROPPED_RESPONSE_HEADERS]
     headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
     headers.append(("Content-Length", str(len(exchange.body))))
@@ -167,6 +174,8 @@ def _revisit_record(writer: WARCWriter, exchange: HttpExchange, digest: str, ref
 
 
 def _request_record(writer: WARCWriter, exchange: HttpExchange):
+    from warcio.statusandheaders import StatusAndHeaders
+
     target = _request_target(exchange.url)
     headers = list(exchange.request_headers)
     if not any(k.lower() == "host" for k, _ in headers):
@@ -243,6 +252,8 @@ class WarcLocator:
 
 def read_capture(path: str | os.PathLike[str], offset: int) -> Capture:
     """The response record at `offset` of WARC file `path`, its body decoded (chunks and gzip/deflate/br)."""
+    from warcio.archiveiterator import ArchiveIterator
+
     with open(path, "rb") as handle:
         handle.seek(offset)
         record = next(iter(ArchiveIterator(handle)), None)

@@ -119,17 +119,18 @@ def project_settings() -> Settings:
 
 
 @contextmanager
-def _outer_frames_only() -> Iterator[None]:
-    """inspect.stack() answering with the caller's frames alone, without reading their source files.
+def _frames_only() -> Iterator[None]:
+    """inspect.stack() answering with the caller's frames alone, without reading their source files, and
+    inspect.getmodule() naming a frame's module by its globals.
 
     Scrapy's TLS modules (scrapy.core.downloader.tls and .contextfactory, imported by the HTTP download handler
     while the engine is built) each make deprecated class aliases, and each alias asks inspect.stack() only for
     the module that made it: the stack, some 50 frames deep inside Scrapy's engine set-up, was walked with the
-    source lines of every frame read and each frame's module looked up among every loaded module (~0.1-0.15 s,
-    the largest single cost before a crawl's first request). Frame objects carry all that is asked for."""
-    real = inspect.stack
+    source lines of every frame read, and each frame's module looked up by file among every loaded module
+    (0.15-0.3 s, the largest single cost before a crawl's first request). Frame objects carry all that is asked."""
+    real_stack, real_getmodule = inspect.stack, inspect.getmodule
 
-    def outer_frames(context: int = 1) -> list[tuple]:
+    def stack(context: int = 1) -> list[tuple]:
         frame = sys._getframe(1)
         frames = []
         while frame is not None:
@@ -137,18 +138,23 @@ def _outer_frames_only() -> Iterator[None]:
             frame = frame.f_back
         return frames
 
-    inspect.stack = outer_frames  # type: ignore[assignment]
+    def getmodule(obj: object, _filename: str | None = None) -> object:
+        if inspect.isframe(obj) and obj.f_globals.get("__name__") in sys.modules:
+            return sys.modules[obj.f_globals["__name__"]]
+        return real_getmodule(obj, _filename)
+
+    inspect.stack, inspect.getmodule = stack, getmodule  # type: ignore[assignment]
     try:
         yield
     finally:
-        inspect.stack = real
+        inspect.stack, inspect.getmodule = real_stack, real_getmodule
 
 
 def preload_tls_modules() -> None:
     """Import Scrapy's TLS modules (the HTTP download handler needs them before the first request) at the cost
-    of their code alone (see _outer_frames_only)."""
+    of their code alone (see _frames_only)."""
     if "scrapy.core.downloader.contextfactory" not in sys.modules:
-        with _outer_frames_only():
+        with _frames_only():
             import scrapy.core.downloader.contextfactory  # noqa: F401
 
 
@@ -158,7 +164,18 @@ def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> S
     settings.set("ARCHIVER_DB", str(db), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
+    if _level(settings.get("LOG_LEVEL")) > logging.INFO:
+        # Scrapy looks up its dependencies' versions (package metadata, a `uname` subprocess) for an INFO line at
+        # start, even when the log keeps nothing below WARNING (the default of `archiver crawl` without -v).
+        settings.set("LOG_VERSIONS", [], priority="project")
     return settings
+
+
+def _level(name: str | int | None) -> int:
+    if isinstance(name, int):
+        return name
+    level = logging.getLevelName(str(name or "DEBUG").upper())
+    return level if isinstance(level, int) else logging.DEBUG
 
 
 def quiet_loggers(settings: Settings) -> None:

@@ -20,13 +20,11 @@ A selector is CSS, or XPath when it starts with "xpath:". Fields left out keep w
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import lxml.html
-from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
 
 from archiver.extract.html import parse_html, text_of
@@ -35,9 +33,9 @@ from archiver.extract.model import DateValue, Listing, ListingEntry, PostPage
 if TYPE_CHECKING:
     from archiver.extract.profile import BlogProfile
 
-# SiteRules and load_rules are all a crawl needs before its first request: the extractors the parse_*_with_rules
-# functions wrap (listing, post, content, dates: ~0.3 s of imports, regex tables mostly) are imported by the
-# functions that call them, when the first page is read.
+# SiteRules is all a crawl without a rules file needs before its first request: the extractors the
+# parse_*_with_rules functions wrap (listing, post, content, dates: ~0.3 s of imports, regex tables mostly), the
+# TOML reader and lxml's CSS translator are imported by the functions that use them.
 
 LISTING_KEYS = ("entry", "title", "link", "date", "excerpt", "next")
 POST_KEYS = ("title", "body", "date", "author")
@@ -57,6 +55,8 @@ class SiteRules:
 
 def load_rules(text: str) -> SiteRules:
     """Parse and check the TOML text of a rules file."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -87,6 +87,8 @@ def _section(data: dict, name: str, keys: tuple[str, ...]) -> dict[str, str]:
 
 @lru_cache(maxsize=256)
 def _compile(selector: str):
+    from lxml.cssselect import CSSSelector
+
     try:
         if selector.startswith("xpath:"):
             return XPath(selector[len("xpath:") :])

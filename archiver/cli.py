@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import socket
 import subprocess
@@ -156,9 +157,10 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
     user_settings = _setting_pairs(settings)  # a malformed -s fails here, before any work
     if not registered:
         urls = _blog_urls(urls)
-    _check_archive(db, create=not registered, readonly=False)
-    from archiver.extract.overrides import RulesError, load_rules
-    from archiver.runner import run_crawl
+    with _no_garbage_collection():  # the archive's modules, Scrapy, Twisted and the spider are imported here
+        _check_archive(db, create=not registered, readonly=False)
+        from archiver.extract.overrides import RulesError, load_rules
+        from archiver.runner import run_crawl
 
     site_rules = None
     if rules:
@@ -204,6 +206,25 @@ def crawl(urls, db, all_sites, due_sites, max_parallel, no_post_pages, full, max
                 click.echo(f"{blog.name}: {blog.status}: {blog.message}", err=True)
     _report(outcome, db, log_file if _size(log_file) > logged_before else None)
     sys.exit(outcome.exit_code)
+
+
+@contextlib.contextmanager
+def _no_garbage_collection():
+    """The cyclic garbage collector off while a command imports what it runs, and what was made meanwhile frozen
+    (gc.freeze: left out of every later collection) when the block ends, the collector back on.
+
+    Imports make some 500,000 objects that live as long as the process (modules, classes, functions) and almost no
+    garbage, yet they cost ~190 collections before a crawl's first request (60-90 ms, ~10% of its start-up); off
+    and then on without freezing, the first full collection after the block walked them all again. Frozen, they
+    also stay out of the full collections of the whole crawl; the few cycles left over by imports stay too."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _blog_urls(urls: tuple[str, ...]) -> list[str]:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,16 +114,21 @@ def project_settings() -> Settings:
     return settings
 
 
-@contextmanager
-def _frames_only() -> Iterator[None]:
-    """inspect.stack() answering with the caller's frames alone, without reading their source files, and
-    inspect.getmodule() naming a frame's module by its globals.
+def preload_tls_modules() -> None:
+    """Import Scrapy's TLS modules (the HTTP download handler needs them before any request) at the cost of their
+    code alone, with inspect.stack() answering with the caller's frames (no source files read) and
+    inspect.getmodule() naming a frame's module by its globals while they load.
 
-    Scrapy's TLS modules (scrapy.core.downloader.tls and .contextfactory, imported by the HTTP download handler
-    while the engine is built) each make deprecated class aliases, and each alias asks inspect.stack() only for
-    the module that made it: the stack, some 50 frames deep inside Scrapy's engine set-up, was walked with the
-    source lines of every frame read, and each frame's module looked up by file among every loaded module
-    (0.15-0.3 s, the largest single cost before a crawl's first request). Frame objects carry all that is asked."""
+    scrapy.core.downloader.tls and .contextfactory each make deprecated class aliases, and each alias asks
+    inspect.stack() only for the module that made it. Imported by the download handler while the engine is built,
+    some 50 frames deep, that walk read the source lines of every frame and looked each frame's module up by file
+    among every loaded module: 0.15-0.3 s, the largest single cost before a crawl's first request. Called when this
+    module is imported: every crawl (one process or several, a distributed worker) starts from here."""
+    import inspect
+    import sys
+
+    if "scrapy.core.downloader.contextfactory" in sys.modules:
+        return
     real_stack, real_getmodule = inspect.stack, inspect.getmodule
 
     def stack(context: int = 1) -> list[tuple]:
@@ -145,17 +146,12 @@ def _frames_only() -> Iterator[None]:
 
     inspect.stack, inspect.getmodule = stack, getmodule  # type: ignore[assignment]
     try:
-        yield
+        import scrapy.core.downloader.contextfactory  # noqa: F401
     finally:
         inspect.stack, inspect.getmodule = real_stack, real_getmodule
 
 
-def preload_tls_modules() -> None:
-    """Import Scrapy's TLS modules (the HTTP download handler needs them before the first request) at the cost
-    of their code alone (see _frames_only)."""
-    if "scrapy.core.downloader.contextfactory" not in sys.modules:
-        with _frames_only():
-            import scrapy.core.downloader.contextfactory  # noqa: F401
+preload_tls_modules()
 
 
 def crawl_settings(db: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
@@ -192,7 +188,6 @@ def run_crawl(
     archive at `db`, all in this process, and report how it went."""
     settings = crawl_settings(db, overrides)
     specs = [spec if isinstance(spec, BlogSpec) else BlogSpec(spec, rules) for spec in urls]
-    preload_tls_modules()
     process = CrawlerProcess(settings)
     quiet_loggers(settings)
     crawler = process.create_crawler(BlogSpider)

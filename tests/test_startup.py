@@ -7,7 +7,6 @@ feed parsed, record written or status line shown (benchmarks/bench_crawl_start.p
 
 from __future__ import annotations
 
-import inspect
 import json
 import subprocess
 import sys
@@ -22,9 +21,8 @@ NOT_BEFORE_FIRST_REQUEST = [
 LOAD_A_CRAWL = """
 import json, sys
 from scrapy.utils.misc import load_object
-from archiver.runner import crawl_settings, preload_tls_modules
+from archiver.runner import crawl_settings
 settings = crawl_settings("unused.db", {"LOG_LEVEL": "WARNING"})
-preload_tls_modules()
 for name in ("ITEM_PIPELINES", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS"):
     for path, order in settings.getwithbase(name).items():
         if order is not None:
@@ -46,26 +44,27 @@ def test_a_crawl_loads_no_page_reading_module_before_its_first_request():
     assert early == []
 
 
-def test_tls_modules_preloaded_keep_their_aliases_module_and_inspect_untouched():
-    from archiver.runner import preload_tls_modules
+TLS_PRELOADED = """
+import inspect, json, sys
+frames_read = []
+real_getframeinfo = inspect.getframeinfo
+inspect.getframeinfo = lambda *args, **kwargs: frames_read.append(1) or real_getframeinfo(*args, **kwargs)
+import archiver.runner
+from scrapy.core.downloader import contextfactory, tls
+print(json.dumps([
+    contextfactory.ScrapyClientContextFactory.__module__, contextfactory.AcceptableProtocolsContextFactory.__module__,
+    tls.ScrapyClientTLSOptions.__module__, inspect.stack.__qualname__, inspect.getmodule.__qualname__,
+    len(frames_read),
+]))
+"""
 
-    stack, getmodule = inspect.stack, inspect.getmodule
-    preload_tls_modules()
-    from scrapy.core.downloader import contextfactory, tls
 
-    assert contextfactory.ScrapyClientContextFactory.__module__ == "scrapy.core.downloader.contextfactory"
-    assert tls.ScrapyClientTLSOptions.__module__ == "scrapy.core.downloader.tls"
-    assert (inspect.stack, inspect.getmodule) == (stack, getmodule)
-
-
-def test_frames_only_gives_the_caller_frames_and_their_modules():
-    from archiver.runner import _frames_only
-
-    with _frames_only():
-        frames = inspect.stack()
-        module = inspect.getmodule(frames[0][0])
-    assert frames[0][0].f_code is test_frames_only_gives_the_caller_frames_and_their_modules.__code__
-    assert module is sys.modules[__name__]
+def test_tls_modules_load_with_the_runner_their_aliases_named_and_inspect_restored():
+    result = subprocess.run([sys.executable, "-c", TLS_PRELOADED], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == [
+        "scrapy.core.downloader.contextfactory", "scrapy.core.downloader.contextfactory",
+        "scrapy.core.downloader.tls", "stack", "getmodule", 0,  # no frame's source read
+    ]
 
 
 def test_versions_are_looked_up_only_for_a_log_that_shows_them():

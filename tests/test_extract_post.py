@@ -85,6 +85,28 @@ def test_utc_meta_date_yields_to_the_local_day_the_page_shows() -> None:
     assert published is not None and published.iso == "2020-01-02"
 
 
+def test_a_permalink_made_in_utc_does_not_overrule_the_local_day_the_page_shows() -> None:
+    # A generator built the URL from the instant in UTC (the 27th); the theme shows the blog's zone (the 28th).
+    html = """<html><head><meta property="article:published_time" content="2023-10-27T23:20:00.000Z"></head>
+    <body><article><h1 class="post-title">Midnight ride</h1>
+    <time datetime="2023-10-27T23:20:00.000Z" itemprop="datePublished">2023-10-28</time>
+    <div class="post-content"><p>We left after midnight and rode along the river until the sky turned grey.</p></div>
+    </article></body></html>"""
+    published = parse_post(html, "https://ride.example/2023/10/27/midnight-ride/").published
+    assert published is not None and published.iso[:10] == "2023-10-28"
+
+
+def test_a_permalink_day_stands_against_a_shown_day_that_is_not_the_instant_in_any_zone() -> None:
+    # 09:00Z is the 27th in every zone (-12:00 to +14:00): a shown 28th is another date (an edit), not the zone.
+    html = """<html><head><meta property="article:published_time" content="2023-10-27T09:00:00Z"></head>
+    <body><article><h1 class="post-title">Noon ride</h1>
+    <time datetime="2023-10-27T09:00:00Z" itemprop="datePublished">2023-10-28</time>
+    <div class="post-content"><p>We left at nine and rode along the river until the sky turned grey.</p></div>
+    </article></body></html>"""
+    published = parse_post(html, "https://ride.example/2023/10/27/noon-ride/").published
+    assert published is not None and published.iso[:10] == "2023-10-27"
+
+
 def test_utc_meta_date_keeps_its_day_when_the_post_also_shows_that_day() -> None:
     # The page strip shows the day the page was served; the post's own line shows the instant's day.
     html = """<html><head><meta property="article:published_time" content="2021-05-14T21:30:00Z"></head><body>

@@ -877,9 +877,21 @@ def _pick_published_date(
     scope, body = region()
     candidates = _published_candidates(from_head, scope, document, body)
     best = _pick_published(candidates, lambda: _shown_days(scope))
-    if in_url is not None and _url_decides(in_url, best):
+    if in_url is not None and _url_decides(in_url, best) and not _url_is_the_utc_day(in_url, best, candidates):
         return _agree_with_url(best, candidates, in_url)
     return best or dates.htmldate_published(document, url)
+
+
+def _url_is_the_utc_day(in_url: DateValue, best: DateValue | None, candidates: list[DateValue]) -> bool:
+    """Whether the URL's day is only the UTC day of the instant the page shows on another, local day: a
+    generator that builds permalinks in UTC (`/2023/10/27/` for 23:20Z) while the theme shows the blog's zone
+    (28 October). The URL is then no witness of its own; the day readers see stands."""
+    if best is None or _UTC_SUFFIX.search(best.iso) or _days_apart(best.iso, in_url.iso) != 1:
+        return False
+    return any(
+        _UTC_SUFFIX.search(c.iso) and c.iso[:10] == in_url.iso[:10] and _local_day_possible(c.iso, best.iso)
+        for c in candidates
+    )
 
 
 def _head_updated(head: _HeadFacts) -> DateValue | None:

@@ -128,3 +128,11 @@ def test_a_listing_showing_the_update_day_yields_to_the_earlier_published_day() 
     assert merged_published(listing, page) is page
     # ...but a listing day earlier than the page's (the page shows its update) stays
     assert merged_published(page, listing) is page
+
+
+def test_a_listing_instant_yields_to_the_local_day_the_post_page_shows() -> None:
+    # An archive list shows "10-28" (no year), so only its datetime="2023-10-27T23:20:00.000Z" is read: a UTC
+    # instant, while the post page shows the blog's own day.
+    listing = DateValue(iso="2023-10-27T23:20:00+00:00", raw="2023-10-27T23:20:00.000Z", source="time")
+    page = DateValue(iso="2023-10-28", raw="2023-10-28", source="time")
+    assert merged_published(listing, page).iso == "2023-10-28"

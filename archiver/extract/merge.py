@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
-from archiver.extract.dates import reconcile_dates
+from archiver.extract.dates import offset_minutes, reconcile_dates
 from archiver.extract.html import collapse, parse_html, text_of
 from archiver.extract.listing import without_site_name
 from archiver.extract.model import DateValue, PostRecord
@@ -128,6 +128,11 @@ def merged_published(listing: DateValue | None, page: DateValue | None) -> DateV
         return page
     if listing is not None and page is not None and listing.source == "url" and page.source != "url":
         return page  # the listing showed no date, only its URL carries one: what the page shows wins
+    if listing is not None and page is not None and offset_minutes(listing.iso) == 0 \
+            and offset_minutes(page.iso) is None and _days_apart(listing.iso, page.iso) == 1:
+        # The listing gave only its `datetime` instant (its text, "10-28", names no year): a machine value, and
+        # the post page shows the local day that instant falls on; one rule, reconcile_dates, decides.
+        return reconcile_dates(listing, page)
     return reconcile_dates(page, listing)
 
 

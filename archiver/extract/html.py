@@ -38,7 +38,9 @@ _NOT_XML_REFERENCE = re.compile(
 # <html>/<body> tags, start or end. A browser ignores the ones out of place (a post that writes "</html>" in
 # its text unescaped); libxml2 stops reading the document at an end tag and loses everything after it.
 _DOCUMENT_TAG = re.compile(rb"<(/?)(html|body|HTML|BODY|Html|Body)(?=[\s>/])[^>]*>")
-_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--.*?-->)*", re.DOTALL)
+# A comment's body cannot run past its first "-->", so each byte has one reading: a failed fullmatch does not
+# backtrack through every way of pairing many comments' starts and ends (seconds on a tail of ad comments).
+_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--(?:[^-]|-(?!->))*-->)*")
 
 
 def _without_stray_document_tags(data: bytes) -> bytes:

@@ -1032,7 +1032,10 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
             scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
             # The title block only fills dates the region lacks (parse_post reads it for authors too).
             dated = scope.time_published and (scope.time_texts or scope.visible_dates)
-            if body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates)):
+            if (
+                body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates))
+                and _h1_outside(document, _post_scope(body))
+            ):
                 title = _pick_title(head, scope, document, body)
                 if title:
                     _read_title_block(document, _post_scope(body), body, title, scope)
@@ -1041,6 +1044,12 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
 
     published = _pick_published_date(head, url, document, post_region)
     return published, _pick_updated(head, post_region)
+
+
+def _h1_outside(document: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:
+    """Whether some <h1> lies outside the post's region: without one, `_read_title_block` finds no heading to read
+    around whatever the title is, and the title (costly: site names, visible headings) need not be worked out."""
+    return any(all(a is not scope for a in h1.iterancestors()) for h1 in document.iter("h1"))
 
 
 def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.etree
@@ -184,13 +185,12 @@ def _walk_region(
         if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
             continue
         class_value = element.get("class")
-        class_set = set(class_value.split()) if class_value else _NO_CLASSES
-        if class_value and (
-            class_set & rules.SCOPE_SKIP_CLASSES
-            or (tag == "section" and "comments" in class_set)
-            or rules.SCOPE_SKIP_CLASS_PATTERN.search(class_value)
-        ):
-            continue
+        if class_value:
+            class_set, skipped = _region_classes(class_value)
+            if skipped or (tag == "section" and "comments" in class_set):
+                continue
+        else:
+            class_set = _NO_CLASSES
         if tag in ("nav", "aside") and not enter_nav:
             continue
         if class_set & rules.TAG_CONTAINER_CLASSES:
@@ -199,6 +199,15 @@ def _walk_region(
             context = "category"
         _note_element(element, tag, class_set, context, facts, body)
         stack.extend((child, context) for child in reversed(element))
+
+
+@lru_cache(maxsize=8192)
+def _region_classes(class_value: str) -> tuple[frozenset[str], bool]:
+    """A class attribute's tokens, and whether they mark site furniture the region walk skips (a theme's few class
+    strings recur on every element: worked out once each)."""
+    class_set = frozenset(class_value.split())
+    skipped = bool(class_set & rules.SCOPE_SKIP_CLASSES) or rules.SCOPE_SKIP_CLASS_PATTERN.search(class_value) is not None
+    return class_set, skipped
 
 
 def _read_outside_header(
@@ -307,10 +316,15 @@ def _heading_text(element: lxml.html.HtmlElement) -> str:
     return text_of(element).rstrip(" ¶#§🔗").strip()
 
 
-def _is_date_element(class_set: set[str]) -> bool:
-    return bool(class_set) and (
-        bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
-    )
+def _is_date_element(class_set: set[str] | frozenset[str]) -> bool:
+    if not class_set:
+        return False
+    return _is_date_class_set(class_set if isinstance(class_set, frozenset) else frozenset(class_set))
+
+
+@lru_cache(maxsize=8192)
+def _is_date_class_set(class_set: frozenset[str]) -> bool:
+    return bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
 
 
 _MICROFORMAT_DATE_CLASSES = frozenset({"dt-published", "dt-updated"})

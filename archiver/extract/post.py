@@ -335,12 +335,28 @@ _ABBR_DATE_CLASSES = frozenset({"published", "updated"})
 _BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_TAGS
 
 
+# Classes and itemprops that make an element say something (a title, a date, an author), whatever its tag.
+_NOTABLE_CLASSES = rules.TITLE_CLASSES | _MICROFORMAT_DATE_CLASSES | _ABBR_DATE_CLASSES | rules.AUTHOR_CLASSES
+_NOTABLE_ITEMPROPS = frozenset({"datepublished", "datemodified", "author"})
+
+
+def _has_notable_class(class_set: set[str] | frozenset[str]) -> bool:
+    return _notable_class_set(class_set if isinstance(class_set, frozenset) else frozenset(class_set))
+
+
+@lru_cache(maxsize=8192)
+def _notable_class_set(class_set: frozenset[str]) -> bool:
+    return bool(class_set & _NOTABLE_CLASSES) or _is_date_element(class_set)
+
+
 def _note_element(
     element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
     body: lxml.html.HtmlElement,
 ) -> None:
-    if not class_set and tag not in _BARE_NOTABLE_TAGS and not element.attrib:
-        return  # most of a post's region: plain wrappers
+    if tag not in _BARE_NOTABLE_TAGS and not (class_set and _has_notable_class(class_set)) and (
+        not element.attrib or (element.get("itemprop") or "").lower() not in _NOTABLE_ITEMPROPS
+    ):
+        return  # most of a post's region: wrappers whose tag, classes and itemprop say nothing checked below
     if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
         titled = bool(class_set & rules.TITLE_CLASSES)
         # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)

@@ -1052,6 +1052,22 @@ def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> t
 def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateValue | None, DateValue | None]:
     """The published and updated dates of a post page alone, as `parse_post` finds them; the body is looked for
     only when the page's metadata does not settle them."""
+    head, document, post_region = _date_sources(html, url, theme_rules)
+    published = _pick_published_date(head, url, document, post_region)
+    return published, _pick_updated(head, post_region)
+
+
+def post_published(html: str, url: str, *, theme_rules: bool = True) -> DateValue | None:
+    """The published date alone, as `post_dates` finds it (what htmldate's `find_date(original_date=True)`
+    answers): a page whose metadata settles it is never looked through for an update date."""
+    head, document, post_region = _date_sources(html, url, theme_rules)
+    return _pick_published_date(head, url, document, post_region)
+
+
+def _date_sources(
+    html: str, url: str, theme_rules: bool
+) -> tuple[_HeadFacts, lxml.html.HtmlElement, Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]]]:
+    """A page's metadata, its tree, and its post region's facts, found on the first call only."""
     document = parse_html(html, url)
     head = _read_head(document)
     region: list[tuple[_ScopeFacts, lxml.html.HtmlElement | None]] = []
@@ -1072,8 +1088,7 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
             region.append((scope, body))
         return region[0]
 
-    published = _pick_published_date(head, url, document, post_region)
-    return published, _pick_updated(head, post_region)
+    return head, document, post_region
 
 
 def _h1_outside(document: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:

@@ -113,6 +113,9 @@ def text_of(element: lxml.html.HtmlElement | None) -> str:
     """The visible text of an element as a reader sees it: block edges become spaces, whitespace collapsed."""
     if element is None:
         return ""
+    if not len(element):  # a leaf (most links, headings, date spans): its own text alone, no walk
+        tag = element.tag
+        return collapse(element.text) if isinstance(tag, str) and tag not in INVISIBLE_TAGS else ""
     parts: list[str] = []
     _append_text(element, parts)
     return collapse("".join(parts))

@@ -1,6 +1,6 @@
 """Published dates on htmldate's evaluation set (1,000 pages), scored by its own criteria, with htmldate itself.
 
-    .venv/bin/python benchmarks/htmldate_eval.py BENCH_DIR [--no-theme-rules] [--misses N]
+    .venv/bin/python benchmarks/htmldate_eval.py BENCH_DIR [--no-theme-rules] [--published-only] [--misses N]
 
 BENCH_DIR is a work tree of github:adbar/htmldate (third-party, for measurement only: never copied into this
 project). Pages and gold come from its `tests/eval_default.json` and `tests/eval_mediacloud_2020.json`, read with
@@ -8,7 +8,9 @@ its own `load_document` and scored with its own `evaluate_result` (both taken fr
 time): a page counts when the day found equals the gold day. Accuracy = (tp + tn) / all, coverage = share of
 pages given a date. In the same run htmldate's `find_date(original_date=True)` runs fast and extensive from the
 anchors venv (`make anchors`). Time is CPU time per page: ours is `post_dates` (what a crawl runs for the dates
-of a post page, from the HTML text), htmldate's is `find_date` from the HTML text.
+of a post page, from the HTML text), htmldate's is `find_date` from the HTML text. With --published-only ours is
+`post_published`: the published date alone, like for like with `find_date(original_date=True)` (post_dates also
+looks for the update date, through the post's region when the metadata has none).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archiver.extract.post import post_dates  # noqa: E402
+from archiver.extract.post import post_dates, post_published  # noqa: E402
 from benchmarks.anchors import anchors_python, median, run_anchor_script  # noqa: E402
 
 ANCHOR_SCRIPT = r"""
@@ -80,17 +82,21 @@ def load_pages(folder: Path) -> tuple[dict, list[tuple[str, str, str]], dict]:
     return gold, pages, functions
 
 
-def run_ours(pages: list[tuple[str, str, str]], theme_rules: bool) -> dict:
+def run_ours(pages: list[tuple[str, str, str]], theme_rules: bool, published_only: bool = False) -> dict:
     """Our published day per page, with CPU seconds per page."""
     post_dates(pages[0][2], pages[0][1], theme_rules=theme_rules)  # lazy imports outside the timed loop
     output, seconds, sources = {}, [], {}
     for key, url, html in pages:
         started = time.process_time()
-        published, _updated = post_dates(html, url, theme_rules=theme_rules)
+        if published_only:
+            published = post_published(html, url, theme_rules=theme_rules)
+        else:
+            published, _updated = post_dates(html, url, theme_rules=theme_rules)
         seconds.append(time.process_time() - started)
         output[key] = published.iso[:10] if published else None
         sources[key] = f"{published.source}: {published.raw[:60]!r}" if published else ""
-    return {"version": "theme rules on" if theme_rules else "theme rules off", "output": output,
+    version = ("theme rules on" if theme_rules else "theme rules off") + (", pub" if published_only else "")
+    return {"version": version, "output": output,
             "seconds": seconds, "sources": sources}
 
 
@@ -99,12 +105,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="work tree of the htmldate repository")
     parser.add_argument("--no-theme-rules", action="store_true", help="ours with theme_rules=False")
+    parser.add_argument("--published-only", action="store_true", help="ours times post_published, not post_dates")
     parser.add_argument("--no-anchors", action="store_true")
     parser.add_argument("--anchors-venv", default=None)
     parser.add_argument("--misses", type=int, default=0, help="list N of our wrong or missing dates")
     args = parser.parse_args()
     gold, pages, functions = load_pages(args.folder)
-    results = {"ours": run_ours(pages, not args.no_theme_rules)}
+    results = {"ours": run_ours(pages, not args.no_theme_rules, args.published_only)}
     python = anchors_python(args.anchors_venv)
     if not args.no_anchors and python is None:
         print("anchors venv missing (make anchors, or --anchors-venv / $ANCHORS_VENV): htmldate skipped")

@@ -73,3 +73,13 @@ def test_a_stray_end_of_document_in_the_text_loses_nothing_after_it() -> None:
     doc = parse_html(page, "https://markup.example.org/")
     assert [text_of(a) for a in doc.iter("a")] == ["Closing tags", "The doctype line", "Meta charset"]
     assert doc.find("body") is not None and len(doc.find("body").findall(".//li")) == 3
+
+
+def test_many_comments_after_the_end_of_the_document_parse_at_once() -> None:
+    # An ad network's comments after </html>, then more markup: the check for "only closing tags and comments
+    # follow" once backtracked through every pairing of the comments' starts and ends (hours for 30 of them).
+    ads = "".join(f"<!--slot {n}: <top>--><!--{n}-->\n" for n in range(30))
+    page = f"<html><body><p>Post text.</p></body></html>\n{ads}<div id='ad'>Sponsored</div>"
+    doc = parse_html(page, "https://ads.example.org/")
+    assert text_of(doc.find("body")).startswith("Post text.")
+    assert doc.find(".//div[@id='ad']") is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 import lxml.etree
@@ -96,23 +97,32 @@ def _solid(text: str) -> int:
     return len(text.strip())
 
 
-def _hint_words(element: lxml.html.HtmlElement) -> set[str]:
-    hints = f"{element.get('class') or ''} {element.get('id') or ''}"
+def _hint_words(element: lxml.html.HtmlElement) -> frozenset[str]:
+    return _words_of_hints(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+@lru_cache(maxsize=8192)
+def _words_of_hints(hints: str) -> frozenset[str]:
+    """The words of a "class id" pair (a theme's few class strings recur on every page: split once each)."""
     if not hints.strip():
-        return set()
+        return frozenset()
     words = set(_WORD_SPLIT.split(_CAMEL.sub(" ", hints).lower()))
     # Compounds too: "related-posts" -> "relatedposts", "author-box" -> "authorbox".
     for token in hints.lower().split():
         words.add(_WORD_SPLIT.sub("", token))
     words.discard("")
-    return words
+    return frozenset(words)
 
 
 def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
     """Whether the element's class or id names page furniture (and not the content itself)."""
     if not element.attrib:
         return False
-    words = _hint_words(element)
+    return _is_furniture_words(_hint_words(element))
+
+
+@lru_cache(maxsize=8192)
+def _is_furniture_words(words: frozenset[str]) -> bool:
     return bool(words & BOILERPLATE_WORDS) and not words & CONTENT_WORDS
 
 

@@ -534,11 +534,14 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
     furniture: dict[lxml.html.HtmlElement, bool] = {}
     for paragraph in document.iter(*rules.SCORED_TAGS, "div"):
         if paragraph.tag == "div":
-            text = collapse(_direct_text(paragraph))
+            raw = _direct_text(paragraph)
         elif paragraph.tag in ("td", "li", "blockquote") and paragraph.find(".//p") is not None:
             continue  # a container of paragraphs: its paragraphs vote themselves
         else:
-            text = collapse(_FAST_TEXT(paragraph))
+            raw = _FAST_TEXT(paragraph)
+        if len(raw) < 25:
+            continue  # collapsing only shortens: most wrappers' own text is a little whitespace
+        text = collapse(raw)
         if len(text) < 25:
             continue
         parent = paragraph if paragraph.tag == "div" else paragraph.getparent()

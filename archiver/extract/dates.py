@@ -742,6 +742,8 @@ def _in_shown_order(found: str, document: object) -> str:
         lang = (document.getroottree().getroot().get("lang") or "").lower()  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
         return found
+    if f"/{year}" not in text:
+        return found  # no "d/m/year" of that year shown: one substring test spares a regex pass over the page
     shown = [(int(a), int(b), y) for a, b, y in _NUMERIC_SLASH_DATE.findall(text)]
     if not any(a == day and b == month and y == year for a, b, y in shown):
         return found  # htmldate found it elsewhere (a meta, a URL): no order to doubt

@@ -37,17 +37,20 @@ _NOT_XML_REFERENCE = re.compile(
 
 # <html>/<body> tags, start or end. A browser ignores the ones out of place (a post that writes "</html>" in
 # its text unescaped); libxml2 stops reading the document at an end tag and loses everything after it.
+_FIRST_END_TAG = re.compile(rb"</(?:body|html)")
 _DOCUMENT_TAG = re.compile(rb"<(/?)(html|body|HTML|BODY|Html|Body)(?=[\s>/])[^>]*>")
-_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--.*?-->)*", re.DOTALL)
+# A comment's body cannot run past its first "-->", so each byte has one reading: a failed fullmatch does not
+# backtrack through every way of pairing many comments' starts and ends (seconds on a tail of ad comments).
+_ONLY_CLOSING_TAIL = re.compile(rb"(?:\s|</(?:html|body|HTML|BODY|Html|Body)\s*>|<!--(?:[^-]|-(?!->))*-->)*")
 
 
 def _without_stray_document_tags(data: bytes) -> bytes:
     """The document with only its first <html> and <body> start tags and no end tags, when some are out of place
     (the parser closes both at the end); unchanged otherwise."""
-    # Cheap first (two byte searches): the first end tag is where the document ends. Stray start tags alone are
-    # harmless to libxml2; end tags in capitals mid-document are too rare to pay a case-blind scan for.
-    ends = [i for i in (data.find(b"</body"), data.find(b"</html")) if i >= 0]
-    if not ends or _ONLY_CLOSING_TAIL.fullmatch(data, min(ends)):
+    # Cheap first (one search for a literal prefix): the first end tag is where the document ends. Stray start
+    # tags alone are harmless to libxml2; end tags in capitals mid-document are too rare to pay a case-blind scan for.
+    first_end = _FIRST_END_TAG.search(data)  # one pass for both names (two bytes.find cost twice as much)
+    if first_end is None or _ONLY_CLOSING_TAIL.fullmatch(data, first_end.start()):
         return data
     tags = list(_DOCUMENT_TAG.finditer(data))
     seen: set[bytes] = set()
@@ -110,6 +113,9 @@ def text_of(element: lxml.html.HtmlElement | None) -> str:
     """The visible text of an element as a reader sees it: block edges become spaces, whitespace collapsed."""
     if element is None:
         return ""
+    if not len(element):  # a leaf (most links, headings, date spans): its own text alone, no walk
+        tag = element.tag
+        return collapse(element.text) if isinstance(tag, str) and tag not in INVISIBLE_TAGS else ""
     parts: list[str] = []
     _append_text(element, parts)
     return collapse("".join(parts))

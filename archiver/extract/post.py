@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.etree
@@ -184,13 +185,12 @@ def _walk_region(
         if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
             continue
         class_value = element.get("class")
-        class_set = set(class_value.split()) if class_value else _NO_CLASSES
-        if class_value and (
-            class_set & rules.SCOPE_SKIP_CLASSES
-            or (tag == "section" and "comments" in class_set)
-            or rules.SCOPE_SKIP_CLASS_PATTERN.search(class_value)
-        ):
-            continue
+        if class_value:
+            class_set, skipped = _region_classes(class_value)
+            if skipped or (tag == "section" and "comments" in class_set):
+                continue
+        else:
+            class_set = _NO_CLASSES
         if tag in ("nav", "aside") and not enter_nav:
             continue
         if class_set & rules.TAG_CONTAINER_CLASSES:
@@ -199,6 +199,15 @@ def _walk_region(
             context = "category"
         _note_element(element, tag, class_set, context, facts, body)
         stack.extend((child, context) for child in reversed(element))
+
+
+@lru_cache(maxsize=8192)
+def _region_classes(class_value: str) -> tuple[frozenset[str], bool]:
+    """A class attribute's tokens, and whether they mark site furniture the region walk skips (a theme's few class
+    strings recur on every element: worked out once each)."""
+    class_set = frozenset(class_value.split())
+    skipped = bool(class_set & rules.SCOPE_SKIP_CLASSES) or rules.SCOPE_SKIP_CLASS_PATTERN.search(class_value) is not None
+    return class_set, skipped
 
 
 def _read_outside_header(
@@ -307,10 +316,15 @@ def _heading_text(element: lxml.html.HtmlElement) -> str:
     return text_of(element).rstrip(" ¶#§🔗").strip()
 
 
-def _is_date_element(class_set: set[str]) -> bool:
-    return bool(class_set) and (
-        bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
-    )
+def _is_date_element(class_set: set[str] | frozenset[str]) -> bool:
+    if not class_set:
+        return False
+    return _is_date_class_set(class_set if isinstance(class_set, frozenset) else frozenset(class_set))
+
+
+@lru_cache(maxsize=8192)
+def _is_date_class_set(class_set: frozenset[str]) -> bool:
+    return bool(class_set & rules.DATE_CLASSES) or rules.DATE_CLASS_PATTERN.search(" ".join(class_set)) is not None
 
 
 _MICROFORMAT_DATE_CLASSES = frozenset({"dt-published", "dt-updated"})
@@ -321,12 +335,28 @@ _ABBR_DATE_CLASSES = frozenset({"published", "updated"})
 _BARE_NOTABLE_TAGS = frozenset(["h1", "h2", "h3", "time", "a"]) | rules.BYLINE_TAGS
 
 
+# Classes and itemprops that make an element say something (a title, a date, an author), whatever its tag.
+_NOTABLE_CLASSES = rules.TITLE_CLASSES | _MICROFORMAT_DATE_CLASSES | _ABBR_DATE_CLASSES | rules.AUTHOR_CLASSES
+_NOTABLE_ITEMPROPS = frozenset({"datepublished", "datemodified", "author"})
+
+
+def _has_notable_class(class_set: set[str] | frozenset[str]) -> bool:
+    return _notable_class_set(class_set if isinstance(class_set, frozenset) else frozenset(class_set))
+
+
+@lru_cache(maxsize=8192)
+def _notable_class_set(class_set: frozenset[str]) -> bool:
+    return bool(class_set & _NOTABLE_CLASSES) or _is_date_element(class_set)
+
+
 def _note_element(
     element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
     body: lxml.html.HtmlElement,
 ) -> None:
-    if not class_set and tag not in _BARE_NOTABLE_TAGS and not element.attrib:
-        return  # most of a post's region: plain wrappers
+    if tag not in _BARE_NOTABLE_TAGS and not (class_set and _has_notable_class(class_set)) and (
+        not element.attrib or (element.get("itemprop") or "").lower() not in _NOTABLE_ITEMPROPS
+    ):
+        return  # most of a post's region: wrappers whose tag, classes and itemprop say nothing checked below
     if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
         titled = bool(class_set & rules.TITLE_CLASSES)
         # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)
@@ -1034,6 +1064,22 @@ def _pick_description(head: _HeadFacts, body: lxml.html.HtmlElement | None) -> t
 def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateValue | None, DateValue | None]:
     """The published and updated dates of a post page alone, as `parse_post` finds them; the body is looked for
     only when the page's metadata does not settle them."""
+    head, document, post_region = _date_sources(html, url, theme_rules)
+    published = _pick_published_date(head, url, document, post_region)
+    return published, _pick_updated(head, post_region)
+
+
+def post_published(html: str, url: str, *, theme_rules: bool = True) -> DateValue | None:
+    """The published date alone, as `post_dates` finds it (what htmldate's `find_date(original_date=True)`
+    answers): a page whose metadata settles it is never looked through for an update date."""
+    head, document, post_region = _date_sources(html, url, theme_rules)
+    return _pick_published_date(head, url, document, post_region)
+
+
+def _date_sources(
+    html: str, url: str, theme_rules: bool
+) -> tuple[_HeadFacts, lxml.html.HtmlElement, Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]]]:
+    """A page's metadata, its tree, and its post region's facts, found on the first call only."""
     document = parse_html(html, url)
     head = _read_head(document)
     region: list[tuple[_ScopeFacts, lxml.html.HtmlElement | None]] = []
@@ -1044,15 +1090,23 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
             scope = _read_scope(_post_scope(body), body) if body is not None else _ScopeFacts()
             # The title block only fills dates the region lacks (parse_post reads it for authors too).
             dated = scope.time_published and (scope.time_texts or scope.visible_dates)
-            if body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates)):
+            if (
+                body is not None and not dated and not (scope.authors and (scope.time_published or scope.visible_dates))
+                and _h1_outside(document, _post_scope(body))
+            ):
                 title = _pick_title(head, scope, document, body)
                 if title:
                     _read_title_block(document, _post_scope(body), body, title, scope)
             region.append((scope, body))
         return region[0]
 
-    published = _pick_published_date(head, url, document, post_region)
-    return published, _pick_updated(head, post_region)
+    return head, document, post_region
+
+
+def _h1_outside(document: lxml.html.HtmlElement, scope: lxml.html.HtmlElement) -> bool:
+    """Whether some <h1> lies outside the post's region: without one, `_read_title_block` finds no heading to read
+    around whatever the title is, and the title (costly: site names, visible headings) need not be worked out."""
+    return any(all(a is not scope for a in h1.iterancestors()) for h1 in document.iter("h1"))
 
 
 def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from archiver.extract.boilerplate import is_date_line
 from archiver.extract.content import body_text, clean_body, find_body, html_to_markdown, sanitize_html
 from archiver.extract.html import parse_html
 
@@ -136,3 +137,18 @@ def test_theme_rule_beats_longer_sidebar() -> None:
     )
     body, rule = find_body(document)
     assert rule == "theme:hexo-next" and body.get("class") == "post-body"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Saturday, December 19, 2009", True),
+        ("Posted on 2020-01-02", True),
+        ("发布于 2020年1月2日", True),
+        ("本文最后更新于 2021年3月4日", True),
+        ("《新作》剧场版确认延期到2026年8月28日。没想到宣传铺垫了这么多，结果还能直接延期半年。", False),
+        ("The launch moved to March 3, 2026 after the rocket failed its last test.", False),
+    ],
+)
+def test_date_line_counts_words_in_any_script(text: str, expected: bool) -> None:
+    assert is_date_line(text) is expected

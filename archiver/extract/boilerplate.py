@@ -202,8 +202,10 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
             continue
         if not in_block and _is_text_block(element, counts[element]):
             text = " ".join(_STRING(element).split())
-            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(text, seen)) or _is_date_line(
-                text, counts[element]
+            # A dated line in a quote, or showing a picture ("2020-02-16 added the editor <img>"), is the
+            # author's note, not the post's date line.
+            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(text, seen)) or (
+                _is_date_line(text, counts[element]) and not _quoted(element, body) and element.find(".//img") is None
             ):
                 doomed.append(element)
                 continue
@@ -227,22 +229,50 @@ def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
     )
 
 
+def _quoted(element: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> bool:
+    """Whether the element is (in) a quote of the body: text the author set there, a dated note included."""
+    node: lxml.html.HtmlElement | None = element
+    while node is not None and node is not body:
+        if node.tag == "blockquote":
+            return True
+        node = node.getparent()
+    return False
+
+
 def _is_date_line(text: str, counts: _Counts) -> bool:
+    return counts.text <= DATE_LINE_MAX_CHARS and is_date_line(text)
+
+
+def is_date_line(text: str) -> bool:
     """A short block that only dates the post ("Updated 5:27 am CST, November 20, 2019", "18 Nov 2019, 19:09",
-    "Posted on 2020-01-02"): metadata, read as such before the body is cleaned."""
-    if counts.text > DATE_LINE_MAX_CHARS or not _YEAR.search(text):
+    "Posted on 2020-01-02", "发布于 2020年1月2日"): metadata, not prose. Words are counted in any script: a run of
+    Chinese or Japanese characters is a sentence, not one word."""
+    if len(text) > DATE_LINE_MAX_CHARS * 2 or not _YEAR.search(text):
         return False
     found = find_date_in_text(text, "visible")
     if found is None:
         return False
     rest = text.replace(found.raw, " ")
-    return len(_WORD.findall(rest)) <= DATE_LINE_OTHER_WORDS
+    clauses = bool(_CLAUSE_MARKS.search(rest))
+    words = 0
+    for word in _WORD.findall(rest):
+        ideographs = len(_IDEOGRAPHS.findall(word)) if clauses else 0
+        words += max(1, ideographs // CHARACTERS_PER_WORD) if ideographs else 1
+        if words > DATE_LINE_OTHER_WORDS:
+            return False
+    return True
 
 
 DATE_LINE_MAX_CHARS = 80
 DATE_LINE_OTHER_WORDS = 4  # "Updated", "Published on", a weekday, a time zone
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# Scripts written without spaces between words: a run of their characters is one label, tag or name
+# ("发布于", "随笔杂谈", "ライトハウス国際特許事務所"), unless the line is written in clauses (full-width commas and
+# stops: "2026年8月28日，天气晴，今天…"): then it is prose, about two characters a word.
+_IDEOGRAPHS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CLAUSE_MARKS = re.compile(r"[，。！？；、]")
+CHARACTERS_PER_WORD = 2
 
 
 def _is_repeat(text: str, seen: set[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extract.boilerplate import is_date_line
+from archiver.extract.boilerplate import is_date_line, prune_boilerplate
 from archiver.extract.content import body_text, clean_body, find_body, html_to_markdown, sanitize_html
 from archiver.extract.html import parse_html
 
@@ -152,3 +152,26 @@ def test_theme_rule_beats_longer_sidebar() -> None:
 )
 def test_date_line_counts_words_in_any_script(text: str, expected: bool) -> None:
     assert is_date_line(text) is expected
+
+
+def _pruned_text(inner: str, url: str) -> str:
+    document = parse_html(f"<html><body><div id='b'>{inner}</div></body></html>", url)
+    body = document.get_element_by_id("b")
+    prune_boilerplate(body, url)
+    return body_text(body)
+
+
+def test_a_line_giving_the_posts_own_address_is_not_the_post() -> None:
+    url = "https://blog.example/2020/05/kites/"
+    prose = "<p>Kites fly best in a steady wind, and a long tail keeps them from spinning around.</p>"
+    text = _pruned_text(prose + f'<p>Permalink: <a href="{url}">{url}</a></p>', url)
+    assert "Permalink" not in text and "steady wind" in text
+
+
+def test_links_to_places_on_the_page_and_to_other_pages_stay() -> None:
+    url = "https://blog.example/2020/05/kites/"
+    prose = "<p>Kites fly best in a steady wind, and a long tail keeps them from spinning around.</p>"
+    footnote = f'<p>Source: <a href="{url}#fn1">{url}#fn1</a></p>'
+    other = '<p>Source: <a href="https://wind.example/2019/gusts/">https://wind.example/2019/gusts/</a></p>'
+    text = _pruned_text(prose + footnote + other, url)
+    assert "#fn1" in text and "wind.example" in text

@@ -188,6 +188,7 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
     counts = _count(body, host)
     total = counts[body].text or 1
     doomed: list[lxml.html.HtmlElement] = []
+    named: list[lxml.html.HtmlElement] = []  # furniture by name (class/id words, hidden) or the post's own address
     seen: set[str] = set()
     stack = [(child, False) for child in reversed(body) if isinstance(child.tag, str)]
     while stack:
@@ -197,7 +198,12 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
             continue
         if element.tag in _NEVER_ENTERED:
             continue  # code and formulas: their highlighting spans say "comment", "keyword", "tag"
-        if _is_furniture(element, counts[element], total):
+        if _is_named_furniture(element, counts[element], total) or _is_own_address_line(
+            element, counts[element], url
+        ):
+            named.append(element)
+            continue
+        if _is_link_furniture(element, counts[element], total):
             doomed.append(element)
             continue
         if not in_block and _is_text_block(element, counts[element]):
@@ -213,10 +219,12 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
                 continue  # a paragraph of plain text holds no furniture
             in_block = True  # its inner spans say the same text again: not a repeat
         stack.extend((child, in_block) for child in reversed(element) if isinstance(child.tag, str))
-    kept = total - sum(counts[element].text for element in doomed)
+    kept = total - sum(counts[element].text for element in (*doomed, *named))
     if kept < total * 0.2:
-        return  # the "furniture" was the post after all (a post that is a list of links): leave it
-    for element in doomed:
+        # The links and lines judged by their shape were the post after all (a post that is a list of links):
+        # they stay. What names itself furniture goes even so (a micro-post of one line under its meta and tags).
+        doomed = []
+    for element in (*named, *doomed):
         drop_keeping_tail(element)
 
 
@@ -290,10 +298,54 @@ _REPEATABLE = frozenset(["p", "li", "figcaption", "div", "span", "h2", "h3", "h4
 _BLOCK_CHILDREN = frozenset(["p", "div", "ul", "ol", "table", "section", "pre", "blockquote", "figure", "li"])
 
 
+def _is_own_address_line(element: lxml.html.HtmlElement, counts: _Counts, url: str) -> bool:
+    """A short line that gives this post's own address ("Permalink: https://…/this-post/", "原文：https://origin/
+    post/abc" on a mirror of the post): a label and links to the page itself, not the post's text. Links to a
+    place on the page (#fn1, a table of contents) are not an address line."""
+    if (
+        not counts.links
+        or counts.text > OWN_ADDRESS_MAX_CHARS
+        or element.tag not in _ADDRESS_LINE_TAGS
+        or counts.linked < counts.text * OWN_ADDRESS_LINK_SHARE
+    ):
+        return False
+    page_path = _comparable_path(urlsplit(url).path)
+    if not page_path:
+        return False
+    for link in element.iter("a"):
+        href = (link.get("href") or "").strip()
+        parts = urlsplit(href)
+        if not href or parts.fragment or not parts.path:
+            return False
+        path = _comparable_path(parts.path)
+        if not path or not (page_path == path or page_path.endswith("/" + path.lstrip("/"))) or path.count("/") < 2:
+            return False
+    return True
+
+
+def _comparable_path(path: str) -> str:
+    path = path.removesuffix("index.html").rstrip("/")
+    return path
+
+
+# An address line is short, and mostly the link (a bare URL, or "this post" beside a label).
+OWN_ADDRESS_MAX_CHARS = 200
+OWN_ADDRESS_LINK_SHARE = 0.5
+_ADDRESS_LINE_TAGS = frozenset(["p", "div", "li", "section", "span", "small", "footer"])
+
+
 def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    return _is_named_furniture(element, counts, total) or _is_link_furniture(element, counts, total)
+
+
+def _is_prose(counts: _Counts, total: int) -> bool:
+    return counts.text >= total * PROSE_SHARE and counts.linked < counts.text * PROSE_LINK_DENSITY
+
+
+def _is_named_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    """Hidden, or named furniture by its class/id words or its tag (a short <header>)."""
     tag = element.tag
-    prose = counts.text >= total * PROSE_SHARE and counts.linked < counts.text * PROSE_LINK_DENSITY
-    if prose:
+    if _is_prose(counts, total):
         return False
     attributes = element.attrib
     if attributes:
@@ -306,8 +358,14 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
             return True
         if tag in INLINE_TAGS and _hint_words(element) & INLINE_FURNITURE_WORDS:
             return True
-    if tag == "header" and counts.text < HEADER_MAX_CHARS:
-        return True
+    return tag == "header" and counts.text < HEADER_MAX_CHARS
+
+
+def _is_link_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    """A "see also" line, a block of links into the site, teasers of other posts."""
+    tag = element.tag
+    if _is_prose(counts, total):
+        return False
     if (
         tag in ("p", "div", "li", "h3", "h4", "strong")
         and counts.same_site_links
@@ -324,6 +382,5 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
         and counts.same_site_links == counts.links
         and counts.linked >= counts.text * TEASER_LINK_DENSITY
     )
-    return False
 
 

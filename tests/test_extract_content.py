@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.extract.boilerplate import is_date_line, prune_boilerplate
+from archiver.extract.boilerplate import is_date_line, is_furniture_hint, prune_boilerplate
 from archiver.extract.content import body_text, clean_body, find_body, html_to_markdown, sanitize_html
 from archiver.extract.html import parse_html
 
@@ -175,3 +175,21 @@ def test_links_to_places_on_the_page_and_to_other_pages_stay() -> None:
     other = '<p>Source: <a href="https://wind.example/2019/gusts/">https://wind.example/2019/gusts/</a></p>'
     text = _pruned_text(prose + footnote + other, url)
     assert "#fn1" in text and "wind.example" in text
+
+
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [
+        ("post-copyright", True),
+        ("entry-meta", True),
+        ("main-navigation", True),
+        ("entry-content", False),
+        ("entry-content share-on", False),
+        ("content-sidebar-wrap", False),
+        ("article-widget article-tweet", False),
+        ("widget widget_text", True),
+    ],
+)
+def test_a_name_is_furniture_by_its_last_word(classes: str, expected: bool) -> None:
+    element = parse_html(f'<html><body><div class="{classes}">x</div></body></html>', BASE).find(".//div")
+    assert is_furniture_hint(element) is expected

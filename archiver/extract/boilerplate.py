@@ -55,6 +55,9 @@ SEE_ALSO = re.compile(
 )
 SEE_ALSO_MAX_CHARS = 200
 
+# The last words of a name that make it furniture even beside a content word ("post-copyright", "entry-meta"):
+# all the furniture words but "widget", which inside a post is an embed ("article-widget article-tweet").
+FURNITURE_HEADS = BOILERPLATE_WORDS - words("widget widgets")
 # Words that mark an element as the content itself whatever else its class says ("entry-content share-on").
 CONTENT_WORDS = words("content body article entry story post main markdown prose")
 # Tags whose whole subtree is judged as one block by the link-density rule.
@@ -109,11 +112,24 @@ def _hint_words(element: lxml.html.HtmlElement) -> set[str]:
 
 
 def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
-    """Whether the element's class or id names page furniture (and not the content itself)."""
+    """Whether the element's class or id names page furniture (and not the content itself). A name is read as
+    its words, the last one saying what the thing is: "post-copyright", "entry-meta", "main-navigation" are
+    furniture of the post, "entry-content", "sidebar-content" its content; a name whose last word says neither
+    ("content-sidebar-wrap", "entry share-on") is furniture only without a content word."""
     if not element.attrib:
         return False
     words = _hint_words(element)
-    return bool(words & BOILERPLATE_WORDS) and not words & CONTENT_WORDS
+    if not words & BOILERPLATE_WORDS:
+        return False
+    if not words & CONTENT_WORDS:
+        return True
+    hints = f"{element.get('class') or ''} {element.get('id') or ''}"
+    heads = {parts[-1] for parts in (_name_words(token) for token in hints.split()) if len(parts) > 1}
+    return bool(heads & FURNITURE_HEADS) and not heads & CONTENT_WORDS
+
+
+def _name_words(token: str) -> list[str]:
+    return [word for word in _WORD_SPLIT.split(_CAMEL.sub(" ", token).lower()) if word]
 
 
 _OUTSIDE_CODE = lxml.etree.XPath("descendant-or-self::*[not(ancestor::pre or ancestor::code)]")
@@ -219,8 +235,9 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
                 continue  # a paragraph of plain text holds no furniture
             in_block = True  # its inner spans say the same text again: not a repeat
         stack.extend((child, in_block) for child in reversed(element) if isinstance(child.tag, str))
-    kept = total - sum(counts[element].text for element in (*doomed, *named))
-    if kept < total * 0.2:
+    left = total - sum(counts[element].text for element in named)
+    kept = left - sum(counts[element].text for element in doomed)
+    if kept < left * 0.2:
         # The links and lines judged by their shape were the post after all (a post that is a list of links):
         # they stay. What names itself furniture goes even so (a micro-post of one line under its meta and tags).
         doomed = []

@@ -994,6 +994,22 @@ def _drop_repeated_title(body: lxml.html.HtmlElement, title: str) -> None:
         if heading is not body and any(ancestor is body for ancestor in heading.iterancestors()):
             drop_keeping_tail(heading)
         return
+    _drop_title_line(body, wanted)
+
+
+_TITLE_LINE_TAGS = ("div", "p", "span", "a", "strong", "b")
+
+
+def _drop_title_line(body: lxml.html.HtmlElement, wanted: str) -> None:
+    """A page that shows its title in no heading (a <div class="post-title">): the block saying only the title
+    above the body's first paragraph is the title, not the post."""
+    for element in body.iter(_TITLE_LINE_TAGS):
+        text = collapse(_FAST_TEXT(element)).casefold()
+        if text == wanted:
+            drop_keeping_tail(element)
+            return
+        if element.tag == "p" and len(text) >= MIN_PARAGRAPH_CHARS:
+            return  # the post's text has begun
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -193,3 +193,10 @@ def test_links_to_places_on_the_page_and_to_other_pages_stay() -> None:
 def test_a_name_is_furniture_by_its_last_word(classes: str, expected: bool) -> None:
     element = parse_html(f'<html><body><div class="{classes}">x</div></body></html>', BASE).find(".//div")
     assert is_furniture_hint(element) is expected
+
+
+def test_a_block_inside_the_body_is_named_by_its_last_telling_word() -> None:
+    element = parse_html('<html><body><div class="post-copyright-info">x</div></body></html>', BASE).find(".//div")
+    assert is_furniture_hint(element, past_generic=True)
+    wrapper = parse_html('<html><body><div class="content-sidebar-wrap">x</div></body></html>', BASE).find(".//div")
+    assert not is_furniture_hint(wrapper)  # a layout wrapper, judged without looking past "wrap"

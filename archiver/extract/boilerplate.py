@@ -111,11 +111,13 @@ def _hint_words(element: lxml.html.HtmlElement) -> set[str]:
     return words
 
 
-def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
+def is_furniture_hint(element: lxml.html.HtmlElement, *, past_generic: bool = False) -> bool:
     """Whether the element's class or id names page furniture (and not the content itself). A name is read as
     its words, the last one saying what the thing is: "post-copyright", "entry-meta", "main-navigation" are
     furniture of the post, "entry-content", "sidebar-content" its content; a name whose last word says neither
-    ("content-sidebar-wrap", "entry share-on") is furniture only without a content word."""
+    ("content-sidebar-wrap", "entry share-on") is furniture only without a content word. `past_generic`: the
+    last word that says something counts ("post-copyright-info", "entry-tags-box"); for a block inside a body,
+    where a block holding much of the prose is never furniture, not for a page's layout wrappers."""
     if not element.attrib:
         return False
     words = _hint_words(element)
@@ -124,12 +126,24 @@ def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
     if not words & CONTENT_WORDS:
         return True
     hints = f"{element.get('class') or ''} {element.get('id') or ''}"
-    heads = {parts[-1] for parts in (_name_words(token) for token in hints.split()) if len(parts) > 1}
+    heads = {_head_word(_name_words(token), past_generic) for token in hints.split()}
     return bool(heads & FURNITURE_HEADS) and not heads & CONTENT_WORDS
 
 
 def _name_words(token: str) -> list[str]:
     return [word for word in _WORD_SPLIT.split(_CAMEL.sub(" ", token).lower()) if word]
+
+
+def _head_word(parts: list[str], past_generic: bool) -> str:
+    """The word a compound name ends on ("" for a one-word name), past generic ones if asked."""
+    if past_generic:
+        while len(parts) > 1 and parts[-1] in GENERIC_NAME_WORDS:
+            parts = parts[:-1]
+    return parts[-1] if len(parts) > 1 else ""
+
+
+# Last words of a name that say how a thing is laid out, not what it is ("-info", "-container", "-box").
+GENERIC_NAME_WORDS = words("info container wrap wrapper box area section block inner outer holder group list item items")
 
 
 _OUTSIDE_CODE = lxml.etree.XPath("descendant-or-self::*[not(ancestor::pre or ancestor::code)]")
@@ -371,7 +385,7 @@ def _is_named_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: 
         style = attributes.get("style")
         if style and "display:none" in style.replace(" ", "").lower():
             return True
-        if tag not in INLINE_TAGS and is_furniture_hint(element):
+        if tag not in INLINE_TAGS and is_furniture_hint(element, past_generic=True):
             return True
         if tag in INLINE_TAGS and _hint_words(element) & INLINE_FURNITURE_WORDS:
             return True

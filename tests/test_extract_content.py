@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from archiver.extract.boilerplate import is_date_line, is_furniture_hint, prune_boilerplate
 from archiver.extract.content import body_text, clean_body, find_body, html_to_markdown, sanitize_html
 from archiver.extract.html import parse_html
 
@@ -136,3 +137,66 @@ def test_theme_rule_beats_longer_sidebar() -> None:
     )
     body, rule = find_body(document)
     assert rule == "theme:hexo-next" and body.get("class") == "post-body"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Saturday, December 19, 2009", True),
+        ("Posted on 2020-01-02", True),
+        ("发布于 2020年1月2日", True),
+        ("本文最后更新于 2021年3月4日", True),
+        ("《新作》剧场版确认延期到2026年8月28日。没想到宣传铺垫了这么多，结果还能直接延期半年。", False),
+        ("The launch moved to March 3, 2026 after the rocket failed its last test.", False),
+    ],
+)
+def test_date_line_counts_words_in_any_script(text: str, expected: bool) -> None:
+    assert is_date_line(text) is expected
+
+
+def _pruned_text(inner: str, url: str) -> str:
+    document = parse_html(f"<html><body><div id='b'>{inner}</div></body></html>", url)
+    body = document.get_element_by_id("b")
+    prune_boilerplate(body, url)
+    return body_text(body)
+
+
+def test_a_line_giving_the_posts_own_address_is_not_the_post() -> None:
+    url = "https://blog.example/2020/05/kites/"
+    prose = "<p>Kites fly best in a steady wind, and a long tail keeps them from spinning around.</p>"
+    text = _pruned_text(prose + f'<p>Permalink: <a href="{url}">{url}</a></p>', url)
+    assert "Permalink" not in text and "steady wind" in text
+
+
+def test_links_to_places_on_the_page_and_to_other_pages_stay() -> None:
+    url = "https://blog.example/2020/05/kites/"
+    prose = "<p>Kites fly best in a steady wind, and a long tail keeps them from spinning around.</p>"
+    footnote = f'<p>Source: <a href="{url}#fn1">{url}#fn1</a></p>'
+    other = '<p>Source: <a href="https://wind.example/2019/gusts/">https://wind.example/2019/gusts/</a></p>'
+    text = _pruned_text(prose + footnote + other, url)
+    assert "#fn1" in text and "wind.example" in text
+
+
+@pytest.mark.parametrize(
+    ("classes", "expected"),
+    [
+        ("post-copyright", True),
+        ("entry-meta", True),
+        ("main-navigation", True),
+        ("entry-content", False),
+        ("entry-content share-on", False),
+        ("content-sidebar-wrap", False),
+        ("article-widget article-tweet", False),
+        ("widget widget_text", True),
+    ],
+)
+def test_a_name_is_furniture_by_its_last_word(classes: str, expected: bool) -> None:
+    element = parse_html(f'<html><body><div class="{classes}">x</div></body></html>', BASE).find(".//div")
+    assert is_furniture_hint(element) is expected
+
+
+def test_a_block_inside_the_body_is_named_by_its_last_telling_word() -> None:
+    element = parse_html('<html><body><div class="post-copyright-info">x</div></body></html>', BASE).find(".//div")
+    assert is_furniture_hint(element, past_generic=True)
+    wrapper = parse_html('<html><body><div class="content-sidebar-wrap">x</div></body></html>', BASE).find(".//div")
+    assert not is_furniture_hint(wrapper)  # a layout wrapper, judged without looking past "wrap"

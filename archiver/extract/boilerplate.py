@@ -56,6 +56,9 @@ SEE_ALSO = re.compile(
 )
 SEE_ALSO_MAX_CHARS = 200
 
+# The last words of a name that make it furniture even beside a content word ("post-copyright", "entry-meta"):
+# all the furniture words but "widget", which inside a post is an embed ("article-widget article-tweet").
+FURNITURE_HEADS = BOILERPLATE_WORDS - words("widget widgets")
 # Words that mark an element as the content itself whatever else its class says ("entry-content share-on").
 CONTENT_WORDS = words("content body article entry story post main markdown prose")
 # Tags whose whole subtree is judged as one block by the link-density rule.
@@ -114,16 +117,44 @@ def _words_of_hints(hints: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def is_furniture_hint(element: lxml.html.HtmlElement) -> bool:
-    """Whether the element's class or id names page furniture (and not the content itself)."""
+def is_furniture_hint(element: lxml.html.HtmlElement, *, past_generic: bool = False) -> bool:
+    """Whether the element's class or id names page furniture (and not the content itself). A name is read as
+    its words, the last one saying what the thing is: "post-copyright", "entry-meta", "main-navigation" are
+    furniture of the post, "entry-content", "sidebar-content" its content; a name whose last word says neither
+    ("content-sidebar-wrap", "entry share-on") is furniture only without a content word. `past_generic`: the
+    last word that says something counts ("post-copyright-info", "entry-tags-box"); for a block inside a body,
+    where a block holding much of the prose is never furniture, not for a page's layout wrappers."""
     if not element.attrib:
         return False
-    return _is_furniture_words(_hint_words(element))
+    return _is_furniture_hints(f"{element.get('class') or ''} {element.get('id') or ''}", past_generic)
 
 
 @lru_cache(maxsize=8192)
-def _is_furniture_words(words: frozenset[str]) -> bool:
-    return bool(words & BOILERPLATE_WORDS) and not words & CONTENT_WORDS
+def _is_furniture_hints(hints: str, past_generic: bool) -> bool:
+    # A theme's few class strings recur on every page: the verdict is worked out once per distinct pair.
+    words = _words_of_hints(hints)
+    if not words & BOILERPLATE_WORDS:
+        return False
+    if not words & CONTENT_WORDS:
+        return True
+    heads = {_head_word(_name_words(token), past_generic) for token in hints.split()}
+    return bool(heads & FURNITURE_HEADS) and not heads & CONTENT_WORDS
+
+
+def _name_words(token: str) -> list[str]:
+    return [word for word in _WORD_SPLIT.split(_CAMEL.sub(" ", token).lower()) if word]
+
+
+def _head_word(parts: list[str], past_generic: bool) -> str:
+    """The word a compound name ends on ("" for a one-word name), past generic ones if asked."""
+    if past_generic:
+        while len(parts) > 1 and parts[-1] in GENERIC_NAME_WORDS:
+            parts = parts[:-1]
+    return parts[-1] if len(parts) > 1 else ""
+
+
+# Last words of a name that say how a thing is laid out, not what it is ("-info", "-container", "-box").
+GENERIC_NAME_WORDS = words("info container wrap wrapper box area section block inner outer holder group list item items")
 
 
 _OUTSIDE_CODE = lxml.etree.XPath("descendant-or-self::*[not(ancestor::pre or ancestor::code)]")
@@ -198,6 +229,7 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
     counts = _count(body, host)
     total = counts[body].text or 1
     doomed: list[lxml.html.HtmlElement] = []
+    named: list[lxml.html.HtmlElement] = []  # furniture by name (class/id words, hidden) or the post's own address
     seen: set[str] = set()
     stack = [(child, False) for child in reversed(body) if isinstance(child.tag, str)]
     while stack:
@@ -207,13 +239,20 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
             continue
         if element.tag in _NEVER_ENTERED:
             continue  # code and formulas: their highlighting spans say "comment", "keyword", "tag"
-        if _is_furniture(element, counts[element], total):
+        if _is_named_furniture(element, counts[element], total) or _is_own_address_line(
+            element, counts[element], url
+        ):
+            named.append(element)
+            continue
+        if _is_link_furniture(element, counts[element], total):
             doomed.append(element)
             continue
         if not in_block and _is_text_block(element, counts[element]):
             text = " ".join(_STRING(element).split())
-            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(text, seen)) or _is_date_line(
-                text, counts[element]
+            # A dated line in a quote, or showing a picture ("2020-02-16 added the editor <img>"), is the
+            # author's note, not the post's date line.
+            if (counts[element].text >= REPEAT_MIN_CHARS and _is_repeat(text, seen)) or (
+                _is_date_line(text, counts[element]) and not _quoted(element, body) and element.find(".//img") is None
             ):
                 doomed.append(element)
                 continue
@@ -221,10 +260,13 @@ def prune_boilerplate(body: lxml.html.HtmlElement, url: str) -> None:
                 continue  # a paragraph of plain text holds no furniture
             in_block = True  # its inner spans say the same text again: not a repeat
         stack.extend((child, in_block) for child in reversed(element) if isinstance(child.tag, str))
-    kept = total - sum(counts[element].text for element in doomed)
-    if kept < total * 0.2:
-        return  # the "furniture" was the post after all (a post that is a list of links): leave it
-    for element in doomed:
+    left = total - sum(counts[element].text for element in named)
+    kept = left - sum(counts[element].text for element in doomed)
+    if kept < left * 0.2:
+        # The links and lines judged by their shape were the post after all (a post that is a list of links):
+        # they stay. What names itself furniture goes even so (a micro-post of one line under its meta and tags).
+        doomed = []
+    for element in (*named, *doomed):
         drop_keeping_tail(element)
 
 
@@ -237,22 +279,50 @@ def _is_text_block(element: lxml.html.HtmlElement, counts: _Counts) -> bool:
     )
 
 
+def _quoted(element: lxml.html.HtmlElement, body: lxml.html.HtmlElement) -> bool:
+    """Whether the element is (in) a quote of the body: text the author set there, a dated note included."""
+    node: lxml.html.HtmlElement | None = element
+    while node is not None and node is not body:
+        if node.tag == "blockquote":
+            return True
+        node = node.getparent()
+    return False
+
+
 def _is_date_line(text: str, counts: _Counts) -> bool:
+    return counts.text <= DATE_LINE_MAX_CHARS and is_date_line(text)
+
+
+def is_date_line(text: str) -> bool:
     """A short block that only dates the post ("Updated 5:27 am CST, November 20, 2019", "18 Nov 2019, 19:09",
-    "Posted on 2020-01-02"): metadata, read as such before the body is cleaned."""
-    if counts.text > DATE_LINE_MAX_CHARS or not _YEAR.search(text):
+    "Posted on 2020-01-02", "发布于 2020年1月2日"): metadata, not prose. Words are counted in any script: a run of
+    Chinese or Japanese characters is a sentence, not one word."""
+    if len(text) > DATE_LINE_MAX_CHARS * 2 or not _YEAR.search(text):
         return False
     found = find_date_in_text(text, "visible")
     if found is None:
         return False
     rest = text.replace(found.raw, " ")
-    return len(_WORD.findall(rest)) <= DATE_LINE_OTHER_WORDS
+    clauses = bool(_CLAUSE_MARKS.search(rest))
+    words = 0
+    for word in _WORD.findall(rest):
+        ideographs = len(_IDEOGRAPHS.findall(word)) if clauses else 0
+        words += max(1, ideographs // CHARACTERS_PER_WORD) if ideographs else 1
+        if words > DATE_LINE_OTHER_WORDS:
+            return False
+    return True
 
 
 DATE_LINE_MAX_CHARS = 80
 DATE_LINE_OTHER_WORDS = 4  # "Updated", "Published on", a weekday, a time zone
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# Scripts written without spaces between words: a run of their characters is one label, tag or name
+# ("发布于", "随笔杂谈", "ライトハウス国際特許事務所"), unless the line is written in clauses (full-width commas and
+# stops: "2026年8月28日，天气晴，今天…"): then it is prose, about two characters a word.
+_IDEOGRAPHS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CLAUSE_MARKS = re.compile(r"[，。！？；、]")
+CHARACTERS_PER_WORD = 2
 
 
 def _is_repeat(text: str, seen: set[str]) -> bool:
@@ -270,10 +340,54 @@ _REPEATABLE = frozenset(["p", "li", "figcaption", "div", "span", "h2", "h3", "h4
 _BLOCK_CHILDREN = frozenset(["p", "div", "ul", "ol", "table", "section", "pre", "blockquote", "figure", "li"])
 
 
+def _is_own_address_line(element: lxml.html.HtmlElement, counts: _Counts, url: str) -> bool:
+    """A short line that gives this post's own address ("Permalink: https://…/this-post/", "原文：https://origin/
+    post/abc" on a mirror of the post): a label and links to the page itself, not the post's text. Links to a
+    place on the page (#fn1, a table of contents) are not an address line."""
+    if (
+        not counts.links
+        or counts.text > OWN_ADDRESS_MAX_CHARS
+        or element.tag not in _ADDRESS_LINE_TAGS
+        or counts.linked < counts.text * OWN_ADDRESS_LINK_SHARE
+    ):
+        return False
+    page_path = _comparable_path(urlsplit(url).path)
+    if not page_path:
+        return False
+    for link in element.iter("a"):
+        href = (link.get("href") or "").strip()
+        parts = urlsplit(href)
+        if not href or parts.fragment or not parts.path:
+            return False
+        path = _comparable_path(parts.path)
+        if not path or not (page_path == path or page_path.endswith("/" + path.lstrip("/"))) or path.count("/") < 2:
+            return False
+    return True
+
+
+def _comparable_path(path: str) -> str:
+    path = path.removesuffix("index.html").rstrip("/")
+    return path
+
+
+# An address line is short, and mostly the link (a bare URL, or "this post" beside a label).
+OWN_ADDRESS_MAX_CHARS = 200
+OWN_ADDRESS_LINK_SHARE = 0.5
+_ADDRESS_LINE_TAGS = frozenset(["p", "div", "li", "section", "span", "small", "footer"])
+
+
 def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    return _is_named_furniture(element, counts, total) or _is_link_furniture(element, counts, total)
+
+
+def _is_prose(counts: _Counts, total: int) -> bool:
+    return counts.text >= total * PROSE_SHARE and counts.linked < counts.text * PROSE_LINK_DENSITY
+
+
+def _is_named_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    """Hidden, or named furniture by its class/id words or its tag (a short <header>)."""
     tag = element.tag
-    prose = counts.text >= total * PROSE_SHARE and counts.linked < counts.text * PROSE_LINK_DENSITY
-    if prose:
+    if _is_prose(counts, total):
         return False
     attributes = element.attrib
     if attributes:
@@ -282,12 +396,18 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
         style = attributes.get("style")
         if style and "display:none" in style.replace(" ", "").lower():
             return True
-        if tag not in INLINE_TAGS and is_furniture_hint(element):
+        if tag not in INLINE_TAGS and is_furniture_hint(element, past_generic=True):
             return True
         if tag in INLINE_TAGS and _hint_words(element) & INLINE_FURNITURE_WORDS:
             return True
-    if tag == "header" and counts.text < HEADER_MAX_CHARS:
-        return True
+    return tag == "header" and counts.text < HEADER_MAX_CHARS
+
+
+def _is_link_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -> bool:
+    """A "see also" line, a block of links into the site, teasers of other posts."""
+    tag = element.tag
+    if _is_prose(counts, total):
+        return False
     if (
         tag in ("p", "div", "li", "h3", "h4", "strong")
         and counts.same_site_links
@@ -304,6 +424,5 @@ def _is_furniture(element: lxml.html.HtmlElement, counts: _Counts, total: int) -
         and counts.same_site_links == counts.links
         and counts.linked >= counts.text * TEASER_LINK_DENSITY
     )
-    return False
 
 

@@ -12,7 +12,7 @@ import lxml.html
 import nh3
 
 from archiver.extract import post_rules as rules
-from archiver.extract.boilerplate import is_furniture_hint
+from archiver.extract.boilerplate import DATE_LINE_MAX_CHARS, is_date_line, is_furniture_hint
 from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, drop_keeping_tail
 from archiver.extract.media import image_source
 
@@ -462,11 +462,11 @@ def find_body(
 ) -> tuple[lxml.html.HtmlElement | None, str]:
     """The element holding the post body and the name of the rule that found it (`theme_rules=False`: the
     theme body table is skipped, only the generic finders run)."""
-    finders = (_body_by_theme_rule, _body_by_single_article, _body_by_density)
+    finders = (_body_by_theme_rule, _body_by_single_article, _body_by_density, _body_by_title_block)
     for finder in finders if theme_rules else finders[1:]:
         element, name = finder(document)
         if element is not None:
-            if finder is not _body_by_density and _text_length(element) < SMALL_BODY_CHARS:
+            if finder in (_body_by_theme_rule, _body_by_single_article) and _text_length(element) < SMALL_BODY_CHARS:
                 return _unless_text_elsewhere(document, element, name)
             return element, name
     body = document.find("body")
@@ -532,6 +532,7 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
     (comments, related posts, menus: boilerplate class/id words), do not."""
     scores: dict[lxml.html.HtmlElement, float] = {}
     furniture: dict[lxml.html.HtmlElement, bool] = {}
+    containers: dict[lxml.html.HtmlElement, lxml.html.HtmlElement | None] = {}
     for paragraph in document.iter(*rules.SCORED_TAGS, "div"):
         if paragraph.tag == "div":
             raw = _direct_text(paragraph)
@@ -539,18 +540,20 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
             continue  # a container of paragraphs: its paragraphs vote themselves
         else:
             raw = _FAST_TEXT(paragraph)
-        if len(raw) < 25:
+        if len(raw) < MIN_PARAGRAPH_CHARS:
             continue  # collapsing only shortens: most wrappers' own text is a little whitespace
         text = collapse(raw)
-        if len(text) < 25:
+        if len(text) < MIN_PARAGRAPH_CHARS:
             continue
-        parent = paragraph if paragraph.tag == "div" else paragraph.getparent()
+        parent = paragraph if paragraph.tag == "div" else _text_container(paragraph.getparent(), containers)
         if parent is None or _in_furniture(parent, furniture):
             continue
         if paragraph.tag != "div" and _mostly_links(paragraph, text):
             continue
+        if len(text) <= DATE_LINE_MAX_CHARS and is_date_line(text):
+            continue  # a day heading ("Saturday, December 19, 2009") above the post, not its text
         points = 1.0 + text.count(",") + text.count("，") + text.count("。") + min(len(text) / 100.0, 3.0)
-        for ancestor, share in ((parent, 1.0), (parent.getparent(), 0.5)):
+        for ancestor, share in ((parent, 1.0), (_text_container(parent.getparent(), containers), 0.5)):
             if ancestor is None or ancestor.tag in ("html", "body"):
                 continue
             if ancestor not in scores:
@@ -561,9 +564,10 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
     # Link density is costly on big wrappers: only the strongest few candidates are weighed by it.
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:DENSITY_FINALISTS]
     heading = _title_heading(document)
+    titled = _with_title(heading, [element for element, _score in top])
     best, best_score = max(
         (
-            (element, score * (1.0 - _link_density(element)) * (TITLE_BONUS if _holds(element, heading) else 1.0))
+            (element, score * (1.0 - _link_density(element)) * (TITLE_BONUS if element in titled else 1.0))
             for element, score in top
         ),
         key=lambda item: item[1],
@@ -571,7 +575,68 @@ def _body_by_density(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlEle
     return _with_sibling_parts(best, best_score, scores), "density"
 
 
+def _with_title(
+    heading: lxml.html.HtmlElement | None, finalists: list[lxml.html.HtmlElement]
+) -> set[lxml.html.HtmlElement]:
+    """The finalists that go with the page's title heading: those that hold it, and, inside one of
+    those, the ones in the first block after the heading (the text under its title: a wrapper of title, text,
+    tags and links to other posts is not preferred to the text itself)."""
+    if heading is None:
+        return set()
+    titled = {element for element in finalists if _holds(element, heading)}
+    if not titled:
+        return titled
+    ancestors = {element: {element, *element.iterancestors()} for element in finalists if element not in titled}
+    wrappers = {id(element) for element in titled}
+    ancestors = {element: chain for element, chain in ancestors.items() if any(id(a) in wrappers for a in chain)}
+    node: lxml.html.HtmlElement | None = heading
+    while node is not None and ancestors:
+        for sibling in node.itersiblings():
+            inside = [element for element, chain in ancestors.items() if sibling in chain]
+            if inside:
+                return titled | set(inside)
+        node = node.getparent()
+    return titled
+
+
+# What a post's text is written in: a paragraph votes for the nearest of these above it, never for a list, a
+# quote, a figure or a table row (a list item of prose, or a code block's table, is not the post).
+TEXT_CONTAINER_TAGS = frozenset(["div", "section", "article", "main", "td", "body", "html"])
+
+
+def _text_container(
+    element: lxml.html.HtmlElement | None, memo: dict[lxml.html.HtmlElement, lxml.html.HtmlElement | None]
+) -> lxml.html.HtmlElement | None:
+    """The element, or its nearest ancestor, that can hold a post's text: a block container, not a list, quote,
+    figure or table row, nor a cell of a code table (line numbers beside the code)."""
+    start = element
+    chain = []
+    while element is not None:
+        known = memo.get(element, _UNKNOWN)
+        if known is not _UNKNOWN:
+            element = known
+            break
+        chain.append(element)
+        if element.tag in TEXT_CONTAINER_TAGS and not (element.tag == "td" and _in_code_table(element)):
+            break
+        element = element.getparent()
+    for visited in chain:
+        memo[visited] = element
+    return element if start is not None else None
+
+
+_UNKNOWN = lxml.html.HtmlElement()
+
+
+def _in_code_table(cell: lxml.html.HtmlElement) -> bool:
+    row = cell.getparent()
+    first = row[0] if row is not None and len(row) else None
+    return first is not None and first.tag == "td" and _is_gutter_cell(first)
+
+
 DENSITY_FINALISTS = 8
+# A paragraph shorter than this casts no vote (a label, a caption, a date line).
+MIN_PARAGRAPH_CHARS = 25
 # The post's text sits with its title: a finalist that holds the page's main heading is preferred to one beside
 # it (a "you may also like" box of teasers can outscore a short post).
 TITLE_BONUS = 1.5
@@ -580,11 +645,48 @@ TITLE_BONUS = 1.5
 def _title_heading(document: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     """The page's first <h1> outside its banner, navigation and furniture, if it has one."""
     for heading in document.iter("h1"):
-        if any(a.tag in ("header", "nav", "aside", "footer") for a in heading.iterancestors()):
+        if _is_hidden_heading(heading) or any(
+            a.tag in ("header", "nav", "aside", "footer") for a in heading.iterancestors()
+        ):
             continue
         if _solid_length(_FAST_TEXT(heading)) >= 3:
             return heading
     return None
+
+
+def _is_hidden_heading(heading: lxml.html.HtmlElement) -> bool:
+    """A heading the reader does not see (a theme's hidden copy of the title for screen readers or search
+    engines), judged by its own attributes and class words."""
+    return "hidden" in heading.attrib or heading.get("aria-hidden") == "true" or is_furniture_hint(heading)
+
+
+def _has_prose(document: lxml.html.HtmlElement) -> bool:
+    """Whether the page's paragraphs the length of a sentence and not mostly links, wherever they sit (a footer's
+    copyright line, or a whole article under wrappers named like furniture), add up to some prose."""
+    found = 0
+    for paragraph in document.iter(*rules.SCORED_TAGS, "div"):
+        text = collapse(_direct_text(paragraph) if paragraph.tag == "div" else _FAST_TEXT(paragraph))
+        if len(text) >= MIN_PARAGRAPH_CHARS and (paragraph.tag == "div" or not _mostly_links(paragraph, text)):
+            found += len(text)
+            if found >= TITLE_BLOCK_MAX_PROSE:
+                return True
+    return False
+
+
+# A page with less prose than this anywhere is a post with (almost) no text: its body is the block of its title.
+TITLE_BLOCK_MAX_PROSE = 200
+
+
+def _body_by_title_block(document: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, str]:
+    """The block around the page's title heading: a post with (almost) no text of its own, whose words no
+    scorer counts, is still what sits under its title rather than the whole page."""
+    heading = _title_heading(document)
+    if heading is None or _has_prose(document):
+        return None, ""  # prose the scorer set aside (all of it under a furniture-named wrapper): the whole page
+    block = _text_container(heading.getparent(), {})
+    if block is None or block.tag in ("body", "html"):
+        return None, ""
+    return block, "title-block"
 
 
 def _holds(element: lxml.html.HtmlElement, heading: lxml.html.HtmlElement | None) -> bool:
@@ -632,6 +734,8 @@ def _in_furniture(element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlEleme
         if known is not None:
             verdict = known
             break
+        if node.tag in _PAGE_TAGS:
+            break  # the page's own classes name its layout and settings ("menu-type-dropdown"), not furniture
         if node.tag in _FURNITURE_TAGS or is_furniture_hint(node):
             verdict = True
             chain.append(node)
@@ -644,6 +748,7 @@ def _in_furniture(element: lxml.html.HtmlElement, memo: dict[lxml.html.HtmlEleme
 
 
 _FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "form"])
+_PAGE_TAGS = frozenset(["body", "html"])
 
 
 _VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
@@ -874,13 +979,40 @@ def _katex_to_text(element: lxml.html.HtmlElement) -> None:
     _replace_with_text(target, f"$${source}$$" if display else f"${source}$")
 
 
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
 def _drop_repeated_title(body: lxml.html.HtmlElement, title: str) -> None:
-    """Drop a leading h1 (or title-classed heading) that only repeats the post title."""
+    """Drop the page's title heading when the body holds it: the first visible heading of the page that says
+    the title (whatever its level: Blogger writes it as an <h3>). A heading of the body repeating a title the
+    page showed above the body is the author's own first line and stays (a teaser's heading inside a link, as
+    a reading list of other posts, is not a title the page shows)."""
     wanted = collapse(title).casefold()
-    for heading in body.iter("h1", "h2"):
-        if collapse(heading.text_content()).casefold() == wanted:
+    document = body.getroottree().getroot()
+    for heading in (document if document is not None else body).iter(_HEADINGS):
+        if _is_hidden_heading(heading) or collapse(heading.text_content()).casefold() != wanted:
+            continue
+        if any(ancestor.tag == "a" for ancestor in heading.iterancestors()):
+            continue
+        if heading is not body and any(ancestor is body for ancestor in heading.iterancestors()):
             drop_keeping_tail(heading)
         return
+    _drop_title_line(body, wanted)
+
+
+_TITLE_LINE_TAGS = ("div", "p", "span", "a", "strong", "b")
+
+
+def _drop_title_line(body: lxml.html.HtmlElement, wanted: str) -> None:
+    """A page that shows its title in no heading (a <div class="post-title">): the block saying only the title
+    above the body's first paragraph is the title, not the post."""
+    for element in body.iter(_TITLE_LINE_TAGS):
+        text = collapse(_FAST_TEXT(element)).casefold()
+        if text == wanted:
+            drop_keeping_tail(element)
+            return
+        if element.tag == "p" and len(text) >= MIN_PARAGRAPH_CHARS:
+            return  # the post's text has begun
 
 
 # ---------------------------------------------------------------------------------------------------------------

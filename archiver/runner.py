@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
 from archiver import progress
 from archiver.crawl.state import BlogSpec, CrawlState, Outcome, Written
@@ -214,6 +215,7 @@ def _crawl_in_processes(specs: list[BlogSpec], parts: list[list[BlogSpec]], db: 
     show_progress = progress.wanted(settings.get("ARCHIVER_PROGRESS"))
     # ARCHIVER_BLOGS_IN_FLIGHT bounds the blogs crawled at once, whatever the processes: a share each
     in_flight = max(1, -(-settings.getint("ARCHIVER_BLOGS_IN_FLIGHT") // len(parts)))
+    preload_components(settings)
     context = multiprocessing.get_context("fork")
     children = []
     for part in parts:
@@ -236,6 +238,23 @@ def _crawl_in_processes(specs: list[BlogSpec], parts: list[list[BlogSpec]], db: 
     reports.sort(key=lambda pair: order.get(pair[0].start_url, len(order)))
     return CrawlOutcome.of_blogs([report for report, _ in reports], [outcome for _, outcome in reports],
                                  settings.getbool("ARCHIVER_FAIL_ON_WARNINGS"))
+
+
+COMPONENT_LISTS = ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS")
+COMPONENTS = ("SCHEDULER", "SCHEDULER_PRIORITY_QUEUE", "DUPEFILTER_CLASS", "STATS_CLASS", "SCHEDULER_MEMORY_QUEUE",
+              "SCHEDULER_DISK_QUEUE", "ROBOTSTXT_PARSER", "REQUEST_FINGERPRINTER_CLASS", "LOG_FORMATTER", "DOWNLOADER")
+
+
+def preload_components(settings: Settings) -> None:
+    """Import the Scrapy components a crawl loads (middlewares, pipelines, handlers...) before forking, so each
+    process inherits them instead of importing them again (~0.3 s each). Importing them installs no reactor; one
+    that fails to import fails in the processes, as it would in one."""
+    paths = [value for name in COMPONENTS if isinstance(value := settings.get(name), str)]
+    for name in COMPONENT_LISTS:
+        paths += [path for path in settings.getwithbase(name).values() if isinstance(path, str)]
+    for path in paths:
+        with contextlib.suppress(Exception):
+            load_object(path)
 
 
 def _collect(children: list[tuple[Any, Any]], show_progress: bool) -> dict[int, tuple[list, list]]:

@@ -147,12 +147,12 @@ class ArchiveWriter:
         # One transaction for the whole batch: it holds rows of every blog in flight (a handful each), and a
         # commit per blog and kind of row cost more than writing them.
         with archive.writing():
-            for blog, posts in self.posts.items():
-                if posts:
-                    new, updated = archive.save_posts(posts, self._crawl_id(blog))
-                    written = self.state.blog(blog).written
-                    written.posts_new += new
-                    written.posts_updated += updated
+            blogs = {self._crawl_id(blog): blog for blog, posts in self.posts.items() if posts}
+            saved = archive.save_posts_of({crawl_id: self.posts[blog] for crawl_id, blog in blogs.items()})
+            for crawl_id, (new, updated) in saved.items():
+                written = self.state.blog(blogs[crawl_id]).written
+                written.posts_new += new
+                written.posts_updated += updated
             for links in self.image_links.values():  # every link's post was in this batch or an earlier one
                 media.link_post_images(archive, links)
             for blog, pages in self.pages.items():

@@ -187,12 +187,13 @@ STOP = "stop"
 
 def process_count(settings: Settings, blogs: int) -> int:
     """How many processes crawl `blogs` blogs: ARCHIVER_CRAWL_PROCESSES, or with 0 one per CPU this process may
-    use while each gets BLOGS_PER_PROCESS blogs; never more than the blogs."""
+    use while each gets BLOGS_PER_PROCESS blogs; never more than the blogs, nor than the blogs crawled at once."""
     asked = settings.getint("ARCHIVER_CRAWL_PROCESSES")
+    in_flight = max(1, settings.getint("ARCHIVER_BLOGS_IN_FLIGHT"))  # each process crawls one blog at least
     if asked > 0:
-        return max(1, min(asked, blogs))
+        return max(1, min(asked, blogs, in_flight))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, blogs // BLOGS_PER_PROCESS))
+    return max(1, min(cpus, blogs // BLOGS_PER_PROCESS, in_flight))
 
 
 def split_by_host(specs: list[BlogSpec], count: int) -> list[list[BlogSpec]]:

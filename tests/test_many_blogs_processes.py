@@ -143,3 +143,5 @@ def test_blogs_are_shared_out_by_host_and_processes_only_when_they_pay():
     assert process_count(crawl_settings("x.db", {"ARCHIVER_CRAWL_PROCESSES": 3}), 2) == 2
     assert process_count(crawl_settings("x.db", {"ARCHIVER_CRAWL_PROCESSES": 3}), 100) == 3
     assert process_count(crawl_settings("x.db"), 5) == 1  # a few blogs: one process
+    assert process_count(crawl_settings("x.db", {"ARCHIVER_CRAWL_PROCESSES": 3, "ARCHIVER_BLOGS_IN_FLIGHT": 1}),
+                         100) == 1  # --max-parallel 1: one blog at a time, so one process

@@ -230,12 +230,15 @@ def _crawl_in_processes(specs: list[BlogSpec], parts: list[list[BlogSpec]], db: 
     reports: list[tuple[BlogReport, Outcome]] = []
     for number, (child, _) in enumerate(children):
         result = results.get(number)
-        if result is None:  # it died without a word: its blogs failed (their crawls rows: interrupted)
-            message = f"the crawl process of these blogs ended unexpectedly (exit code {child.exitcode})"
-            reports += [(BlogReport(spec.label or spec.start_url, spec.start_url, "failed", message, Written()),
-                         Outcome("failed", message)) for spec in parts[number]]
-        else:
+        if result is not None:
             reports += list(zip(*result, strict=True))
+        reported = {report.start_url for report, _ in reports}
+        # Blogs its process never started (its crawl failed at the start: see the log) or died before reporting
+        # (their crawls rows become interrupted): failed.
+        message = ("the crawl process of this blog failed to start it (see the log)" if result is not None else
+                   f"the crawl process of this blog ended unexpectedly (exit code {child.exitcode})")
+        reports += [(BlogReport(spec.label or spec.start_url, spec.start_url, "failed", message, Written()),
+                     Outcome("failed", message)) for spec in parts[number] if spec.start_url not in reported]
     reports.sort(key=lambda pair: order.get(pair[0].start_url, len(order)))
     return CrawlOutcome.of_blogs([report for report, _ in reports], [outcome for _, outcome in reports],
                                  settings.getbool("ARCHIVER_FAIL_ON_WARNINGS"))
@@ -337,7 +340,8 @@ def _crawl_share(specs: list[BlogSpec], db: Path | str, overrides: dict[str, Any
     process = CrawlerProcess(settings)
     quiet_loggers(settings)
     crawler = process.create_crawler(BlogSpider)
-    process.crawl(crawler, blogs=specs)
+    process.crawl(crawler, blogs=specs).addErrback(
+        lambda failure: log.error("the crawl failed: %s", failure.getTraceback()))
     from twisted.internet import reactor, task  # the one CrawlerProcess installed
 
     reactor.addReader(_Orders(connection, process))

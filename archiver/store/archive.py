@@ -57,8 +57,9 @@ class Archive(CrawlLog, SiteRows, PostWrites, PostReads, Registry):
                     "blog-archiver knows: upgrade blog-archiver to open it"
                 )
             if version == 0:
-                with self.db.atomic():
-                    create_schema(self.db)
+                with self.writing():  # another process may be making it too: the first one does
+                    if read_schema_version(self.db) == 0:
+                        create_schema(self.db)
             elif version < SCHEMA_VERSION:
                 migrate(self.db, version)
         except BaseException:

@@ -20,6 +20,7 @@ from archiver.demo.server import serve_directory
 from archiver.runner import crawl_settings, process_count, split_by_host
 from tests.conftest import REPO, TEST_SETTINGS, rows, run_archiver
 from tests.sitegen import build_custom_cards, build_wordpress
+from tests.test_cli import _run_in_terminal
 
 TWO = ("-s", "ARCHIVER_CRAWL_PROCESSES=2")
 
@@ -83,6 +84,20 @@ def test_registered_blogs_report_one_line_each_in_their_order_and_a_failure_stay
     crawls = _crawls(db)
     assert {url: row["status"] for url, row in crawls.items()} == {dead: "failed", wp: "ok", cards: "ok"}
     assert len({row["pid"] for row in crawls.values()}) == 2
+
+
+def test_one_progress_line_sums_the_processes(tmp_path, serve_on):
+    build_custom_cards(tmp_path / "a", n_posts=3)
+    build_custom_cards(tmp_path / "b", n_posts=4)
+    code, screen = _run_in_terminal(
+        [sys.executable, "-m", "archiver.cli", "crawl", serve_on(tmp_path / "a", "127.0.0.9"),
+         serve_on(tmp_path / "b", "127.0.0.10"), "--db", str(tmp_path / "tty.db"), *TWO,
+         "-s", "AUTOTHROTTLE_ENABLED=False"],
+        tmp_path,
+    )
+    assert code == 0, screen
+    assert "2/2 blogs done (0 in flight, 0 failed)" in screen and "7 posts archived" in screen, screen
+    assert len({r["pid"] for r in rows(tmp_path / "tty.db", "SELECT pid FROM crawls")}) == 2
 
 
 def test_a_signal_stops_every_process_gracefully(tmp_path, serve_on):

@@ -341,8 +341,6 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
     also holds back a host's requests while its slot would only make them wait: at most `concurrency` of them
     queued in the slot, and none taken more than SLOT_HOLD_SECONDS before the slot's delay lets it go."""
 
-    _last_chosen: str | None = None
-
     def pop(self) -> Request | None:
         """The next request to download, or None while every host with requests is resting."""
         slot_key = self._choose()
@@ -361,8 +359,9 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
         return self.pqueues[slot_key].peek() if slot_key is not None else None
 
     def _choose(self, *, remember: bool = True) -> str | None:
-        """One pass over the hosts with requests (a broad crawl has thousands, so the pass stays lean): the ready
-        one with the fewest requests in the downloader; among equals, the first key after the last one chosen."""
+        """The ready host with the fewest requests in the downloader; among equals, the one chosen longest ago (a
+        chosen host goes to the back of `pqueues`' order). A broad crawl has thousands of hosts with requests: the
+        pass stops at the first ready host with none in the downloader, usually one of the first few."""
         if not self.pqueues:
             return None
         downloader = self.crawler.engine.downloader
@@ -370,13 +369,11 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
         in_downloader = Counter(downloader.get_slot_key(r) for r in downloader.active)
         new_host_limit = max(1, downloader.domain_concurrency)
         now = time.monotonic()
-        last = self._last_chosen
         fewest: int | None = None
-        first: str | None = None  # the smallest key among the fewest
-        after: str | None = None  # the smallest key after `last` among the fewest
+        chosen: str | None = None
         for key in self.pqueues:
             count = in_downloader.get(key, 0)
-            if fewest is not None and count > fewest:
+            if fewest is not None and count >= fewest:
                 continue
             slot = slots.get(key)
             if slot is None:  # a host not seen yet (or idle a while): its robots.txt may still be on the way
@@ -384,15 +381,11 @@ class SlotAwarePriorityQueue(DownloaderAwarePriorityQueue):
                     continue
             elif (count or slot.delay > 0) and not slot_ready(slot, count, now):  # an idle, undelayed slot is
                 continue  # ready: the common case, checked without a call
-            if fewest is None or count < fewest:
-                fewest, first, after = count, key, None
-            elif key < first:  # type: ignore[operator]  # first is set once fewest is
-                first = key
-            if last is not None and key > last and (after is None or key < after):
-                after = key
-        chosen = after if after is not None else first
+            fewest, chosen = count, key
+            if count == 0:
+                break
         if remember and chosen is not None:
-            self._last_chosen = chosen
+            self.pqueues[chosen] = self.pqueues.pop(chosen)  # to the back of the round
         return chosen
 
 

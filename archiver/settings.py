@@ -75,7 +75,12 @@ ARCHIVER_SITEMAP_RECHECK_DAYS = 7
 # False: switch off every theme-specific table (listing and post-body rules, theme fingerprints) so only the
 # generic mechanisms read the blog; a diagnostic for "is my theme read by a table or generically?"
 ARCHIVER_THEME_RULES = True
-ARCHIVER_BLOGS_IN_FLIGHT = 100  # blogs crawled at once in one process (crawl of many URLs, --all/--due, schedule)
+ARCHIVER_BLOGS_IN_FLIGHT = 100  # blogs crawled at once (crawl of many URLs, --all/--due, schedule)
+# Processes one crawl of many blogs is split over (each crawls a share of the blogs, every blog of a host in the
+# same one, into the same archive; CONCURRENT_REQUESTS applies to each, ARCHIVER_BLOGS_IN_FLIGHT is shared out).
+# 0: one per CPU, as long as each gets 20 blogs or more (a crawl of many blogs is bound by one process's CPU).
+# `archiver schedule` and distributed crawls run in one process.
+ARCHIVER_CRAWL_PROCESSES = 0
 # Images post bodies show (img src, srcset, <picture>), on the blog's host or any other: fetched after their post
 # page (robots.txt and per-host download slots apply to every host), written to the WARC, listed in `media`.
 ARCHIVER_IMAGES = True  # --no-images: False (the archive still records which images each post shows)

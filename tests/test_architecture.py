@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "items": {"crawl"},
     "progress": {"crawl", "spiders"},
     "politeness": {"crawl", "spiders"},
-    "runner": {"extract", "crawl", "spiders"},
+    "runner": {"extract", "crawl", "spiders", "progress"},  # progress: one line for a crawl split over processes
     "distributed": {"extract", "crawl", "store", "spiders", "runner"},
     "export": {"extract", "store", "warc"},
     "publish": {"store", "warc"},  # warc.files: an archived image's bytes, read from its capture

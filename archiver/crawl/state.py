@@ -289,6 +289,32 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)  # per start url_key: BlogTally.stats
 
+    @classmethod
+    def combine(cls, blogs: list[Outcome]) -> Outcome:
+        """How a crawl of several blogs went, from the outcome of each (CrawlState.blog_outcome): also of blogs
+        crawled by several processes."""
+        sites = {key: stats for blog in blogs for key, stats in blog.sites.items()}
+        failed = [blog for blog in blogs if blog.status == "failed"]
+        found = sum(blog.posts_found for blog in blogs)
+        pages = sum(blog.listing_pages for blog in blogs)
+        warnings = [w for stats in sites.values() for w in stats["warnings"]]
+        notes = [n for stats in sites.values() for n in stats["notes"]]
+        if failed and len(failed) == len(blogs):
+            status, message = "failed", "; ".join(blog.message for blog in failed if blog.message)
+        elif failed:
+            status = "partial"
+            shown = "; ".join(blog.message for blog in failed[:3] if blog.message) + ("; ..." if len(failed) > 3 else "")
+            message = f"{len(failed)} of {len(blogs)} blogs failed: {shown}"
+        elif any(blog.status == "partial" for blog in blogs):
+            status = "partial"
+            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
+                       "run the same command to go on")
+        else:
+            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
+        if (warnings or notes) and status != "failed":
+            message += " (" + "; ".join((warnings + notes)[:3]) + ")"
+        return cls(status, message, found, pages, warnings, sites)
+
 
 class CrawlState:
     """The state of one crawl: options, memory, its blogs with their ledgers, tallies and outcomes."""
@@ -358,7 +384,19 @@ class CrawlState:
 
     def blog_outcome(self, blog: Blog) -> Outcome:
         """How the crawl of one blog went."""
-        return self.outcome([blog])
+        stats = self._blog_stats(blog)
+        tally = blog.tally
+        found, pages = tally.posts_found, tally.listing_pages
+        if tally.failure:
+            return Outcome("failed", tally.failure, found, pages, stats["warnings"], {url_key(blog.start_url): stats})
+        if not blog.ran_to_end:
+            status, message = "partial", (f"interrupted after {plural(found, 'post')} on "
+                                          f"{plural(pages, 'listing page')}; run the same command to go on")
+        else:
+            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
+        if remarks := stats["warnings"] + stats["notes"]:
+            message += " (" + "; ".join(remarks[:3]) + ")"
+        return Outcome(status, message, found, pages, stats["warnings"], {url_key(blog.start_url): stats})
 
     def _blog_stats(self, blog: Blog) -> dict[str, Any]:
         """A blog's stats with how politely it was crawled (its host's delay, robots.txt refusals), whose remarks
@@ -377,27 +415,7 @@ class CrawlState:
     def outcome(self, blogs: list[Blog] | None = None) -> Outcome:
         """How the crawl of these blogs (all of them by default) went."""
         blogs = list(self.blogs.values()) if blogs is None else blogs
-        sites = {url_key(b.start_url): self._blog_stats(b) for b in blogs}
-        failed = [b.tally for b in blogs if b.tally.failure]
-        found = sum(b.tally.posts_found for b in blogs)
-        pages = sum(b.tally.listing_pages for b in blogs)
-        warnings = [w for stats in sites.values() for w in stats["warnings"]]
-        notes = [n for stats in sites.values() for n in stats["notes"]]
-        if failed and len(failed) == len(blogs):
-            status, message = "failed", "; ".join(t.failure for t in failed if t.failure)
-        elif failed:
-            status = "partial"
-            shown = "; ".join(t.failure for t in failed[:3] if t.failure) + ("; ..." if len(failed) > 3 else "")
-            message = f"{len(failed)} of {len(blogs)} blogs failed: {shown}"
-        elif not all(b.ran_to_end for b in blogs):
-            status = "partial"
-            message = (f"interrupted after {plural(found, 'post')} on {plural(pages, 'listing page')}; "
-                       "run the same command to go on")
-        else:
-            status, message = "ok", f"{plural(found, 'post')} found on {plural(pages, 'listing page')}"
-        if (warnings or notes) and status != "failed":
-            message += " (" + "; ".join((warnings + notes)[:3]) + ")"
-        return Outcome(status, message, found, pages, warnings, sites)
+        return Outcome.combine([self.blog_outcome(blog) for blog in blogs])
 
     def written(self) -> Written:
         """What the crawl changed in the archive, over all its blogs."""

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from archiver.extract.model import DateValue
@@ -43,6 +44,7 @@ COARSE_VARIETY = 3
 _WWW = re.compile(r"^www\d*\.", re.I)
 
 
+@lru_cache(maxsize=65536)
 def loose_key(url: str) -> str:
     """url_key without "www." and with repeated slashes folded: what the evidence is matched on (a feed may name
     `www.` URLs the listings link without it, or write `//2024/05/x.html`)."""

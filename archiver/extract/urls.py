@@ -126,6 +126,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+@lru_cache(maxsize=65536)  # a crawl asks for the key of the same URL many times (ledger, evidence, memory)
 def url_key(url: str) -> str:
     """The uniqueness key of a URL: canonical without scheme and trailing slash ("example.com/a/b")."""
     parts = urlsplit(canonical_url(url))

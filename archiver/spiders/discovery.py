@@ -311,6 +311,7 @@ class Discovering:
     def walk_done(self, blog: Blog) -> Iterable[Any]:
         """Nothing of the walk is left: the next phase (see archiver.crawl.discovery)."""
         discovery = blog.walk.discovery
+        counted: tuple[list[Candidate], list[str]] | None = None  # missing(), when nothing changed it since
         if discovery.phase == WALK:
             if blog.walk.conditional and not discovery.rechecked:
                 discovery.rechecked = True
@@ -321,8 +322,10 @@ class Discovering:
                         return
             yield from self.refresh_requests(blog)
             discovery.phase = SEEK
-            missing, _ = self.missing(blog)
+            counted = self.missing(blog)
+            missing = counted[0]
             if missing:
+                counted = None  # probing notes the pages it asks for: count again after
                 # The home (a crawl started deep in the blog), the menu's lists, the archive pages of their dates.
                 probes = [blog.walk.root] if url_key(blog.walk.root) not in blog.walk.listing_keys else []
                 probes += [u for u in discovery.labelled if loose_key(u) not in discovery.probed]
@@ -335,7 +338,7 @@ class Discovering:
                     yield from requests
                     return
         if discovery.phase in (SEEK, SAMPLE):
-            missing, archived = self.missing(blog)
+            missing, archived = counted or self.missing(blog)
             learned = bool(PostShapes(blog.walk.post_keys))
             if discovery.phase == SAMPLE and not learned:
                 missing = [c for c in missing if c.shaped]  # the sample held no post: only URLs with a date

@@ -6,6 +6,8 @@ crawls learned, for a re-crawl, is memory.py."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -57,8 +59,9 @@ class Archive(CrawlLog, SiteRows, PostWrites, PostReads, Registry):
                     "blog-archiver knows: upgrade blog-archiver to open it"
                 )
             if version == 0:
-                with self.db.atomic():
-                    create_schema(self.db)
+                with self.writing():  # another process may be making it too: the first one does
+                    if read_schema_version(self.db) == 0:
+                        create_schema(self.db)
             elif version < SCHEMA_VERSION:
                 migrate(self.db, version)
         except BaseException:
@@ -88,6 +91,26 @@ class Archive(CrawlLog, SiteRows, PostWrites, PostReads, Registry):
             db.close()
             raise
         return cls(path, _db=db)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction around many writes (inside one already open: a savepoint of it).
+
+        BEGIN IMMEDIATE takes the write lock before the first read, waiting busy_timeout for another process's
+        writer; a deferred BEGIN that reads and then writes fails at once when another process wrote in between
+        (SQLITE_BUSY on a stale WAL snapshot): what parallel crawls of one archive would hit."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.execute("COMMIT")
 
     def __enter__(self) -> Archive:
         return self

@@ -140,31 +140,40 @@ class PostWrites:
 
     def save_posts(self, posts: list[dict], crawl_id: int) -> tuple[int, int]:
         """Upsert a batch of posts on url_key in one transaction; returns (new, updated) counts."""
-        if not posts:
-            return (0, 0)
+        return self.save_posts_of({crawl_id: posts}).get(crawl_id, (0, 0))
+
+    def save_posts_of(self, batches: dict[int, list[dict]]) -> dict[int, tuple[int, int]]:
+        """Upsert the posts of several crawls (crawl id -> its posts) in one transaction, as save_posts does each
+        crawl's: a batch of a crawl of many blogs holds a few posts of each. Returns (new, updated) per crawl."""
         now = utc_now()
         incoming: dict[str, dict[str, Any]] = {}
-        for post in posts:
-            key = post.get("url_key")
-            if not key:
-                raise ValueError(f"post {post.get('url')!r} has no url_key")
-            if post.get("site_id") is None:
-                raise ValueError(f"post {post.get('url')!r} has no site_id")
-            values = record_values(post)
-            values["site_id"] = post["site_id"]
-            # The same post twice in one batch: later sightings merge over earlier ones.
-            incoming[key] = merge_rows(incoming[key], values) if key in incoming else values
+        crawl_of: dict[str, int] = {}
+        for crawl_id, posts in batches.items():
+            for post in posts:
+                key = post.get("url_key")
+                if not key:
+                    raise ValueError(f"post {post.get('url')!r} has no url_key")
+                if post.get("site_id") is None:
+                    raise ValueError(f"post {post.get('url')!r} has no site_id")
+                values = record_values(post)
+                values["site_id"] = post["site_id"]
+                # The same post twice in one batch: later sightings merge over earlier ones.
+                incoming[key] = merge_rows(incoming[key], values) if key in incoming else values
+                crawl_of[key] = crawl_id
+        if not incoming:
+            return {}
+        counts = {crawl_id: [0, 0] for crawl_id in set(crawl_of.values())}
 
         with self.db.atomic():
             conn = self.db.conn
             existing = self.posts_by_key(list(incoming))
             inserts: list[dict[str, Any]] = []
             full_updates: list[dict[str, Any]] = []
-            touch_only: list[int] = []
+            touch_only: list[tuple[int, int]] = []  # (post id, crawl id)
             taxonomy_changed: list[dict[str, Any]] = []
-            replaced_versions: list[int] = []
-            updated = 0
+            replaced_versions: list[tuple[int, int]] = []
             for key, values in incoming.items():
+                crawl_id = crawl_of[key]
                 old = existing.get(key)
                 row = merge_rows(old, values) if old else dict(values)
                 row["content_hash"] = content_hash(row["content_text"], row["excerpt"])
@@ -172,14 +181,15 @@ class PostWrites:
                 if old is None:
                     row["first_seen"] = now
                     inserts.append(row)
+                    counts[crawl_id][0] += 1
                     continue
                 row["id"] = old["id"]
                 if any(row[name] != old[name] for name in CHANGE_FIELDS):
-                    updated += 1
+                    counts[crawl_id][1] += 1
                 if old["content_hash"] and any(row[name] != old[name] for name in VERSIONED_FIELDS):
-                    replaced_versions.append(old["id"])
+                    replaced_versions.append((old["id"], crawl_id))
                 if all(row[name] == old[name] for name in CONTENT_COLUMNS):
-                    touch_only.append(old["id"])
+                    touch_only.append((old["id"], crawl_id))
                     continue
                 full_updates.append(row)
                 if row["tags"] != old["tags"] or row["categories"] != old["categories"]:
@@ -202,7 +212,7 @@ class PostWrites:
                                   first_seen),
                          ?, ?
                        FROM posts WHERE id = ?""",
-                    [(now, crawl_id, post_id) for post_id in replaced_versions],
+                    [(now, crawl_id, post_id) for post_id, crawl_id in replaced_versions],
                 )
             if full_updates:
                 update_columns = [name for name in POST_COLUMNS if name not in ("url_key", "first_seen")]
@@ -213,17 +223,17 @@ class PostWrites:
             if touch_only:
                 conn.executemany(
                     "UPDATE posts SET last_seen = ?, last_crawl_id = ?, removed_at = NULL WHERE id = ?",
-                    [(now, crawl_id, post_id) for post_id in touch_only],
+                    [(now, crawl_id, post_id) for post_id, crawl_id in touch_only],
                 )
             self._link_taxonomies(inserts + taxonomy_changed, replace=bool(taxonomy_changed))
             # Same transaction: a reader never sees a post its search index doesn't know yet.
             search.index_posts(conn, inserts, new=True)
             search.index_posts(conn, full_updates)
-            conn.execute(
+            conn.executemany(
                 "UPDATE crawls SET posts_new = posts_new + ?, posts_updated = posts_updated + ? WHERE id = ?",
-                [len(inserts), updated, crawl_id],
+                [(new, updated, crawl_id) for crawl_id, (new, updated) in counts.items()],
             )
-        return (len(inserts), updated)
+        return {crawl_id: (new, updated) for crawl_id, (new, updated) in counts.items()}
 
     def posts_by_key(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """Stored rows (content columns and id) for the given url_keys."""

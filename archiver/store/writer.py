@@ -142,20 +142,25 @@ class ArchiveWriter:
         """Write every buffered row now."""
         archive = self.archive
         assert archive is not None, "open() first"
-        for blog, posts in self.posts.items():
-            if posts:
-                new, updated = archive.save_posts(posts, self._crawl_id(blog))
-                written = self.state.blog(blog).written
+        if not self.buffered:
+            return
+        # One transaction for the whole batch: it holds rows of every blog in flight (a handful each), and a
+        # commit per blog and kind of row cost more than writing them.
+        with archive.writing():
+            blogs = {self._crawl_id(blog): blog for blog, posts in self.posts.items() if posts}
+            saved = archive.save_posts_of({crawl_id: self.posts[blog] for crawl_id, blog in blogs.items()})
+            for crawl_id, (new, updated) in saved.items():
+                written = self.state.blog(blogs[crawl_id]).written
                 written.posts_new += new
                 written.posts_updated += updated
-        for links in self.image_links.values():  # every link's post was in this batch or an earlier one
-            media.link_post_images(archive, links)
-        for blog, pages in self.pages.items():
-            archive.record_pages(pages, self._crawl_id(blog))
-        for blog, keys in self.seen_keys.items():
-            archive.touch_posts(keys, self._crawl_id(blog))
-        for blog, images in self.images.items():
-            media.record_images(archive, images, self._crawl_id(blog))
+            for links in self.image_links.values():  # every link's post was in this batch or an earlier one
+                media.link_post_images(archive, links)
+            for blog, pages in self.pages.items():
+                archive.record_pages(pages, self._crawl_id(blog))
+            for blog, keys in self.seen_keys.items():
+                archive.touch_posts(keys, self._crawl_id(blog))
+            for blog, images in self.images.items():
+                media.record_images(archive, images, self._crawl_id(blog))
         self.posts.clear()
         self.image_links.clear()
         self.pages.clear()
@@ -173,7 +178,15 @@ class ArchiveWriter:
         for record in self.state.settle(blog):
             if self.state.take(record):
                 self.write(record)
-        self.flush()
+        self.flush()  # its own transaction: it holds other blogs' rows, which a failure below must not undo
+        with archive.writing():  # one commit for the rest
+            self._finish_blog(archive, blog, pages_fetched)
+        blog.finished = True
+        blog.archived_keys = set()
+        self.running.discard(blog.crawl_id)
+
+    def _finish_blog(self, archive: Archive, blog: Blog, pages_fetched: int | None) -> None:
+        assert blog.crawl_id is not None
         archive.fill_from_feed(self.feed_records.pop(blog.start_url, []))
         outcome = self.state.blog_outcome(blog)
         removed = archive.mark_removed(self.gone_keys.pop(blog.start_url, []))
@@ -197,9 +210,6 @@ class ArchiveWriter:
                 "sites": outcome.sites,
             },
         )
-        blog.finished = True
-        blog.archived_keys = set()
-        self.running.discard(blog.crawl_id)
 
     def close(self) -> None:
         """Close the archive file."""

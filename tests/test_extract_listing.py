@@ -69,3 +69,34 @@ def test_attribute_keeps_time_and_offset_when_day_agrees() -> None:
 def test_layer_is_recorded() -> None:
     assert load("hexo-next-listing")[0].entries[0].extracted_by == "theme:hexo-next"
     assert load("unknown-listing")[0].entries[0].extracted_by == "generic"
+
+
+def _numeric_dates_listing(attributes: bool) -> Listing:
+    def entry(slug: str, title: str, shown: str, machine: str) -> str:
+        when = f"<time datetime='{machine}'>{shown}</time>" if attributes else f"<span class='date'>{shown}</span>"
+        return (f"<article><h2><a href='/2024/{slug}.html'>{title}</a></h2><footer>Posted {when}</footer>"
+                f"<p>A short summary of {title.lower()} that runs to a few words of prose.</p></article>")
+
+    html = ("<html><body><main>"
+            + entry("late-night", "Late night", "14/06/2024", "2024-06-14T23:30:00+08:00")
+            + entry("first-of-june", "First of June", "01/06/2024", "2024-06-01T00:30:00-05:00")
+            + entry("early-spring", "Early spring", "03/04/2024", "2024-04-03T12:40:00-05:00")
+            + "</main></body></html>")
+    return parse_listing(html, "https://days.example/", theme_rules=False)
+
+
+@pytest.mark.parametrize("attributes", [True, False])
+def test_ambiguous_numeric_dates_follow_the_order_the_page_writes(attributes: bool) -> None:
+    """"14/06/2024" can only be day first: "01/06/2024" on the same page is June 1st, not January 6th."""
+    days = [e.published.iso[:10] for e in _numeric_dates_listing(attributes).entries]
+    assert days == ["2024-06-14", "2024-06-01", "2024-04-03"]
+
+
+def test_month_first_pages_keep_ambiguous_dates_month_first() -> None:
+    html = ("<html><body><main>"
+            + "".join(f"<article><h2><a href='/p/{n}.html'>Post number {n}</a></h2><span class='date'>{d}</span>"
+                      f"<p>Some words about post {n} and what it says.</p></article>"
+                      for n, d in ((1, "6/14/2024"), (2, "6/1/2024")))
+            + "</main></body></html>")
+    days = [e.published.iso[:10] for e in parse_listing(html, "https://us.example/", theme_rules=False).entries]
+    assert days == ["2024-06-14", "2024-06-01"]

@@ -161,6 +161,7 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
             entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
+    _dates_in_page_order(entries, doc)
     listing.site_title = site_title(doc)
     names = site_names(ctx, listing.site_title)
     for entry in entries:
@@ -174,6 +175,18 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     if profile is not None and profile.learning:
         listing.facts = page_facts(ctx)
     return listing
+
+
+def _dates_in_page_order(entries: list[ListingEntry], doc: Element) -> None:
+    """Re-read ambiguous all-number dates ("01/06/2024") in the order the page writes its dates: one date on it
+    that can only be day first ("14/06/2024") makes every other one day first too (and likewise month first)."""
+    ambiguous = [e for e in entries if e.published is not None and dates.ambiguous_numeric(e.published)]
+    if not ambiguous:
+        return
+    order = dates.numeric_order(doc.text_content())
+    for entry in ambiguous:
+        assert entry.published is not None
+        entry.published = dates.in_numeric_order(entry.published, order)
 
 
 def facts_of_page(html: str, url: str) -> PageFacts:
@@ -1056,7 +1069,11 @@ def _date_of_element(el: Element, block: Element) -> DateValue | None:
             return machine
         return _date_from_heading_before(block, visible) or shown
     if shown is not None and machine is not None:
-        return machine if machine.iso[:10] == shown.iso[:10] else shown
+        if machine.iso[:10] == shown.iso[:10]:
+            return machine
+        if dates.ambiguous_numeric(shown) and dates.day_month_swapped(shown.iso[:10]) == machine.iso[:10]:
+            return machine  # "01/06/2024" beside datetime="2024-06-01": the attribute says which order
+        return shown
     return shown or machine
 
 

@@ -146,3 +146,10 @@ def test_a_listing_date_read_in_the_wrong_numeric_order_loses_to_the_page():
     # a real difference months apart that is no swap still keeps the earlier date
     other = DateValue("2024-01-05", "01/05/2024", "listing-text")
     assert merged_published(other, page) == other
+
+
+def test_titles_that_differ_only_in_curled_quotes_are_one_title():
+    """A listing that shows the theme's curly quotes and a post page with the author's straight ones: the page's
+    form, and no variant (it is not another title)."""
+    assert titles_by_evidence("Why coverage isn’t “the” goal", "Why coverage isn't \"the\" goal") == (
+        "Why coverage isn't \"the\" goal", None)

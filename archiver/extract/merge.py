@@ -9,7 +9,7 @@ from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
 from archiver.extract.dates import ambiguous_numeric, day_month_swapped, offset_minutes, reconcile_dates
-from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.html import collapse, parse_html, straight_quotes, text_of
 from archiver.extract.listing import without_site_name
 from archiver.extract.model import DateValue, PostRecord
 from archiver.extract.post_rules import TITLE_SEPARATORS
@@ -56,7 +56,9 @@ def _date(value: Any) -> DateValue | None:
 
 
 def _norm(text: str | None) -> str:
-    return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
+    """A title as compared: NFKC, whitespace collapsed, casefolded, quotes straight (a theme's curled “quotes”
+    are the author's "quotes")."""
+    return straight_quotes(collapse(unicodedata.normalize("NFKC", text or "")).casefold())
 
 
 def titles_by_evidence(listing_title: str | None, page_title: str | None,

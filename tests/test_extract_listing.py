@@ -100,3 +100,32 @@ def test_month_first_pages_keep_ambiguous_dates_month_first() -> None:
             + "</main></body></html>")
     days = [e.published.iso[:10] for e in parse_listing(html, "https://us.example/", theme_rules=False).entries]
     assert days == ["2024-06-14", "2024-06-01"]
+
+
+def _card(n: int) -> str:
+    return (f"<div class='card'><span class='section'>Posts</span><h3 class='card-title'><a href='/notes/note-{n}/'>"
+            f"Note number {n} on gardening</a></h3><p>What grew and what did not in bed {n} this season, in short.</p>"
+            f"<a class='more' href='/notes/note-{n}/'>read more</a></div>")
+
+
+@pytest.mark.parametrize("hint", [None, "article"])
+def test_one_article_wrapping_the_whole_list_is_the_list_not_an_entry(hint: str | None) -> None:
+    """A theme that wraps its list of cards in a single <article>: every card is an entry, also when another
+    listing page of the blog (its home, with one <article> per post) hinted the article layout."""
+    html = ("<html><body><main><article class='list'><h1>Notes</h1><section>"
+            + "".join(_card(n) for n in range(1, 7)) + "</section></article></main></body></html>")
+    listing = parse_listing(html, "https://garden.example/notes/page/2/", theme_rules=False, layout_hint=hint)
+    assert [e.url for e in listing.entries] == [f"https://garden.example/notes/note-{n}/" for n in range(1, 7)]
+    assert listing.entries[0].title == "Note number 1 on gardening"
+
+
+def test_an_entry_linking_to_other_posts_in_its_text_stays_an_entry() -> None:
+    """A round-up post shown whole in the listing, its sections headed by links to other posts: still one entry."""
+    def article(n: int, body: str = "") -> str:
+        return (f"<article><h2 class='entry-title'><a href='/p/{n}/'>Post {n} of the year</a></h2>"
+                f"<p>Some opening words of post {n}, enough to read as a summary.</p>{body}</article>")
+
+    roundup = "".join(f"<h3><a href='/p/{n}/'>Post {n}</a></h3><p>Why post {n} mattered.</p>" for n in (4, 5, 6))
+    html = "<html><body><main>" + article(1, roundup) + article(2) + article(3) + "</main></body></html>"
+    listing = parse_listing(html, "https://year.example/", theme_rules=False)
+    assert [e.url for e in listing.entries] == [f"https://year.example/p/{n}/" for n in (1, 2, 3)]

@@ -294,9 +294,38 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
         blocks = [b for b in blocks if not in_chrome(b)]
+    if not rule.engine:
+        blocks = [b for b in blocks if not _holds_entries(ctx, b)]
     if not rule.engine and len(blocks) >= 2:
         blocks = _lead_blocks(ctx, blocks) + blocks
     return _build_all(ctx, blocks, rule, extracted_by)
+
+
+LIST_MIN_ENTRIES = 3  # headed post links alike that make a block the list, not an entry
+
+
+def _holds_entries(ctx: PageContext, block: Element) -> bool:
+    """A block that is the whole post list, not one entry (a theme wrapping its list in one <article>): its first
+    heading that links to a post is one of several alike (same tag and class), each linking to another post. An
+    entry's own title is unlike the headings in its text, so a post linking to others in its body stays an entry."""
+    first: tuple[str, str] | None = None
+    urls: set[str] = set()
+    for heading in block.iter(HEADINGS):
+        link = next(heading.iter("a"), None)
+        if link is None:
+            link = next((a for a in heading.iterancestors("a")), None)
+        url = post_url(ctx, link.get("href")) if link is not None else None
+        if url is None:
+            continue
+        kind = (heading.tag, heading.get("class") or "")
+        if first is None:
+            first = kind
+        elif kind != first:
+            continue
+        urls.add(url)
+        if len(urls) >= LIST_MIN_ENTRIES:
+            return True
+    return False
 
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:

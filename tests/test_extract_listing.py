@@ -129,3 +129,15 @@ def test_an_entry_linking_to_other_posts_in_its_text_stays_an_entry() -> None:
     html = "<html><body><main>" + article(1, roundup) + article(2) + article(3) + "</main></body></html>"
     listing = parse_listing(html, "https://year.example/", theme_rules=False)
     assert [e.url for e in listing.entries] == [f"https://year.example/p/{n}/" for n in (1, 2, 3)]
+
+
+def test_entries_a_broken_tag_nested_inside_the_first_are_all_entries() -> None:
+    """An unclosed tag in the first entry nests every entry after it inside it: still one entry each, the outer
+    one included (it holds headed post links alike, but they are its nested siblings' own)."""
+    def article(n: int, inner: str = "") -> str:
+        return (f"<article class='post'><h2 class='entry-title'><a href='/p/{n}/'>Post {n} of the year</a></h2>"
+                f"<p>Some opening words of post {n}, enough to read as a summary.</p>{inner}</article>")
+
+    html = "<html><body><main>" + article(1, article(2) + article(3) + article(4)) + "</main></body></html>"
+    listing = parse_listing(html, "https://year.example/", theme_rules=False)
+    assert [e.url for e in listing.entries] == [f"https://year.example/p/{n}/" for n in (1, 2, 3, 4)]

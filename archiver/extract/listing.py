@@ -295,7 +295,10 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
     if rule.theme == "article":
         blocks = [b for b in blocks if not in_chrome(b)]
     if not rule.engine:
-        blocks = [b for b in blocks if not _holds_entries(ctx, b)]
+        # A block around other blocks of the layer is judged by them (an unclosed tag nests the entries after it
+        # into one, see outermost); only a block around none may be the whole list.
+        nesting = {a for b in blocks for a in b.iterancestors()}
+        blocks = [b for b in blocks if b in nesting or not _holds_entries(ctx, b)]
     if not rule.engine and len(blocks) >= 2:
         blocks = _lead_blocks(ctx, blocks) + blocks
     return _build_all(ctx, blocks, rule, extracted_by)

@@ -420,3 +420,19 @@ def test_htmldate_slash_dates_are_read_in_the_order_the_page_writes(lang: str, m
     )
     value = htmldate_published(document, "https://bread.example/blogs/weekend-bread.html")
     assert value is not None and value.iso == expected
+
+
+def test_numeric_order_of_a_page() -> None:
+    from archiver.extract.dates import in_numeric_order, numeric_order
+
+    assert numeric_order("Posted 14/06/2024 and 01/06/2024") == "dmy"
+    assert numeric_order("Posted 6/14/2024 and 6/1/2024") == "mdy"
+    assert numeric_order("Posted 01/06/2024") is None
+    assert numeric_order("14/06/2024 beside 6/14/2024") is None  # no single order
+    misread = parse_date("01/06/2024", "listing-text")
+    assert misread is not None and misread.iso == "2024-01-06"  # month first by default
+    assert in_numeric_order(misread, "dmy").iso == "2024-06-01"
+    assert in_numeric_order(misread, "mdy") == misread
+    assert in_numeric_order(misread, None) == misread
+    unambiguous = parse_date("14/06/2024", "listing-text")
+    assert unambiguous is not None and in_numeric_order(unambiguous, "mdy") == unambiguous

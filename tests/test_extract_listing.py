@@ -69,3 +69,75 @@ def test_attribute_keeps_time_and_offset_when_day_agrees() -> None:
 def test_layer_is_recorded() -> None:
     assert load("hexo-next-listing")[0].entries[0].extracted_by == "theme:hexo-next"
     assert load("unknown-listing")[0].entries[0].extracted_by == "generic"
+
+
+def _numeric_dates_listing(attributes: bool) -> Listing:
+    def entry(slug: str, title: str, shown: str, machine: str) -> str:
+        when = f"<time datetime='{machine}'>{shown}</time>" if attributes else f"<span class='date'>{shown}</span>"
+        return (f"<article><h2><a href='/2024/{slug}.html'>{title}</a></h2><footer>Posted {when}</footer>"
+                f"<p>A short summary of {title.lower()} that runs to a few words of prose.</p></article>")
+
+    html = ("<html><body><main>"
+            + entry("late-night", "Late night", "14/06/2024", "2024-06-14T23:30:00+08:00")
+            + entry("first-of-june", "First of June", "01/06/2024", "2024-06-01T00:30:00-05:00")
+            + entry("early-spring", "Early spring", "03/04/2024", "2024-04-03T12:40:00-05:00")
+            + "</main></body></html>")
+    return parse_listing(html, "https://days.example/", theme_rules=False)
+
+
+@pytest.mark.parametrize("attributes", [True, False])
+def test_ambiguous_numeric_dates_follow_the_order_the_page_writes(attributes: bool) -> None:
+    """"14/06/2024" can only be day first: "01/06/2024" on the same page is June 1st, not January 6th."""
+    days = [e.published.iso[:10] for e in _numeric_dates_listing(attributes).entries]
+    assert days == ["2024-06-14", "2024-06-01", "2024-04-03"]
+
+
+def test_month_first_pages_keep_ambiguous_dates_month_first() -> None:
+    html = ("<html><body><main>"
+            + "".join(f"<article><h2><a href='/p/{n}.html'>Post number {n}</a></h2><span class='date'>{d}</span>"
+                      f"<p>Some words about post {n} and what it says.</p></article>"
+                      for n, d in ((1, "6/14/2024"), (2, "6/1/2024")))
+            + "</main></body></html>")
+    days = [e.published.iso[:10] for e in parse_listing(html, "https://us.example/", theme_rules=False).entries]
+    assert days == ["2024-06-14", "2024-06-01"]
+
+
+def _card(n: int) -> str:
+    return (f"<div class='card'><span class='section'>Posts</span><h3 class='card-title'><a href='/notes/note-{n}/'>"
+            f"Note number {n} on gardening</a></h3><p>What grew and what did not in bed {n} this season, in short.</p>"
+            f"<a class='more' href='/notes/note-{n}/'>read more</a></div>")
+
+
+@pytest.mark.parametrize("hint", [None, "article"])
+def test_one_article_wrapping_the_whole_list_is_the_list_not_an_entry(hint: str | None) -> None:
+    """A theme that wraps its list of cards in a single <article>: every card is an entry, also when another
+    listing page of the blog (its home, with one <article> per post) hinted the article layout."""
+    html = ("<html><body><main><article class='list'><h1>Notes</h1><section>"
+            + "".join(_card(n) for n in range(1, 7)) + "</section></article></main></body></html>")
+    listing = parse_listing(html, "https://garden.example/notes/page/2/", theme_rules=False, layout_hint=hint)
+    assert [e.url for e in listing.entries] == [f"https://garden.example/notes/note-{n}/" for n in range(1, 7)]
+    assert listing.entries[0].title == "Note number 1 on gardening"
+
+
+def test_an_entry_linking_to_other_posts_in_its_text_stays_an_entry() -> None:
+    """A round-up post shown whole in the listing, its sections headed by links to other posts: still one entry."""
+    def article(n: int, body: str = "") -> str:
+        return (f"<article><h2 class='entry-title'><a href='/p/{n}/'>Post {n} of the year</a></h2>"
+                f"<p>Some opening words of post {n}, enough to read as a summary.</p>{body}</article>")
+
+    roundup = "".join(f"<h3><a href='/p/{n}/'>Post {n}</a></h3><p>Why post {n} mattered.</p>" for n in (4, 5, 6))
+    html = "<html><body><main>" + article(1, roundup) + article(2) + article(3) + "</main></body></html>"
+    listing = parse_listing(html, "https://year.example/", theme_rules=False)
+    assert [e.url for e in listing.entries] == [f"https://year.example/p/{n}/" for n in (1, 2, 3)]
+
+
+def test_entries_a_broken_tag_nested_inside_the_first_are_all_entries() -> None:
+    """An unclosed tag in the first entry nests every entry after it inside it: still one entry each, the outer
+    one included (it holds headed post links alike, but they are its nested siblings' own)."""
+    def article(n: int, inner: str = "") -> str:
+        return (f"<article class='post'><h2 class='entry-title'><a href='/p/{n}/'>Post {n} of the year</a></h2>"
+                f"<p>Some opening words of post {n}, enough to read as a summary.</p>{inner}</article>")
+
+    html = "<html><body><main>" + article(1, article(2) + article(3) + article(4)) + "</main></body></html>"
+    listing = parse_listing(html, "https://year.example/", theme_rules=False)
+    assert [e.url for e in listing.entries] == [f"https://year.example/p/{n}/" for n in (1, 2, 3, 4)]

@@ -209,3 +209,14 @@ def test_title_strips_heading_permalink_mark() -> None:
     page = parse_post(html, "https://docs.example/blog/x/")
     assert page.title == "Docs Title"
     assert "Docs Title" not in (page.content_text or "")
+
+
+@pytest.mark.parametrize("title_tag", ["Why coverage isn't the goal :: Notes", "Why coverage isn't the goal"])
+def test_a_heading_whose_quotes_the_theme_curled_takes_the_authors_quotes(title_tag: str) -> None:
+    """The theme shows “smart” quotes in the h1; <title> and og:title keep what the author typed."""
+    og = "" if "::" in title_tag else "<meta property='og:title' content=\"Why coverage isn't the goal\">"
+    html = f"""<html><head><title>{title_tag}</title>{og}</head><body><header><a href="/">Notes</a></header>
+    <article><h1 class="post-title">Why coverage isn’t the goal</h1><time datetime="2023-12-01">2023-12-01</time>
+    <div class="post-content"><p>Chasing a number is not the same as testing what matters to the people using it.</p>
+    </div></article></body></html>"""
+    assert parse_post(html, "https://notes.example/2023/12/coverage/").title == "Why coverage isn't the goal"

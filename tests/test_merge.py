@@ -136,3 +136,20 @@ def test_a_listing_instant_yields_to_the_local_day_the_post_page_shows() -> None
     listing = DateValue(iso="2023-10-27T23:20:00+00:00", raw="2023-10-27T23:20:00.000Z", source="time")
     page = DateValue(iso="2023-10-28", raw="2023-10-28", source="time")
     assert merged_published(listing, page).iso == "2023-10-28"
+
+
+def test_a_listing_date_read_in_the_wrong_numeric_order_loses_to_the_page():
+    """"01/06/2024" read month first is January 6th; the page's datetime says June 1st: a swap, not an update."""
+    listing = DateValue("2024-01-06", "01/06/2024", "listing-text")
+    page = DateValue("2024-06-01T00:30:00-05:00", "2024-06-01T00:30:00-05:00", "time")
+    assert merged_published(listing, page) == page
+    # a real difference months apart that is no swap still keeps the earlier date
+    other = DateValue("2024-01-05", "01/05/2024", "listing-text")
+    assert merged_published(other, page) == other
+
+
+def test_titles_that_differ_only_in_curled_quotes_are_one_title():
+    """A listing that shows the theme's curly quotes and a post page with the author's straight ones: the page's
+    form, and no variant (it is not another title)."""
+    assert titles_by_evidence("Why coverage isn’t “the” goal", "Why coverage isn't \"the\" goal") == (
+        "Why coverage isn't \"the\" goal", None)

@@ -728,7 +728,50 @@ def htmldate_published(document: object, url: str) -> DateValue | None:
     return DateValue(iso=_in_shown_order(found, document), raw=found, source="htmldate")
 
 
-_NUMERIC_SLASH_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?!\d)")
+# A date written all in numbers, year last: "01/06/2024", "1-6-2024" (the "numeric-year-last" rule's dates).
+_NUMERIC_DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})([/\-])(\d{1,2})\2((?:19|20)\d\d)(?!\d)")
+
+
+def numeric_order(text: str) -> str | None:
+    """The order a page writes its all-number dates in: "dmy" when one of them can only be day first
+    ("14/06/2024"), "mdy" when one can only be month first ("6/14/2024"), None when none tells (or they
+    disagree). A page writes its dates one way, so one unambiguous date settles the ambiguous ones ("01/06/2024")."""
+    day_first = month_first = False
+    for first, _sep, second, _year in _NUMERIC_DATE.findall(text):
+        day_first = day_first or int(first) > 12
+        month_first = month_first or int(second) > 12
+    if day_first == month_first:
+        return None
+    return "dmy" if day_first else "mdy"
+
+
+def ambiguous_numeric(value: DateValue) -> bool:
+    """Whether a date was read from an all-number date that could be either order ("01/06/2024")."""
+    match = _NUMERIC_DATE.match(value.raw.strip())
+    return match is not None and int(match.group(1)) <= 12 and int(match.group(3)) <= 12 \
+        and match.group(1).lstrip("0") != match.group(3).lstrip("0")
+
+
+def day_month_swapped(iso: str) -> str:
+    """The ISO date with its month and day exchanged (the same string when that is no date)."""
+    year, month, day = iso[:4], iso[5:7], iso[8:10]
+    if int(day) > 12:
+        return iso
+    return f"{year}-{day}-{month}{iso[10:]}"
+
+
+def in_numeric_order(value: DateValue, order: str | None) -> DateValue:
+    """An ambiguous all-number date re-read in the order its page writes dates (`numeric_order`): the date rules
+    read "01/06/2024" month first, a day-first page means June 1st."""
+    if not ambiguous_numeric(value):
+        return value
+    match = _NUMERIC_DATE.match(value.raw.strip())
+    assert match is not None
+    first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
+    as_read = "mdy" if value.iso[:10] == f"{year}-{first:02d}-{second:02d}" else "dmy"
+    if order is None or order == as_read:
+        return value
+    return DateValue(iso=day_month_swapped(value.iso), raw=value.raw, source=value.source)
 
 
 def _in_shown_order(found: str, document: object) -> str:
@@ -742,14 +785,15 @@ def _in_shown_order(found: str, document: object) -> str:
         lang = (document.getroottree().getroot().get("lang") or "").lower()  # type: ignore[attr-defined]
     except (AttributeError, ValueError):
         return found
-    if f"/{year}" not in text:
+    if f"/{year}" not in text and f"-{year}" not in text:
         return found  # no "d/m/year" of that year shown: one substring test spares a regex pass over the page
-    shown = [(int(a), int(b), y) for a, b, y in _NUMERIC_SLASH_DATE.findall(text)]
+    shown = [(int(a), int(b), y) for a, _sep, b, y in _NUMERIC_DATE.findall(text)]
     if not any(a == day and b == month and y == year for a, b, y in shown):
         return found  # htmldate found it elsewhere (a meta, a URL): no order to doubt
-    if any(a > 12 for a, _b, _y in shown):
+    order = numeric_order(text)
+    if order == "dmy":
         return found  # the page writes day first
-    if any(b > 12 for _a, b, _y in shown) or lang.replace("_", "-").startswith("en-us"):
+    if order == "mdy" or lang.replace("_", "-").startswith("en-us"):
         return f"{year}-{day:02d}-{month:02d}"
     return found
 

@@ -98,6 +98,16 @@ def parse_html(text: str, url: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring(b"<html></html>", parser=_parser(), base_url=url)
 
 
+# Typographic quotes and apostrophes, each to the straight one an author types ("isn’t", “Why”): one character
+# for one, so a position in the folded text is the same position in the original.
+_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
+
+
+def straight_quotes(text: str) -> str:
+    """The text with curly quotes and apostrophes straightened (same length, character for character)."""
+    return text.translate(_STRAIGHT_QUOTES)
+
+
 def collapse(text: str | None) -> str:
     """Collapse runs of whitespace into one space and strip the ends."""
     # str.split() and the regex \s agree on what whitespace is; split/join is ~3x faster than re.sub.

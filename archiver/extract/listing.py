@@ -161,6 +161,7 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
             entries = []  # the hinted layout found the list every page repeats: the blog taught otherwise
     if not entries:
         entries, layout = choose_entries(ctx, rule)
+    _dates_in_page_order(entries, doc)
     listing.site_title = site_title(doc)
     names = site_names(ctx, listing.site_title)
     for entry in entries:
@@ -174,6 +175,18 @@ def parse_listing(html: str, url: str, *, layout_hint: str | None = None, theme_
     if profile is not None and profile.learning:
         listing.facts = page_facts(ctx)
     return listing
+
+
+def _dates_in_page_order(entries: list[ListingEntry], doc: Element) -> None:
+    """Re-read ambiguous all-number dates ("01/06/2024") in the order the page writes its dates: one date on it
+    that can only be day first ("14/06/2024") makes every other one day first too (and likewise month first)."""
+    ambiguous = [e for e in entries if e.published is not None and dates.ambiguous_numeric(e.published)]
+    if not ambiguous:
+        return
+    order = dates.numeric_order(doc.text_content())
+    for entry in ambiguous:
+        assert entry.published is not None
+        entry.published = dates.in_numeric_order(entry.published, order)
 
 
 def facts_of_page(html: str, url: str) -> PageFacts:
@@ -281,9 +294,41 @@ def entries_from_rule(ctx: PageContext, rule: ThemeRule, extracted_by: str) -> l
             blocks = [b for b in blocks if not any(a in excluded for a in _self_and_ancestors(b))]
     if rule.theme == "article":
         blocks = [b for b in blocks if not in_chrome(b)]
+    if not rule.engine:
+        # A block around other blocks of the layer is judged by them (an unclosed tag nests the entries after it
+        # into one, see outermost); only a block around none may be the whole list.
+        nesting = {a for b in blocks for a in b.iterancestors()}
+        blocks = [b for b in blocks if b in nesting or not _holds_entries(ctx, b)]
     if not rule.engine and len(blocks) >= 2:
         blocks = _lead_blocks(ctx, blocks) + blocks
     return _build_all(ctx, blocks, rule, extracted_by)
+
+
+LIST_MIN_ENTRIES = 3  # headed post links alike that make a block the list, not an entry
+
+
+def _holds_entries(ctx: PageContext, block: Element) -> bool:
+    """A block that is the whole post list, not one entry (a theme wrapping its list in one <article>): its first
+    heading that links to a post is one of several alike (same tag and class), each linking to another post. An
+    entry's own title is unlike the headings in its text, so a post linking to others in its body stays an entry."""
+    first: tuple[str, str] | None = None
+    urls: set[str] = set()
+    for heading in block.iter(HEADINGS):
+        link = next(heading.iter("a"), None)
+        if link is None:
+            link = next((a for a in heading.iterancestors("a")), None)
+        url = post_url(ctx, link.get("href")) if link is not None else None
+        if url is None:
+            continue
+        kind = (heading.tag, heading.get("class") or "")
+        if first is None:
+            first = kind
+        elif kind != first:
+            continue
+        urls.add(url)
+        if len(urls) >= LIST_MIN_ENTRIES:
+            return True
+    return False
 
 
 def _build_all(ctx: PageContext, blocks: Iterable[Element], rule: ThemeRule | None, by: str) -> list[ListingEntry]:
@@ -1056,7 +1101,11 @@ def _date_of_element(el: Element, block: Element) -> DateValue | None:
             return machine
         return _date_from_heading_before(block, visible) or shown
     if shown is not None and machine is not None:
-        return machine if machine.iso[:10] == shown.iso[:10] else shown
+        if machine.iso[:10] == shown.iso[:10]:
+            return machine
+        if dates.ambiguous_numeric(shown) and dates.day_month_swapped(shown.iso[:10]) == machine.iso[:10]:
+            return machine  # "01/06/2024" beside datetime="2024-06-01": the attribute says which order
+        return shown
     return shown or machine
 
 

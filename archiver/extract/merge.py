@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from archiver.extract.content import html_to_markdown, sanitize_html
-from archiver.extract.dates import offset_minutes, reconcile_dates
-from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.dates import ambiguous_numeric, day_month_swapped, offset_minutes, reconcile_dates
+from archiver.extract.html import collapse, parse_html, straight_quotes, text_of
 from archiver.extract.listing import without_site_name
 from archiver.extract.model import DateValue, PostRecord
 from archiver.extract.post_rules import TITLE_SEPARATORS
@@ -56,7 +56,9 @@ def _date(value: Any) -> DateValue | None:
 
 
 def _norm(text: str | None) -> str:
-    return collapse(unicodedata.normalize("NFKC", text or "")).casefold()
+    """A title as compared: NFKC, whitespace collapsed, casefolded, quotes straight (a theme's curled “quotes”
+    are the author's "quotes")."""
+    return straight_quotes(collapse(unicodedata.normalize("NFKC", text or "")).casefold())
 
 
 def titles_by_evidence(listing_title: str | None, page_title: str | None,
@@ -120,7 +122,11 @@ def merged_published(listing: DateValue | None, page: DateValue | None) -> DateV
     """The post page's date when it agrees with the day the listing shows; the listing's day when they are a
     day apart (themes stamp UTC instants in metadata while showing readers the local day: one rule for the whole
     project, extract.dates.reconcile_dates, the page's date as the machine value); the earlier when they are
-    further apart (the later one is an update)."""
+    further apart (the later one is an update). A listing's all-number date that is the page's with day and month
+    exchanged ("01/06/2024" read as January 6th) is a misread order: the page's date wins."""
+    if listing is not None and page is not None and ambiguous_numeric(listing) \
+            and day_month_swapped(listing.iso[:10]) == page.iso[:10]:
+        return page
     if listing is not None and page is not None and _days_apart(listing.iso, page.iso) > 1 \
             and page.iso[:10] < listing.iso[:10]:
         # Days apart, not a zone's shift: a post is updated after it is published, never before, so the later

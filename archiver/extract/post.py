@@ -26,7 +26,7 @@ from archiver.extract.content import (
     html_to_markdown,
     inner_html,
 )
-from archiver.extract.html import collapse, parse_html, text_of
+from archiver.extract.html import collapse, parse_html, straight_quotes, text_of
 from archiver.extract.model import DateValue, PostPage
 
 _UTC_SUFFIX = re.compile(r"(?:Z|[+-]00:?00)$")
@@ -649,14 +649,33 @@ def _agreed_title(
     for _heading, text in candidates:
         if text.casefold() in folded_metas:
             return text  # shown and stated alike
+    # A theme that curls quotes in what it shows ("isn’t", “Why”) while its metadata keeps the author's: the
+    # same title, in the form the author wrote.
+    for _heading, text in candidates:
+        shown = straight_quotes(text)
+        if shown != text:
+            for meta in meta_titles:
+                if straight_quotes(meta) == shown:
+                    return meta
     # "Post | Site" or "Site: Post": the side shown as the post region's heading, else as a main heading.
     sides = [
-        (text not in in_region, order, text)
+        (text not in in_region, order, side)
         for order, (heading, text) in enumerate(candidates)
         if (heading.tag == "h1" or _is_title_classed(heading))
-        and any(_is_title_side(text.casefold(), meta) for meta in folded_metas)
+        for side in [_meta_side(text, meta_titles)] if side
     ]
     return min(sides)[2] if sides else None
+
+
+def _meta_side(heading: str, meta_titles: list[str]) -> str | None:
+    """The side of a two-part metadata title ("Post | Site") that is the heading, quotes as the metadata writes
+    them (a theme may curl the shown heading's); None when no metadata title has the heading as one side."""
+    folded = straight_quotes(heading).casefold()
+    for meta in meta_titles:
+        if _is_title_side(folded, straight_quotes(meta).casefold()):
+            side = meta[: len(heading)] if straight_quotes(meta).casefold().startswith(folded) else meta[-len(heading):]
+            return side if straight_quotes(side) == straight_quotes(heading) else heading
+    return None
 
 
 def _title_parts(title: str) -> list[str]:

@@ -139,6 +139,9 @@ class _ScopeFacts:
     categories: list[str] = field(default_factory=list)
 
 
+_FACT_LISTS = tuple(name for name in _ScopeFacts.__dataclass_fields__)
+
+
 def _post_scope(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """The element that holds the post (header, body, footer): the body's nearest article-like ancestor."""
     fallback = None
@@ -175,14 +178,20 @@ _NO_CLASSES: frozenset[str] = frozenset()
 
 
 def _walk_region(
-    roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False
+    roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False,
+    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None,
 ) -> None:
-    """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture."""
+    """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture.
+    `read`: a subtree already walked as a root of its own, and its facts, taken in at its place in the walk."""
     stack = [(child, "") for child in reversed(roots)]
     while stack:
         element, context = stack.pop()
         tag = element.tag
         if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
+            continue
+        if read is not None and element is read[0]:
+            for name in _FACT_LISTS:
+                getattr(facts, name).extend(getattr(read[1], name))
             continue
         class_value = element.get("class")
         if class_value:
@@ -898,18 +907,51 @@ def _pick_published_date(
     region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]],
 ) -> DateValue | None:
     """The page's own signals first, the URL's day as the judge between them, htmldate when they find nothing.
-    `region` gives the post region's facts; it is only called when the metadata alone does not decide."""
+    `region` gives the post region's facts; it is only called when neither the metadata nor the dates around the
+    page's title heading settle the day (so that post_dates need not look for the body)."""
     from_head = _not_the_update(_head_published(head), head, lambda: _shown_days(region()[0]))
     in_url = dates.date_in_url(urlsplit(url).path)
     decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
     if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
         return from_head[0]  # what _pick_published would return whatever the region holds
-    scope, body = region()
+    near_title = _title_dates(document)
+    scope, body = (near_title, None) if near_title is not None else region()
     candidates = _published_candidates(from_head, scope, document, body)
     best = _pick_published(candidates, lambda: _shown_days(scope))
     if in_url is not None and _url_decides(in_url, best) and not _url_is_the_utc_day(in_url, best, candidates):
         return _agree_with_url(best, candidates, in_url)
     return best or dates.htmldate_published(document, url)
+
+
+def _title_dates(document: lxml.html.HtmlElement) -> _ScopeFacts | None:
+    """The dates marked up around the page's one <h1>, read as the post's region is (teasers, updates and site
+    furniture set aside): its parent's elements, else its grandparent's, up to TITLE_DATE_LEVELS. The post's own
+    date sits next to its title. None when that is no clear answer: no single <h1>, no date there, or dates of
+    more than one day at the first level that has any (then the post's region is looked for). Cheap: no body
+    detection, and each level walks only what the level below did not."""
+    headings = _H1S(document)
+    if len(headings) != 1:
+        return None
+    heading = headings[0]
+    container = heading.getparent()
+    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None
+    for _level in range(TITLE_DATE_LEVELS):
+        if container is None or container.tag in ("body", "html"):
+            return None
+        facts = _ScopeFacts()
+        _walk_region([container], heading, facts, read=read)  # the block below, read at the level before, is not walked again
+        days = _shown_days(facts)
+        if len(days) == 1:
+            return facts
+        if days:
+            return None
+        read = (container, facts)
+        container = container.getparent()
+    return None
+
+
+_H1S = lxml.etree.XPath("//h1")
+TITLE_DATE_LEVELS = 3  # the title's block, its header, and the one around that (not yet the page's columns)
 
 
 def _url_is_the_utc_day(in_url: DateValue, best: DateValue | None, candidates: list[DateValue]) -> bool:

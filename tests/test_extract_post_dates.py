@@ -76,3 +76,10 @@ def test_the_post_region_is_read_when_the_title_block_gives_no_single_day(header
     from archiver.extract.post import _title_dates
 
     assert _title_dates(parse_html(html, url)) is None
+
+
+def test_of_several_h1_the_one_the_title_tag_holds_is_the_posts(monkeypatch) -> None:
+    html = _page("<title>Garten im Frühling | Blog</title>", "<time datetime='2021-03-05'>5 March</time>",
+                 "<h1>Blog</h1><h1>Garten im Frühling</h1>")
+    _no_body_search(monkeypatch)
+    assert post_published(html, "https://garten.example/fruehling").iso[:10] == "2021-03-05"

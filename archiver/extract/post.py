@@ -914,7 +914,7 @@ def _pick_published_date(
     decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
     if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
         return from_head[0]  # what _pick_published would return whatever the region holds
-    near_title = _title_dates(document)
+    near_title = _title_dates(document, head.title_tag)
     scope, body = (near_title, None) if near_title is not None else region()
     candidates = _published_candidates(from_head, scope, document, body)
     best = _pick_published(candidates, lambda: _shown_days(scope))
@@ -923,13 +923,16 @@ def _pick_published_date(
     return best or dates.htmldate_published(document, url)
 
 
-def _title_dates(document: lxml.html.HtmlElement) -> _ScopeFacts | None:
+def _title_dates(document: lxml.html.HtmlElement, title_tag: str = "") -> _ScopeFacts | None:
     """The dates marked up around the page's one <h1>, read as the post's region is (teasers, updates and site
     furniture set aside): its parent's elements, else its grandparent's, up to TITLE_DATE_LEVELS. The post's own
     date sits next to its title. None when that is no clear answer: no single <h1>, no date there, or dates of
     more than one day at the first level that has any (then the post's region is looked for). Cheap: no body
     detection, and each level walks only what the level below did not."""
     headings = _H1S(document)
+    if len(headings) > 1:
+        # A site name or a widget's heading beside the post's: the one whose text the <title> holds.
+        headings = [h for h in headings if _heading_in_title(h, title_tag)]
     if len(headings) != 1:
         return None
     heading = headings[0]
@@ -951,6 +954,14 @@ def _title_dates(document: lxml.html.HtmlElement) -> _ScopeFacts | None:
 
 
 _H1S = lxml.etree.XPath("//h1")
+
+
+def _heading_in_title(heading: lxml.html.HtmlElement, title_tag: str) -> bool:
+    text = _heading_text(heading)
+    return len(text) >= MIN_TITLE_HEADING_CHARS and text.casefold() in title_tag.casefold()
+
+
+MIN_TITLE_HEADING_CHARS = 8  # shorter headings ("Blog", "News") are as likely the site's or a section's
 TITLE_DATE_LEVELS = 3  # the title's block, its header, and the one around that (not yet the page's columns)
 
 

@@ -179,10 +179,11 @@ _NO_CLASSES: frozenset[str] = frozenset()
 
 def _walk_region(
     roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False,
-    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None,
+    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None, dates_only: bool = False,
 ) -> None:
     """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture.
-    `read`: a subtree already walked as a root of its own, and its facts, taken in at its place in the walk."""
+    `read`: a subtree already walked as a root of its own, and its facts, taken in at its place in the walk.
+    `dates_only`: no headings, authors, tags nor categories (what the dates are picked from is noted alike)."""
     stack = [(child, "") for child in reversed(roots)]
     while stack:
         element, context = stack.pop()
@@ -206,7 +207,7 @@ def _walk_region(
             context = "tag"
         elif class_set & rules.CATEGORY_CONTAINER_CLASSES:
             context = "category"
-        _note_element(element, tag, class_set, context, facts, body)
+        _note_element(element, tag, class_set, context, facts, body, dates_only)
         stack.extend((child, context) for child in reversed(element))
 
 
@@ -360,13 +361,14 @@ def _notable_class_set(class_set: frozenset[str]) -> bool:
 
 def _note_element(
     element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
-    body: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement, dates_only: bool = False,
 ) -> None:
     if tag not in _BARE_NOTABLE_TAGS and not (class_set and _has_notable_class(class_set)) and (
         not element.attrib or (element.get("itemprop") or "").lower() not in _NOTABLE_ITEMPROPS
     ):
         return  # most of a post's region: wrappers whose tag, classes and itemprop say nothing checked below
-    if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
+    if not dates_only and (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) \
+            and not class_set & rules.NOT_TITLE_CLASSES:
         titled = bool(class_set & rules.TITLE_CLASSES)
         # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)
         rank = (0 if tag in ("h1", "h2", "h3") else 2) if titled else (1 if tag == "h1" else 3)
@@ -412,11 +414,12 @@ def _note_element(
         else:
             facts.visible_dates.append(text)
     if class_set & rules.AUTHOR_CLASSES or itemprop == "author":
-        name = _author_text(element)
+        name = "" if dates_only else _author_text(element)
         if name and not _has_inner_author(element):
             facts.authors.append(name)
     elif tag == "a":
-        _note_link(element, context, facts)
+        if not dates_only:
+            _note_link(element, context, facts)
     elif tag in rules.BYLINE_TAGS and element.text and rules.BYLINE_PREFIX.match(element.text):
         text = text_of(element)
         if len(text) <= rules.BYLINE_MAX_CHARS:
@@ -942,7 +945,8 @@ def _title_dates(document: lxml.html.HtmlElement, title_tag: str = "") -> _Scope
         if container is None or container.tag in ("body", "html"):
             return None
         facts = _ScopeFacts()
-        _walk_region([container], heading, facts, read=read)  # the block below, read at the level before, is not walked again
+        # The block below, read at the level before, is not walked again.
+        _walk_region([container], heading, facts, read=read, dates_only=True)
         days = _shown_days(facts)
         if len(days) == 1:
             return facts

@@ -939,22 +939,33 @@ def _title_dates(document: lxml.html.HtmlElement, title_tag: str = "") -> _Scope
     if len(headings) != 1:
         return None
     heading = headings[0]
+    below: lxml.html.HtmlElement = heading
     container = heading.getparent()
     read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None
     for _level in range(TITLE_DATE_LEVELS):
-        if container is None or container.tag in ("body", "html"):
+        if container is None or container.tag in ("body", "html", "nav", "aside") or _furniture(container):
             return None
+        # The block below, read at the level before, is not walked again; blocks of more text than a title block
+        # holds (the post's text, its comments) are not walked at all.
+        parts = [
+            child for child in container
+            if child is below or (isinstance(child.tag, str) and len(_FAST_STRING(child)) <= rules.TITLE_BLOCK_MAX_CHARS)
+        ]
         facts = _ScopeFacts()
-        # The block below, read at the level before, is not walked again.
-        _walk_region([container], heading, facts, read=read, dates_only=True)
+        _walk_region(parts, heading, facts, read=read, dates_only=True)
         days = _shown_days(facts)
         if len(days) == 1:
             return facts
         if days:
             return None
-        read = (container, facts)
+        below, read = container, (container, facts)
         container = container.getparent()
     return None
+
+
+def _furniture(element: lxml.html.HtmlElement) -> bool:
+    class_value = element.get("class")
+    return bool(class_value) and _region_classes(class_value)[1]
 
 
 _H1S = lxml.etree.XPath("//h1")

@@ -381,6 +381,27 @@ def test_htmldate_fallback_gives_no_day_for_a_year_alone() -> None:
     assert htmldate_published(document, "https://verein.example/ueber") is None
 
 
+def test_htmldate_fallback_runs_the_extensive_search_only_when_the_fast_one_finds_no_day(monkeypatch) -> None:
+    import archiver.extract.dates as dates_module
+    from archiver.extract.html import parse_html
+
+    asked: list[bool] = []
+    answers = {False: "2019-10-14", True: "2018-03-02"}
+
+    def find_date(document, *, url, original_date, extensive_search):
+        asked.append(extensive_search)
+        return answers[extensive_search]
+
+    monkeypatch.setattr(dates_module, "_htmldate_find_date", lambda: find_date)
+    document = parse_html("<html><body><p>x</p></body></html>", "https://a.example/")
+    assert htmldate_published(document, "https://a.example/").iso == "2019-10-14"
+    assert asked == [False]
+    asked.clear()
+    answers[False] = "2019-01-01"  # a year alone: no day, so the extensive search is asked
+    assert htmldate_published(document, "https://a.example/").iso == "2018-03-02"
+    assert asked == [False, True]
+
+
 def test_htmldate_dateparser_is_bounded_to_our_languages() -> None:
     """htmldate's extensive search asks dateparser with every locale (seconds per odd string, issue 13): ours
     swaps its parser factory for one limited to DATEPARSER_LANGUAGES. If htmldate renames the factory, this fails."""

@@ -83,3 +83,9 @@ def test_many_comments_after_the_end_of_the_document_parse_at_once() -> None:
     doc = parse_html(page, "https://ads.example.org/")
     assert text_of(doc.find("body")).startswith("Post text.")
     assert doc.find(".//div[@id='ad']") is not None
+
+
+def test_ids_stay_on_the_elements_without_libxml2s_id_table() -> None:
+    document = parse_html("<html><body><div id='main'><p id='x'>a</p></div></body></html>", "https://a.example/")
+    assert [e.get("id") for e in document.iter("div", "p")] == ["main", "x"]
+    assert document.cssselect("#x")[0].text == "a"

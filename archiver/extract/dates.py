@@ -714,18 +714,29 @@ def _htmldate_find_date():
 
 
 def htmldate_published(document: object, url: str) -> DateValue | None:
-    """The publication day htmldate finds in a parsed page (`extensive_search`, `original_date`), on a copy of
-    the tree: the fallback behind the page's own blog signals. Source "htmldate"; its January 1st (what it
-    answers when it found only a year) is no answer."""
+    """The publication day htmldate finds in a parsed page (`original_date`): the fallback behind the page's own
+    blog signals. Source "htmldate"; its January 1st (what it answers when it found only a year) is no answer.
+
+    Its fast search first, the extensive one only when the fast one finds no day: the extensive search reads
+    the same elements with wider expressions and then the whole text, and on htmldate's evaluation set it never
+    gave another day where the fast one gave one (it costs about twice as much)."""
+    for extensive in (False, True):
+        found = _htmldate_day(document, url, extensive)
+        if found:
+            return DateValue(iso=_in_shown_order(found, document), raw=found, source="htmldate")
+    return None
+
+
+def _htmldate_day(document: object, url: str, extensive: bool) -> str | None:
     try:
-        found = _htmldate_find_date()(document, url=url, original_date=True, extensive_search=True)
+        found = _htmldate_find_date()(document, url=url, original_date=True, extensive_search=extensive)
     except (ValueError, TypeError, OverflowError):
         return None
     if not found or found.endswith("-01-01"):
         # htmldate's stand-in for a year alone (a copyright line, a lone year in the text): a year is no day, and
         # the listing, feed or sitemap may still know the post's own.
         return None
-    return DateValue(iso=_in_shown_order(found, document), raw=found, source="htmldate")
+    return str(found)
 
 
 # A date written all in numbers, year last: "01/06/2024", "1-6-2024" (the "numeric-year-last" rule's dates).

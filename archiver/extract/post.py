@@ -139,6 +139,9 @@ class _ScopeFacts:
     categories: list[str] = field(default_factory=list)
 
 
+_FACT_LISTS = tuple(name for name in _ScopeFacts.__dataclass_fields__)
+
+
 def _post_scope(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """The element that holds the post (header, body, footer): the body's nearest article-like ancestor."""
     fallback = None
@@ -175,14 +178,21 @@ _NO_CLASSES: frozenset[str] = frozenset()
 
 
 def _walk_region(
-    roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False
+    roots: list[lxml.html.HtmlElement], body: lxml.html.HtmlElement, facts: _ScopeFacts, *, enter_nav: bool = False,
+    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None, dates_only: bool = False,
 ) -> None:
-    """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture."""
+    """Note titles, dates, bylines, tags and categories under the roots, skipping the body and site furniture.
+    `read`: a subtree already walked as a root of its own, and its facts, taken in at its place in the walk.
+    `dates_only`: no headings, authors, tags nor categories (what the dates are picked from is noted alike)."""
     stack = [(child, "") for child in reversed(roots)]
     while stack:
         element, context = stack.pop()
         tag = element.tag
         if not isinstance(tag, str) or element is body or tag in ("script", "style", "noscript", "template"):
+            continue
+        if read is not None and element is read[0]:
+            for name in _FACT_LISTS:
+                getattr(facts, name).extend(getattr(read[1], name))
             continue
         class_value = element.get("class")
         if class_value:
@@ -197,7 +207,7 @@ def _walk_region(
             context = "tag"
         elif class_set & rules.CATEGORY_CONTAINER_CLASSES:
             context = "category"
-        _note_element(element, tag, class_set, context, facts, body)
+        _note_element(element, tag, class_set, context, facts, body, dates_only)
         stack.extend((child, context) for child in reversed(element))
 
 
@@ -351,13 +361,14 @@ def _notable_class_set(class_set: frozenset[str]) -> bool:
 
 def _note_element(
     element: lxml.html.HtmlElement, tag: str, class_set: set[str], context: str, facts: _ScopeFacts,
-    body: lxml.html.HtmlElement,
+    body: lxml.html.HtmlElement, dates_only: bool = False,
 ) -> None:
     if tag not in _BARE_NOTABLE_TAGS and not (class_set and _has_notable_class(class_set)) and (
         not element.attrib or (element.get("itemprop") or "").lower() not in _NOTABLE_ITEMPROPS
     ):
         return  # most of a post's region: wrappers whose tag, classes and itemprop say nothing checked below
-    if (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) and not class_set & rules.NOT_TITLE_CLASSES:
+    if not dates_only and (tag in ("h1", "h2", "h3") or class_set & rules.TITLE_CLASSES) \
+            and not class_set & rules.NOT_TITLE_CLASSES:
         titled = bool(class_set & rules.TITLE_CLASSES)
         # 0: title-classed heading, 1: plain h1, 2: title-classed other element, 3: plain h2/h3 (weak)
         rank = (0 if tag in ("h1", "h2", "h3") else 2) if titled else (1 if tag == "h1" else 3)
@@ -403,11 +414,12 @@ def _note_element(
         else:
             facts.visible_dates.append(text)
     if class_set & rules.AUTHOR_CLASSES or itemprop == "author":
-        name = _author_text(element)
+        name = "" if dates_only else _author_text(element)
         if name and not _has_inner_author(element):
             facts.authors.append(name)
     elif tag == "a":
-        _note_link(element, context, facts)
+        if not dates_only:
+            _note_link(element, context, facts)
     elif tag in rules.BYLINE_TAGS and element.text and rules.BYLINE_PREFIX.match(element.text):
         text = text_of(element)
         if len(text) <= rules.BYLINE_MAX_CHARS:
@@ -917,18 +929,74 @@ def _pick_published_date(
     region: Callable[[], tuple[_ScopeFacts, lxml.html.HtmlElement | None]],
 ) -> DateValue | None:
     """The page's own signals first, the URL's day as the judge between them, htmldate when they find nothing.
-    `region` gives the post region's facts; it is only called when the metadata alone does not decide."""
+    `region` gives the post region's facts; it is only called when neither the metadata nor the dates around the
+    page's title heading settle the day (so that post_dates need not look for the body)."""
     from_head = _not_the_update(_head_published(head), head, lambda: _shown_days(region()[0]))
     in_url = dates.date_in_url(urlsplit(url).path)
     decided = from_head and not _UTC_SUFFIX.search(from_head[0].iso)
     if decided and (in_url is None or in_url.iso[:10] == from_head[0].iso[:10] or not _url_decides(in_url, from_head[0])):
         return from_head[0]  # what _pick_published would return whatever the region holds
-    scope, body = region()
+    near_title = _title_dates(document, head.title_tag)
+    scope, body = (near_title, None) if near_title is not None else region()
     candidates = _published_candidates(from_head, scope, document, body)
     best = _pick_published(candidates, lambda: _shown_days(scope))
     if in_url is not None and _url_decides(in_url, best) and not _url_is_the_utc_day(in_url, best, candidates):
         return _agree_with_url(best, candidates, in_url)
     return best or dates.htmldate_published(document, url)
+
+
+def _title_dates(document: lxml.html.HtmlElement, title_tag: str = "") -> _ScopeFacts | None:
+    """The dates marked up around the page's one <h1>, read as the post's region is (teasers, updates and site
+    furniture set aside): its parent's elements, else its grandparent's, up to TITLE_DATE_LEVELS. The post's own
+    date sits next to its title. None when that is no clear answer: no single <h1>, no date there, or dates of
+    more than one day at the first level that has any (then the post's region is looked for). Cheap: no body
+    detection, and each level walks only what the level below did not."""
+    headings = _H1S(document)
+    if len(headings) > 1:
+        # A site name or a widget's heading beside the post's: the one whose text the <title> holds.
+        headings = [h for h in headings if _heading_in_title(h, title_tag)]
+    if len(headings) != 1:
+        return None
+    heading = headings[0]
+    below: lxml.html.HtmlElement = heading
+    container = heading.getparent()
+    read: tuple[lxml.html.HtmlElement, _ScopeFacts] | None = None
+    for _level in range(TITLE_DATE_LEVELS):
+        if container is None or container.tag in ("body", "html", "nav", "aside") or _furniture(container):
+            return None
+        # The block below, read at the level before, is not walked again; blocks of more text than a title block
+        # holds (the post's text, its comments) are not walked at all.
+        parts = [
+            child for child in container
+            if child is below or (isinstance(child.tag, str) and len(_FAST_STRING(child)) <= rules.TITLE_BLOCK_MAX_CHARS)
+        ]
+        facts = _ScopeFacts()
+        _walk_region(parts, heading, facts, read=read, dates_only=True)
+        days = _shown_days(facts)
+        if len(days) == 1:
+            return facts
+        if days:
+            return None
+        below, read = container, (container, facts)
+        container = container.getparent()
+    return None
+
+
+def _furniture(element: lxml.html.HtmlElement) -> bool:
+    class_value = element.get("class")
+    return bool(class_value) and _region_classes(class_value)[1]
+
+
+_H1S = lxml.etree.XPath("//h1")
+
+
+def _heading_in_title(heading: lxml.html.HtmlElement, title_tag: str) -> bool:
+    text = _heading_text(heading)
+    return len(text) >= MIN_TITLE_HEADING_CHARS and text.casefold() in title_tag.casefold()
+
+
+MIN_TITLE_HEADING_CHARS = 8  # shorter headings ("Blog", "News") are as likely the site's or a section's
+TITLE_DATE_LEVELS = 3  # the title's block, its header, and the one around that (not yet the page's columns)
 
 
 def _url_is_the_utc_day(in_url: DateValue, best: DateValue | None, candidates: list[DateValue]) -> bool:

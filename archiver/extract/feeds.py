@@ -302,11 +302,16 @@ def _rss_entries(channel: Any, url: str, based: bool) -> list[FeedEntry]:
             if tag in fields and tag not in ("comments", "enclosure"):
                 raise _Unusual  # twice: feedparser's depth rules decide
             if tag == "guid":
-                fields[tag] = (_text(child), child.get("isPermaLink", "true") == "true")
+                permalink = child.get("isPermaLink", "true")
+                if permalink not in ("true", "false") or len(child.attrib) > ("isPermaLink" in child.attrib):
+                    raise _Unusual  # feedparser reads attribute names in any case
+                fields[tag] = (_text(child), permalink == "true")
             elif tag not in ("comments", "enclosure") and not tag.startswith("{http://wellformedweb") \
                     and not tag.startswith("{http://purl.org/rss/1.0/modules/slash"):
                 fields[tag] = _text(child)
         link = fields.get("link")
+        if link == "":
+            raise _Unusual  # an empty <link>: feedparser keeps it over the guid
         if link:
             link = _LINK_ENTITY.sub(r"&\g<1>", link.replace("&amp;", "&"))
         elif "guid" in fields and fields["guid"][1] and fields["guid"][0].startswith(("http://", "https://")):

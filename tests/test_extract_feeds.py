@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from archiver.extract.feeds import (
+    _parse_plain,
+    _parse_with_feedparser,
     discover_feeds,
     feed_paths_to_try,
     feeds_from_robots,
@@ -55,6 +57,56 @@ def test_feed_dates_keep_their_raw_text_and_source() -> None:
 
 def test_not_a_feed_gives_no_entries() -> None:
     assert parse_feed(b"<html><body><p>Not found</p></body></html>", "https://b.example/feed/") == []
+
+
+_ATOM_HEAD = b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+_RSS_HEAD = (b'<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+             b'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>B</title>')
+# Feeds the lxml reader reads itself (with what feedparser gives) and feeds it leaves to feedparser.
+PLAIN_FEEDS = {
+    "atom-author-email": _ATOM_HEAD + b"<author><name>Ann</name><email>a@b.example</email></author><entry>"
+    b"<title type='html'>A &amp;amp; B</title><link href='/p/1/'/><id>x</id><updated>2020-01-02T03:04:05Z</updated>"
+    b"<content type='html'>&lt;p&gt;Hi &lt;b&gt;there&lt;/b&gt;&lt;/p&gt;</content><category term='t1'/></entry></feed>",
+    "rss-content-no-description": _RSS_HEAD + b"<managingEditor>ed@b.example (Ed)</managingEditor><item><title> T </title>"
+    b"<link>https://b.example/p?a=1&amp;b=2</link><pubDate>Sun, 02 Jun 2019 18:30:00 +0100</pubDate>"
+    b"<content:encoded><![CDATA[<p>Full &amp; text</p>]]></content:encoded><category>x</category><category>x</category>"
+    b"</item><item><guid>https://b.example/g/</guid><dc:creator>Bo</dc:creator><description></description>"
+    b"<content:encoded>body</content:encoded></item></channel></rss>",
+}
+ODD_FEEDS = {
+    "rdf": b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    b'xmlns="http://purl.org/rss/1.0/"><item rdf:about="https://b.example/1"><title>T</title>'
+    b"<link>https://b.example/1</link></item></rdf:RDF>",
+    "malformed": _RSS_HEAD + b"<item><title>T<link>https://b.example/1</link></item></channel></rss>",
+    "latin-1": b'<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><item><title>caf\xe9</title>'
+    b"<link>https://b.example/1</link></item></channel></rss>",
+    "dc-date": _RSS_HEAD + b"<item><title>T</title><link>https://b.example/1</link><dc:date>2020-01-01</dc:date>"
+    b"</item></channel></rss>",
+    "xhtml-content": _ATOM_HEAD + b"<entry><title>T</title><link href='https://b.example/1'/><content type='xhtml'>"
+    b"<div xmlns='http://www.w3.org/1999/xhtml'><p>x</p></div></content></entry></feed>",
+    "xml-base-relative": _ATOM_HEAD.replace(b"<feed ", b"<feed xml:base='https://c.example/x/' ")
+    + b"<entry><title>T</title><link href='p/1/'/></entry></feed>",
+}
+
+
+@pytest.mark.parametrize("case", [*FEED_CASES, *PLAIN_FEEDS])
+def test_plain_reader_gives_what_feedparser_gives(case: str) -> None:
+    if case in FEED_CASES:
+        if FEED_CASES[case] != "xml":
+            return
+        body, url = (FIXTURES / f"{case}.xml").read_bytes(), _expected(case)["url"]
+    else:
+        body, url = PLAIN_FEEDS[case], "https://b.example/feed/"
+    plain = _parse_plain(body, url)
+    assert plain is not None  # read by lxml, not left to feedparser
+    assert plain == _parse_with_feedparser(body, url)
+
+
+@pytest.mark.parametrize("case", ODD_FEEDS)
+def test_odd_feeds_are_left_to_feedparser(case: str) -> None:
+    body = ODD_FEEDS[case]
+    assert _parse_plain(body, "https://b.example/feed/") is None
+    assert parse_feed(body, "https://b.example/feed/") == _parse_with_feedparser(body, "https://b.example/feed/")
 
 
 def _sitemap(case: str, body: bytes | None = None) -> tuple[list[tuple[str, str | None]], list[str]]:

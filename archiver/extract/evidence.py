@@ -48,7 +48,12 @@ _WWW = re.compile(r"^www\d*\.", re.I)
 def loose_key(url: str) -> str:
     """url_key without "www." and with repeated slashes folded: what the evidence is matched on (a feed may name
     `www.` URLs the listings link without it, or write `//2024/05/x.html`)."""
-    key = url_key(url)
+    return loose_key_of(url_key(url))
+
+
+@lru_cache(maxsize=65536)
+def loose_key_of(key: str) -> str:
+    """loose_key of a url_key ("host/path"), without canonicalising the URL again (a key is canonical already)."""
     host, _, path = key.partition("/")
     host = _WWW.sub("", host)
     return host + ("/" + re.sub(r"/{2,}", "/", path).strip("/") if path.strip("/") else "")
@@ -181,8 +186,8 @@ def missing_posts(named: Mapping[str, Named], listed: Iterable[str], not_posts: 
     showed; `not_posts`: keys of pages known not to be posts (listing pages, the menu's pages). While there are
     listed posts to learn from, only URLs of their shape are candidates; without any, every page URL is (the
     crawl reads each one's page before keeping it)."""
-    seen = {loose_key(key if "://" in key else "http://" + key) for key in listed}
-    excluded = {loose_key(key if "://" in key else "http://" + key) for key in not_posts}
+    seen = {loose_key(key) if "://" in key else loose_key_of(key) for key in listed}
+    excluded = {loose_key(key) if "://" in key else loose_key_of(key) for key in not_posts}
     found: list[Candidate] = []
     for key, item in named.items():
         if key in seen or key in excluded or never_a_post(item.url, root):

@@ -28,10 +28,19 @@ _PATH_LITERAL = _UNRESERVED | frozenset(b"!$&'()*+,;=:@/")
 _QUERY_LITERAL = _PATH_LITERAL | frozenset(b"?")
 _PERCENT_TRIPLET = re.compile(rb"%([0-9A-Fa-f]{2})")
 _WWW = re.compile(r"^www\d*\.")
+# A path or query made only of characters it may hold literally, with no "%": already in its normal form (most
+# URLs are: the byte-by-byte walk below is then skipped).
+_PLAIN = {
+    _PATH_LITERAL: re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*"),
+    _QUERY_LITERAL: re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*"),
+}
 
 
 def _normalize_percent(text: str, literal: frozenset[int]) -> str:
     """Uppercase every %XX, decode it when it is an unreserved character, UTF-8-escape everything not allowed."""
+    plain = _PLAIN.get(literal)
+    if plain is not None and plain.fullmatch(text):
+        return text
     raw = text.encode("utf-8", "surrogatepass")
     out: list[str] = []
     i, n = 0, len(raw)

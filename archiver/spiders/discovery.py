@@ -33,7 +33,15 @@ from archiver.crawl.fetched import Fetched, Problem
 from archiver.crawl.reader import ListingRead
 from archiver.crawl.records import ErrorItem, FeedItem, Listed, ListedItem, PostItem, SeenItem, WalkItem
 from archiver.crawl.visits import FoundPostVisit, PostVisit, ProbeVisit, RefreshVisit, SitemapVisit, Visit
-from archiver.extract.evidence import Candidate, Named, PostShapes, changed_since, loose_key, missing_posts
+from archiver.extract.evidence import (
+    Candidate,
+    Named,
+    PostShapes,
+    changed_since,
+    loose_key,
+    loose_key_of,
+    missing_posts,
+)
 from archiver.extract.model import DateValue, ListingEntry
 from archiver.extract.urls import in_scope, same_site, url_key
 
@@ -397,8 +405,9 @@ class Discovering:
 
         discovery, root = blog.walk.discovery, blog.walk.root
         for key in archived:
-            if loose_key("http://" + key) not in discovery.found:
-                discovery.found.add(loose_key("http://" + key))
+            loose = loose_key_of(key)
+            if loose not in discovery.found:
+                discovery.found.add(loose)
                 yield SeenItem(blog.start_url, root, key)
         for candidate in missing:
             discovery.found.add(loose_key(candidate.url))

@@ -1223,7 +1223,7 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
         page.description, page.description_source = _pick_description(head, None)
         return page
     prune_boilerplate(body, url)
-    clean_body(body, title if rule_name in rules.TITLE_INSIDE_BODY_RULES else None)
+    clean_body(body, title)
     page.description, page.description_source = _pick_description(head, body)
     page.content_text = body_text(body)
     absolutize_links(body, url)

@@ -13,7 +13,7 @@ import nh3
 
 from archiver.extract import post_rules as rules
 from archiver.extract.boilerplate import DATE_LINE_MAX_CHARS, is_date_line, is_furniture_hint
-from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, drop_keeping_tail
+from archiver.extract.html import BLOCK_TAGS, INVISIBLE_TAGS, collapse, drop_keeping_tail, straight_quotes
 from archiver.extract.media import image_source
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -987,10 +987,10 @@ def _drop_repeated_title(body: lxml.html.HtmlElement, title: str) -> None:
     the title (whatever its level: Blogger writes it as an <h3>). A heading of the body repeating a title the
     page showed above the body is the author's own first line and stays (a teaser's heading inside a link, as
     a reading list of other posts, is not a title the page shows)."""
-    wanted = collapse(title).casefold()
+    wanted = straight_quotes(collapse(title).casefold())
     document = body.getroottree().getroot()
     for heading in (document if document is not None else body).iter(_HEADINGS):
-        if _is_hidden_heading(heading) or collapse(heading.text_content()).casefold() != wanted:
+        if _is_hidden_heading(heading) or straight_quotes(collapse(heading.text_content()).casefold()) != wanted:
             continue
         if any(ancestor.tag == "a" for ancestor in heading.iterancestors()):
             continue
@@ -1007,7 +1007,7 @@ def _drop_title_line(body: lxml.html.HtmlElement, wanted: str) -> None:
     """A page that shows its title in no heading (a <div class="post-title">): the block saying only the title
     above the body's first paragraph is the title, not the post."""
     for element in body.iter(_TITLE_LINE_TAGS):
-        text = collapse(_FAST_TEXT(element)).casefold()
+        text = straight_quotes(collapse(_FAST_TEXT(element)).casefold())
         if text == wanted:
             drop_keeping_tail(element)
             return

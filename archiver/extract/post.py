@@ -691,13 +691,15 @@ def _meta_side(heading: str, meta_titles: list[str]) -> str | None:
 
 
 def _title_parts(title: str) -> list[str]:
-    """The two sides of a <title> at its first and at its last separator ("A: B: C" -> A, "B: C", "A: B", C)."""
+    """The two sides of a <title> at its first and at its last separator ("A: B: C" -> A, "B: C", "A: B", C), for
+    every kind of separator it holds: a post title may hold one ("Notes — part 2 · Site")."""
+    parts: list[str] = []
     for separator in (*rules.TITLE_SEPARATORS, ": "):
         if separator in title:
             first, _, rest = title.partition(separator)
             start, _, last = title.rpartition(separator)
-            return [part.strip() for part in (first, rest, start, last) if part.strip()]
-    return [title]
+            parts += [part.strip() for part in (first, rest, start, last) if part.strip() and part.strip() not in parts]
+    return parts or [title]
 
 
 def _is_title_side(heading: str, title: str) -> bool:
@@ -1223,7 +1225,7 @@ def parse_post(html: str, url: str, *, theme_rules: bool = True) -> PostPage:
         page.description, page.description_source = _pick_description(head, None)
         return page
     prune_boilerplate(body, url)
-    clean_body(body, title if rule_name in rules.TITLE_INSIDE_BODY_RULES else None)
+    clean_body(body, title)
     page.description, page.description_source = _pick_description(head, body)
     page.content_text = body_text(body)
     absolutize_links(body, url)

@@ -41,13 +41,6 @@ BODY_RULES: tuple[tuple[str, str], ...] = (
     ("theme:content-in-article", "article .content"),
 )
 
-# Rules whose container also holds the theme's own title heading (MkDocs renders the page title as the first
-# heading of the content; the generic fallbacks take the whole article). Elsewhere a heading at the top of the
-# body that repeats the title is the author's own text and stays.
-TITLE_INSIDE_BODY_RULES = frozenset(
-    ["theme:mkdocs-material", "theme:content-in-article", "article", "main", "density", "title-block", "document"]
-)
-
 # A body candidate with less visible text than this is treated as "not found" and the cascade moves on.
 MIN_BODY_CHARS = 40
 

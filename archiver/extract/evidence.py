@@ -19,7 +19,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from archiver.extract.model import DateValue
-from archiver.extract.urls import in_scope, is_index_url, url_key
+from archiver.extract.urls import URL_CACHE_SIZE, in_scope, is_index_url, url_key
 
 # Files that are never a post's page.
 NOT_PAGE_EXTENSIONS = frozenset({
@@ -44,14 +44,14 @@ COARSE_VARIETY = 3
 _WWW = re.compile(r"^www\d*\.", re.I)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=URL_CACHE_SIZE)
 def loose_key(url: str) -> str:
     """url_key without "www." and with repeated slashes folded: what the evidence is matched on (a feed may name
     `www.` URLs the listings link without it, or write `//2024/05/x.html`)."""
     return loose_key_of(url_key(url))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=URL_CACHE_SIZE)
 def loose_key_of(key: str) -> str:
     """loose_key of a url_key ("host/path"), without canonicalising the URL again (a key is canonical already)."""
     host, _, path = key.partition("/")

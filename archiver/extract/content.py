@@ -751,12 +751,11 @@ _FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "form"])
 _PAGE_TAGS = frozenset(["body", "html"])
 
 
-_VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
-
-
 def _link_density(element: lxml.html.HtmlElement) -> float:
-    # Script text would dilute the links of a wrapper that holds inline scripts next to the post.
-    total = _solid_length("".join(_VISIBLE_TEXT(element)))
+    # Script text would dilute the links of a wrapper that holds inline scripts next to the post. Its whole text
+    # less that of its scripts and styles (raw text, never nested): an XPath of the text nodes without a script
+    # ancestor tests every node's ancestors, ~a quarter of the density scorer.
+    total = _text_length(element) - sum(_text_length(raw) for raw in element.iter("script", "style"))
     if not total:
         return 1.0
     linked = sum(_text_length(a) for a in element.iter("a"))

@@ -83,23 +83,3 @@ def test_of_several_h1_the_one_the_title_tag_holds_is_the_posts(monkeypatch) -> 
                  "<h1>Blog</h1><h1>Garten im Frühling</h1>")
     _no_body_search(monkeypatch)
     assert post_published(html, "https://garten.example/fruehling").iso[:10] == "2021-03-05"
-
-
-def test_a_page_that_names_no_update_anywhere_is_not_searched_for_one(monkeypatch) -> None:
-    html = _page("<meta property='article:published_time' content='2021-03-05'>", "")
-    _no_body_search(monkeypatch)
-    assert [day(value) for value in post_dates(html, "https://garten.example/fruehling")] == ["2021-03-05", None]
-
-
-@pytest.mark.parametrize(("shown", "marks"), [
-    ("<p>Hello</p>", False),
-    ("<span class='post-updated'>5 March 2021</span>", True),
-    ("<p>Mis &agrave; jour le 5 mars</p>", True),
-    ("<p>&#26356;&#26032; 2021-03-05</p>", True),  # 更新 as numeric references
-    ("<p>&#x66F4;新 2021-03-05</p>", True),
-    ("<p>It&#8217;s spring</p>", False),
-], ids=["none", "class", "accent-reference", "cjk-references", "hex-reference", "quote-reference"])
-def test_an_update_mark_is_seen_in_the_raw_text_however_written(shown: str, marks: bool) -> None:
-    from archiver.extract.post import may_mark_update
-
-    assert may_mark_update(shown) is marks

@@ -1060,31 +1060,6 @@ def _pick_updated(
     return None
 
 
-def _word_tokens(word: str) -> tuple[str, ...]:
-    """What the raw text must hold for a word to show in the page: its runs of ASCII letters (an accented letter
-    may be written as a reference, "mis &agrave; jour"), else the word itself."""
-    return tuple(re.findall(r"[a-z]+", word)) or (word,)
-
-
-# Every way the post's region can mark a date as the update (`_note_element`): an UPDATED_WORDS label, an
-# UPDATED_CLASSES class, itemprop dateModified; each as the tokens the page's raw text holds if it shows it.
-_UPDATE_EVIDENCE = tuple(_word_tokens(word) for word in (*rules.UPDATED_WORDS, *rules.UPDATED_CLASSES, "datemodified"))
-# A word without ASCII letters ("更新") could also be written as numeric references to its characters.
-_WIDE_EVIDENCE_CHAR = min(ord(c) for tokens in _UPDATE_EVIDENCE if not tokens[0].isascii() for c in tokens[0])
-_NUMERIC_REFERENCE = re.compile(r"&#(?:x([0-9a-f]+)|([0-9]+))")
-
-
-def may_mark_update(html: str) -> bool:
-    """Whether a page's raw text could mark some date as its update: False proves its region names none."""
-    text = html.lower()
-    if any(all(token in text for token in tokens) for tokens in _UPDATE_EVIDENCE):
-        return True
-    return any(
-        (int(hex_digits, 16) if hex_digits else int(digits)) >= _WIDE_EVIDENCE_CHAR
-        for hex_digits, digits in _NUMERIC_REFERENCE.findall(text)
-    )
-
-
 def _pick_author(head: _HeadFacts, scope: _ScopeFacts) -> str | None:
     if head.article_ld and head.article_ld.get("author"):
         name = _ld_text(head.article_ld["author"])
@@ -1178,8 +1153,7 @@ def post_dates(html: str, url: str, *, theme_rules: bool = True) -> tuple[DateVa
     only when the page's metadata does not settle them."""
     head, document, post_region = _date_sources(html, url, theme_rules)
     published = _pick_published_date(head, url, document, post_region)
-    # Most pages' metadata names no update; the region is walked for one only when the page could mark it.
-    return published, _pick_updated(head, lambda: post_region() if may_mark_update(html) else (_ScopeFacts(), None))
+    return published, _pick_updated(head, post_region)
 
 
 def post_published(html: str, url: str, *, theme_rules: bool = True) -> DateValue | None:

@@ -425,16 +425,14 @@ BODY_TAGS = ("div", "section", "article", "main", "td")
 def _body_candidates(document: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     candidates = []
     key_classes, key_ids, key_attributes = _KEY_CLASSES, _KEY_IDS, _KEY_ATTRIBUTES
+    # element.get() straight away: an `attrib` proxy made for each of a page's hundreds of <div>s cost ~20% more.
     for element in document.iter(*BODY_TAGS):
-        attributes = element.attrib
-        if not attributes:
-            continue
-        classes = attributes.get("class")
-        if (classes and not key_classes.isdisjoint(classes.split())) or attributes.get("id") in key_ids:
+        classes = element.get("class")
+        if (classes and not key_classes.isdisjoint(classes.split())) or element.get("id") in key_ids:
             candidates.append(element)
             continue
         for name in key_attributes:
-            if name in attributes:
+            if element.get(name) is not None:
                 candidates.append(element)
                 break
     return candidates
@@ -751,12 +749,11 @@ _FURNITURE_TAGS = frozenset(["nav", "aside", "footer", "form"])
 _PAGE_TAGS = frozenset(["body", "html"])
 
 
-_VISIBLE_TEXT = lxml.etree.XPath("descendant::text()[not(ancestor::script or ancestor::style)]")
-
-
 def _link_density(element: lxml.html.HtmlElement) -> float:
-    # Script text would dilute the links of a wrapper that holds inline scripts next to the post.
-    total = _solid_length("".join(_VISIBLE_TEXT(element)))
+    # Script text would dilute the links of a wrapper that holds inline scripts next to the post. Its whole text
+    # less that of its scripts and styles (raw text, never nested): an XPath of the text nodes without a script
+    # ancestor tests every node's ancestors, ~a quarter of the density scorer.
+    total = _text_length(element) - sum(_text_length(raw) for raw in element.iter("script", "style"))
     if not total:
         return 1.0
     linked = sum(_text_length(a) for a in element.iter("a"))
